@@ -1,0 +1,40 @@
+# The two commands a fresh machine needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+
+.PHONY: demo test bench install clean help
+
+help:
+	@echo "make demo   build the demo incident and run every analysis on it (out/demo/)"
+	@echo "make test   run the whole test suite"
+	@echo "make bench  run the benchmarks (printed tables)"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.kit-installed: pyproject.toml | $(PY)
+	$(PIP) install --quiet -e '.[all]'
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml $(VENV)/.kit-installed
+	$(PIP) install --quiet -e '.[all,dev]'
+	touch $@
+
+install: $(VENV)/.kit-installed
+
+demo: $(VENV)/.kit-installed
+	$(VENV)/bin/dfkit demo --out out/demo
+
+# pytest exits 5 when it collected no tests: that is a failure here, not a pass.
+test: $(VENV)/.dev-installed
+	$(PY) -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+
+bench: $(VENV)/.dev-installed
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	$(PY) -c "from pathlib import Path; from kit.pipeline import remove_tree; remove_tree(Path('out'))" || true

@@ -1,0 +1,348 @@
+"""A Case: one folder, one SQLite file, evidence stored by SHA-256, a custody log.
+
+Layout of a case folder::
+
+    case.sqlite     the database (see kit.store for the tables)
+    evidence/       originals as evidence/<sha[:2]>/<sha256>.<ext>, read-only
+    exports/        reports, bundles and hash lists written from the case
+
+The case only orchestrates and persists; the analyses are plain functions
+wrapped in :class:`kit.steps.Step` objects that :meth:`Case.run` applies to
+the media that have no stored result for (sha256, step name, step version).
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> root = pathlib.Path(tempfile.mkdtemp())
+>>> case = Case.create(root / "case", title="Demo", analyst="ana")
+>>> (root / "img.jpg").write_bytes(b"\\xff\\xd8\\xff\\xe0 not really a jpeg") and None
+>>> case.ingest(root).n_new_posts
+1
+>>> case.posts()[["post_id", "media_sha256"]].shape
+(1, 2)
+>>> case.verify().ok
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from kit import __version__
+from kit.custody import GENESIS, CustodyEntry, make_entry, verify_chain
+from kit.errors import CaseError, CaseExists, CaseNotFound
+from kit.ingest import IngestReport, hash_file, ingest
+from kit.steps import Step, run_step
+from kit.store import connect, migrate
+
+__all__ = ["Case", "VerifyReport", "POST_COLUMNS", "MEDIA_COLUMNS", "RESULT_COLUMNS"]
+
+DB_NAME = "case.sqlite"
+POST_COLUMNS = ["post_id", "platform", "account", "posted_at", "url", "media_sha256",
+                "parent_post_id", "caption", "likes", "shares", "views", "extra",
+                "posted_at_raw", "source", "line", "ingest_id"]
+MEDIA_COLUMNS = ["sha256", "md5", "size", "mime", "kind", "ext", "path", "original_name",
+                 "ingested_at"]
+RESULT_COLUMNS = ["sha256", "step", "version", "status", "error", "seconds", "payload",
+                  "computed_at"]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """Outcome of :meth:`Case.verify`: ``problems`` has columns kind, subject, detail."""
+
+    n_media: int
+    n_custody: int
+    problems: pd.DataFrame
+
+    @property
+    def ok(self) -> bool:
+        """True when no evidence file and no log entry was found altered."""
+        return self.problems.empty
+
+
+class Case:
+    """An open case folder. Use :meth:`create` or :meth:`open`, not the constructor."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, analyst: str) -> None:
+        self.path = path
+        self.conn = conn
+        self.analyst = analyst
+
+    # -- opening -----------------------------------------------------------------
+    @classmethod
+    def create(cls, path: str | Path, *, title: str = "", analyst: str | None = None) -> Case:
+        """Create a new case folder at ``path`` (which must not hold a case yet)."""
+        path = Path(path)
+        if (path / DB_NAME).exists():
+            raise CaseExists(f"{path}: a case already exists here", path=path)
+        try:
+            for sub in ("evidence/.tmp", "exports"):
+                (path / sub).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CaseError(f"{path}: cannot create the case folder ({exc})", path=path) from exc
+        conn = connect(path / DB_NAME)
+        migrate(conn)
+        analyst = analyst or _default_analyst()
+        case = cls(path.resolve(), conn, analyst)
+        meta = {"case_id": uuid.uuid4().hex, "title": title, "analyst": analyst,
+                "created_at": _now(), "kit_version": __version__}
+        with case.transaction():
+            conn.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
+            case.append_custody("case.created", meta["case_id"], meta)
+        return case
+
+    @classmethod
+    def open(cls, path: str | Path, *, analyst: str | None = None) -> Case:
+        """Open an existing case; older schemas are migrated, newer ones refused."""
+        path = Path(path)
+        if not (path / DB_NAME).is_file():
+            raise CaseNotFound(f"{path}: no case here (no {DB_NAME})", path=path)
+        conn = connect(path / DB_NAME)
+        migrate(conn)
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        return cls(path.resolve(), conn, analyst or meta.get("analyst") or _default_analyst())
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.conn.close()
+
+    def __enter__(self) -> Case:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Case({self.path.name!r}, title={self.meta().get('title', '')!r})"
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT, ROLLBACK on error)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- custody -----------------------------------------------------------------
+    def append_custody(self, action: str, subject: str, details: dict[str, Any],
+                       *, actor: str | None = None) -> CustodyEntry:
+        """Append one entry to the custody chain; call inside :meth:`transaction`."""
+        last = self.conn.execute("SELECT seq, hash FROM custody ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        entry = make_entry(seq, _now(), actor or self.analyst, action, subject, details, prev)
+        self.conn.execute("INSERT INTO custody VALUES (?,?,?,?,?,?,?,?)",
+                          (entry.seq, entry.at, entry.actor, entry.action, entry.subject,
+                           entry.details, entry.prev_hash, entry.hash))
+        return entry
+
+    def log(self, action: str, subject: str, details: dict[str, Any] | None = None) -> CustodyEntry:
+        """Record an action (an export, a report) in the custody log."""
+        with self.transaction():
+            return self.append_custody(action, subject, details or {})
+
+    def custody(self) -> pd.DataFrame:
+        """The custody log: seq, at, actor, action, subject, details (dict), prev_hash, hash."""
+        df = pd.read_sql_query("SELECT * FROM custody ORDER BY seq", self.conn)
+        df["details"] = [_details(CustodyEntry(*r)) for r in df.itertuples(index=False)]
+        df["at"] = pd.to_datetime(df["at"], utc=True, format="ISO8601")
+        return df
+
+    def verify(self) -> VerifyReport:
+        """Re-hash every evidence file and the custody chain; report every mismatch."""
+        problems: list[dict[str, str]] = []
+        media = self.conn.execute("SELECT sha256, stored_path FROM media").fetchall()
+        for sha, rel in media:
+            p = self.path / rel
+            if not p.is_file():
+                problems.append({"kind": "evidence", "subject": sha, "detail": f"missing file {rel}"})
+                continue
+            actual = hash_file(p)[0]
+            if actual != sha:
+                problems.append({"kind": "evidence", "subject": sha,
+                                 "detail": f"{rel} now hashes to {actual}"})
+        rows = self.conn.execute("SELECT * FROM custody ORDER BY seq").fetchall()
+        entries = [CustodyEntry(*tuple(r)) for r in rows]
+        for p in verify_chain(entries):
+            problems.append({"kind": "custody", "subject": f"entry {p['seq']}",
+                             "detail": f"{p['problem']}: {p['detail']}"})
+        logged = {_details(e).get("sha256") for e in entries if e.action == "file.ingested"}
+        for sha, _ in media:
+            if sha not in logged:
+                problems.append({"kind": "custody", "subject": sha,
+                                 "detail": "evidence has no file.ingested entry in the log"})
+        return VerifyReport(len(media), len(entries),
+                            pd.DataFrame(problems, columns=["kind", "subject", "detail"]))
+
+    # -- intake ------------------------------------------------------------------
+    def ingest(self, source: str | Path, *, progress: bool = False) -> IngestReport:
+        """Ingest a manifest or a folder (see :func:`kit.ingest.ingest`)."""
+        return ingest(self, source, progress=progress)
+
+    def intake_report(self) -> pd.DataFrame:
+        """Every bad or doubtful row of every ingest: ingest_id, source, line, post_id, severity, field, reason."""
+        return pd.read_sql_query("SELECT * FROM intake_issues ORDER BY ingest_id, line", self.conn)
+
+    def ingests(self) -> pd.DataFrame:
+        """One row per ingest run with its counts."""
+        return pd.read_sql_query("SELECT * FROM ingests ORDER BY ingest_id", self.conn)
+
+    # -- queries -----------------------------------------------------------------
+    def meta(self) -> dict[str, str]:
+        """Case id, title, analyst, created_at, kit version."""
+        return dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
+
+    def posts(self) -> pd.DataFrame:
+        """Posts: :data:`POST_COLUMNS`; ``posted_at`` is UTC datetime (NaT when unknown), ``extra`` a dict."""
+        df = pd.read_sql_query(f"SELECT {', '.join(POST_COLUMNS)} FROM posts ORDER BY posted_at, post_id",
+                               self.conn)
+        df["posted_at"] = pd.to_datetime(df["posted_at"], utc=True, format="ISO8601")
+        df["extra"] = df["extra"].map(lambda s: json.loads(s) if isinstance(s, str) and s else {})
+        for col in ("likes", "shares", "views"):
+            df[col] = df[col].astype("Int64")
+        return df
+
+    def media(self) -> pd.DataFrame:
+        """Stored media: :data:`MEDIA_COLUMNS`; ``path`` is the absolute evidence path."""
+        df = pd.read_sql_query("SELECT * FROM media ORDER BY ingested_at, sha256", self.conn)
+        df["path"] = [str(self.path / p) for p in df.pop("stored_path")]
+        return df[MEDIA_COLUMNS]
+
+    def evidence_path(self, sha256: str) -> Path:
+        """Where the evidence file with this SHA-256 is stored."""
+        row = self.conn.execute("SELECT stored_path FROM media WHERE sha256 = ?", (sha256,)).fetchone()
+        if row is None:
+            raise CaseError(f"no evidence with sha256 {sha256} in this case")
+        return self.path / row[0]
+
+    # -- steps -------------------------------------------------------------------
+    def pending(self, step: Step, *, retry_errors: bool = False) -> list[tuple[str, str]]:
+        """(sha256, path) of media the step applies to and has no stored result for."""
+        done = {r[0]: r[1] for r in self.conn.execute(
+            "SELECT sha256, status FROM step_results WHERE step = ? AND version = ?",
+            (step.name, step.version))}
+        todo = []
+        for sha, kind, rel in self.conn.execute(
+                "SELECT sha256, kind, stored_path FROM media ORDER BY sha256"):
+            if not step.applies_to(kind):
+                continue
+            if sha in done and not (retry_errors and done[sha] == "error"):
+                continue
+            todo.append((sha, str(self.path / rel)))
+        return todo
+
+    def run(self, step: Step, *, progress: bool = False, retry_errors: bool = False) -> pd.DataFrame:
+        """Run ``step`` on media without a stored result, store and log it, return all results.
+
+        Each item is stored as soon as it is done (an interrupted run keeps
+        its work); a failing item becomes an ``error`` row and the batch goes on.
+        """
+        todo = self.pending(step, retry_errors=retry_errors)
+        n_err, seconds = 0, 0.0
+        if todo:
+            sandbox_cm: Any = contextlib.nullcontext(None)
+            if step.isolate:
+                from kit.sandbox import Sandbox
+
+                sandbox_cm = Sandbox(timeout=step.timeout)
+            items: Any = todo
+            if progress:
+                from tqdm.auto import tqdm
+
+                items = tqdm(todo, desc=step.name, unit="file")
+            with sandbox_cm as sandbox:
+                for sha, path in items:
+                    out = run_step(step, path, sandbox=sandbox)
+                    n_err += out.status == "error"
+                    seconds += out.seconds
+                    with self.transaction():
+                        self.conn.execute(
+                            "INSERT OR REPLACE INTO step_results VALUES (?,?,?,?,?,?,?,?)",
+                            (sha, step.name, step.version, out.status, out.error, out.seconds,
+                             None if out.payload is None else json.dumps(out.payload), _now()))
+            self.log("step.run", step.name, {
+                "step": step.name, "version": step.version, "tool": step.tool,
+                "kit_version": __version__, "items": len(todo), "errors": n_err,
+                "seconds": round(seconds, 3)})
+        return self.results(step.name, step.version)
+
+    def results(self, step: str, version: str | None = None) -> pd.DataFrame:
+        """Stored results of a step: :data:`RESULT_COLUMNS`, ``payload`` a dict (None on error).
+
+        Without ``version``, the most recently computed version of the step.
+        """
+        if version is None:
+            row = self.conn.execute("SELECT version FROM step_results WHERE step = ? "
+                                    "ORDER BY computed_at DESC LIMIT 1", (step,)).fetchone()
+            version = row[0] if row else ""
+        df = pd.read_sql_query("SELECT * FROM step_results WHERE step = ? AND version = ? "
+                               "ORDER BY sha256", self.conn, params=(step, version))
+        df["payload"] = df["payload"].map(lambda s: json.loads(s) if isinstance(s, str) and s else None)
+        return df[RESULT_COLUMNS]
+
+    # -- analyst decisions and settings ---------------------------------------------
+    def record_decision(self, kind: str, subject: str, value: Any, note: str | None = None,
+                        *, analyst: str | None = None) -> int:
+        """Store an analyst decision (who, when) and log it; return its id."""
+        who = analyst or self.analyst
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT INTO decisions(at, analyst, kind, subject, value, note) VALUES (?,?,?,?,?,?)",
+                (_now(), who, kind, subject, json.dumps(value), note))
+            self.append_custody("decision", subject, {"kind": kind, "value": value, "note": note},
+                                actor=who)
+        return int(cur.lastrowid)
+
+    def decisions(self, kind: str | None = None) -> pd.DataFrame:
+        """Analyst decisions: id, at, analyst, kind, subject, value, note (latest last)."""
+        sql, params = "SELECT * FROM decisions", ()
+        if kind:
+            sql, params = sql + " WHERE kind = ?", (kind,)
+        df = pd.read_sql_query(sql + " ORDER BY id", self.conn, params=params)
+        df["value"] = df["value"].map(lambda s: json.loads(s) if isinstance(s, str) and s else None)
+        return df
+
+    def settings(self) -> dict[str, Any]:
+        """Case settings (e.g. ``blur_media``: True by default)."""
+        stored = {k: json.loads(v) for k, v in self.conn.execute("SELECT key, value FROM settings")}
+        return {"blur_media": True, **stored}
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """Change a case setting (logged)."""
+        with self.transaction():
+            self.conn.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (key, json.dumps(value)))
+            self.append_custody("setting.changed", key, {"value": value})
+
+
+def _details(entry: CustodyEntry) -> dict[str, Any]:
+    """An entry's details, or {} where tampering left them unreadable (reported by the chain)."""
+    try:
+        value = json.loads(entry.details)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _default_analyst() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "analyst"

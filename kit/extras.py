@@ -1,0 +1,31 @@
+"""Import optional dependencies where they are used, naming the extra.
+
+Examples
+--------
+>>> from kit.extras import optional_import
+>>> optional_import("json", extra="none").__name__
+'json'
+>>> optional_import("no_such_module_xyz", extra="faiss")
+Traceback (most recent call last):
+...
+kit.errors.MissingExtra: no_such_module_xyz is not installed: pip install 'deepfake-incident-kit[faiss]'
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from kit.errors import MissingExtra
+
+__all__ = ["optional_import"]
+
+
+def optional_import(module: str, *, extra: str) -> ModuleType:
+    """Import ``module`` or raise :class:`MissingExtra` naming ``extra``."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingExtra(
+            f"{module} is not installed: pip install 'deepfake-incident-kit[{extra}]'"
+        ) from exc
