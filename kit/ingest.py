@@ -1,9 +1,9 @@
 """Copy evidence into a case, crash-safe and idempotent.
 
-Each file is copied to ``evidence/.tmp`` while it is hashed, flushed to disk,
-made read-only and renamed into ``evidence/<sha[:2]>/<sha256>.<ext>``
-(rename is atomic). Then one transaction adds the media row, the post row and
-the custody entry together. A process killed at any point leaves either
+Files are copied to ``evidence/.tmp`` while they are hashed, then flushed to
+disk a batch at a time, made read-only and renamed into
+``evidence/<sha[:2]>/<sha256>.<ext>`` (rename is atomic). Then one transaction
+adds the batch's media rows, post rows and custody entries together. A process killed at any point leaves either
 nothing or a complete evidence file that the next run adopts; running the
 same ingest again adds nothing.
 """
@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,9 +29,10 @@ from kit.sniff import sniff_bytes
 if TYPE_CHECKING:
     from kit.case import Case
 
-__all__ = ["IngestReport", "ingest", "hash_file", "CHUNK"]
+__all__ = ["IngestReport", "ingest", "hash_file", "clean_tmp", "CHUNK", "BATCH"]
 
 CHUNK = 1 << 20
+BATCH = 32  # files flushed together and committed in one transaction
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ def _now() -> str:
 
 
 def _copy_hashed(src: Path, tmp_dir: Path) -> tuple[Path, str, str, int, bytes]:
-    """Copy ``src`` into ``tmp_dir`` while hashing; fsync; return tmp path, hashes, size, head."""
+    """Copy ``src`` into ``tmp_dir`` while hashing; return tmp path, hashes, size, head."""
     sha, md5, size, head = hashlib.sha256(), hashlib.md5(), 0, b""
     tmp = tmp_dir / f"{os.getpid()}-{hashlib.sha1(str(src).encode()).hexdigest()[:16]}.part"
     with open(src, "rb") as fin, open(tmp, "wb") as fout:
@@ -78,32 +80,60 @@ def _copy_hashed(src: Path, tmp_dir: Path) -> tuple[Path, str, str, int, bytes]:
             md5.update(chunk)
             size += len(chunk)
             fout.write(chunk)
-        fout.flush()
-        os.fsync(fout.fileno())
     return tmp, sha.hexdigest(), md5.hexdigest(), size, head
 
 
-def _store_file(case: Case, src: Path) -> tuple[str, dict[str, Any]]:
-    """Put ``src`` into the evidence store; return its sha256 and the media row."""
-    tmp_dir = case.path / "evidence" / ".tmp"
-    tmp, sha, md5, size, head = _copy_hashed(src, tmp_dir)
+@dataclass(frozen=True)
+class _Staged:
+    """A copy waiting in ``evidence/.tmp`` to be flushed and renamed into place."""
+
+    tmp: Path
+    final: Path
+    sha256: str
+    row: dict[str, Any]
+
+
+def _stage(case: Case, src: Path) -> _Staged:
+    tmp, sha, md5, size, head = _copy_hashed(src, case.path / "evidence" / ".tmp")
     ftype = sniff_bytes(head)
     ext = ftype.ext or src.suffix.lower().lstrip(".") or "bin"
     rel = Path("evidence") / sha[:2] / f"{sha}.{ext}"
-    final = case.path / rel
-    try:
-        if final.exists():
-            tmp.unlink()  # adopted from an earlier (maybe interrupted) run: same name = same bytes
-        else:
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(tmp, 0o444)
-            os.replace(tmp, final)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     row = {"sha256": sha, "md5": md5, "size": size, "mime": ftype.mime, "kind": ftype.kind,
            "ext": ext, "stored_path": rel.as_posix(), "original_name": src.name}
-    return sha, row
+    return _Staged(tmp, case.path / rel, sha, row)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _commit_files(staged: list[_Staged]) -> None:
+    """Flush staged copies to disk (in parallel), make them read-only, rename them into place.
+
+    A final file that already exists came from an earlier, interrupted run:
+    its name is its SHA-256, so it holds the same bytes and is adopted.
+    """
+    fresh = [s for s in staged if not s.final.exists()]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(_fsync, [s.tmp for s in fresh]))
+    for s in staged:
+        if s.final.exists():
+            s.tmp.unlink(missing_ok=True)
+            continue
+        s.final.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(s.tmp, 0o444)
+        os.replace(s.tmp, s.final)
+
+
+def _store_file(case: Case, src: Path) -> tuple[str, dict[str, Any]]:
+    """Put one file into the evidence store; return its sha256 and the media row."""
+    staged = _stage(case, src)
+    _commit_files([staged])
+    return staged.sha256, staged.row
 
 
 def _load(source: Path) -> Manifest:
@@ -143,44 +173,57 @@ def ingest(case: Case, source: str | Path, *, progress: bool = False) -> IngestR
 
         rows = tqdm(manifest.rows, desc=f"ingest {source.name}", unit="file")
     ingest_id = case.conn.execute("SELECT COALESCE(MAX(ingest_id), 0) + 1 FROM ingests").fetchone()[0]
+    batch: list[tuple[ManifestRow, _Staged]] = []
+
+    def flush() -> None:
+        nonlocal n_posts, n_media
+        _commit_files([s for _, s in batch])
+        with case.transaction():
+            for row, staged in batch:
+                sha = staged.sha256
+                new_media = sha not in known_media
+                if new_media:
+                    case.conn.execute(
+                        "INSERT OR IGNORE INTO media VALUES (:sha256, :md5, :size, :mime, :kind, "
+                        ":ext, :stored_path, :original_name, :at)", {**staged.row, "at": _now()})
+                case.conn.execute(
+                    "INSERT INTO posts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (row.post_id, row.platform, row.account,
+                     row.posted_at.isoformat() if row.posted_at else None, row.posted_at_raw,
+                     row.url, sha, row.parent_post_id, row.caption, row.likes, row.shares,
+                     row.views, json.dumps(row.extra, ensure_ascii=False, default=str),
+                     manifest.source.name, row.line, ingest_id, _now()))
+                case.append_custody("file.ingested", sha, {
+                    "post_id": row.post_id, "source": _relative_source(row, base),
+                    "manifest": manifest.source.name, "sha256": sha, "md5": staged.row["md5"],
+                    "size": staged.row["size"], "new_media": new_media})
+                known_media.add(sha)
+                n_posts += 1
+                n_media += int(new_media)
+        batch.clear()
+
     for row in rows:
         try:
-            sha, media_row = _store_file(case, row.media_path)
+            if row.post_id in existing:
+                if hash_file(row.media_path)[0] != existing[row.post_id]:
+                    issues.append({"source": manifest.source.name, "line": row.line,
+                                   "post_id": row.post_id, "severity": "error", "field": "post_id",
+                                   "reason": "post_id already in the case with different media"})
+                else:
+                    n_existing += 1
+                continue
+            staged = _stage(case, row.media_path)
         except OSError as exc:
             issues.append({"source": manifest.source.name, "line": row.line, "post_id": row.post_id,
                            "severity": "error", "field": "media_path",
                            "reason": f"cannot read media file ({exc.strerror or exc})"})
             continue
-        if row.post_id in existing:
-            if existing[row.post_id] != sha:
-                issues.append({"source": manifest.source.name, "line": row.line,
-                               "post_id": row.post_id, "severity": "error", "field": "post_id",
-                               "reason": "post_id already in the case with different media"})
-            else:
-                n_existing += 1
-            continue
-        new_media = sha not in known_media
-        rel_source = _relative_source(row, base)
-        with case.transaction():
-            if new_media:
-                case.conn.execute(
-                    "INSERT OR IGNORE INTO media VALUES (:sha256, :md5, :size, :mime, :kind, :ext, "
-                    ":stored_path, :original_name, :at)", {**media_row, "at": _now()})
-            case.conn.execute(
-                "INSERT INTO posts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (row.post_id, row.platform, row.account,
-                 row.posted_at.isoformat() if row.posted_at else None, row.posted_at_raw, row.url,
-                 sha, row.parent_post_id, row.caption, row.likes, row.shares, row.views,
-                 json.dumps(row.extra, ensure_ascii=False, default=str), manifest.source.name,
-                 row.line, ingest_id, _now()))
-            case.append_custody("file.ingested", sha, {
-                "post_id": row.post_id, "source": rel_source, "manifest": manifest.source.name,
-                "sha256": sha, "md5": media_row["md5"], "size": media_row["size"],
-                "new_media": new_media})
-        existing[row.post_id] = sha
-        known_media.add(sha)
-        n_posts += 1
-        n_media += int(new_media)
+        existing[row.post_id] = staged.sha256
+        batch.append((row, staged))
+        if len(batch) >= BATCH:
+            flush()
+    if batch:
+        flush()
     report = pd.DataFrame(issues, columns=ISSUE_COLUMNS)
     n_err = int((report["severity"] == "error").sum())
     with case.transaction():
