@@ -1,5 +1,11 @@
-"""Shareable cases: bundles with verification (reports and hash lists join here as they land)."""
+"""Shareable cases: the parameterised report, bundles with verification, hash lists.
+
+``kit.report.sections`` (the report's building blocks) imports IPython and is
+imported only by the report notebook.
+"""
 
 from kit.report.bundle import BundleCheck, BundleError, export_bundle, import_bundle, verify_bundle
+from kit.report.notebook import ReportError, ReportResult, build_report, find_leaks
 
-__all__ = ["BundleCheck", "BundleError", "export_bundle", "import_bundle", "verify_bundle"]
+__all__ = ["BundleCheck", "BundleError", "export_bundle", "import_bundle", "verify_bundle",
+           "ReportError", "ReportResult", "build_report", "find_leaks"]

@@ -1,0 +1,74 @@
+"""``dfkit metadata --case DIR``: read metadata of new media and print the findings."""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["register", "summarise"]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``metadata`` subcommand."""
+    p = sub.add_parser(
+        "metadata",
+        help="read file facts, EXIF/XMP/IPTC, C2PA and video metadata; list red flags",
+        description="Run the metadata step on media that have no result yet (keyed by SHA-256 and "
+        "step version), then print a summary of the findings (AI-generated per C2PA/IPTC, invalid "
+        "credentials, editing software, extension mismatch, capture after post, stripped EXIF, "
+        "thumbnail mismatch, re-saved JPEG, GPS). Exit status 0.",
+    )
+    p.add_argument("--case", required=True, help="case folder")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--retry-errors", action="store_true", help="run again on files that failed before")
+    p.add_argument("--all", action="store_true", help="list every finding, not only the summary")
+    p.set_defaults(func=_run)
+
+
+def summarise(table: object) -> str:
+    """Counts of findings by severity and code, as printable text.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> print(summarise(pd.DataFrame({"sha256": ["a", "b", "a"], "severity": ["high", "info", "info"],
+    ...                               "code": ["AI_GENERATED_C2PA", "GPS_PRESENT", "GPS_PRESENT"]})))
+    severity code               files  findings
+    high     AI_GENERATED_C2PA      1         1
+    info     GPS_PRESENT            2         2
+    """
+    import pandas as pd
+
+    df = table if isinstance(table, pd.DataFrame) else pd.DataFrame(table)
+    if df.empty:
+        return "no findings"
+    order = {s: i for i, s in enumerate(("high", "medium", "low", "info"))}
+    g = (
+        df.groupby(["severity", "code"])
+        .agg(files=("sha256", "nunique"), findings=("code", "size"))
+        .reset_index()
+    )
+    g = g.sort_values(["severity", "code"], key=lambda s: s.map(order) if s.name == "severity" else s)
+    width = max(4, *(len(c) for c in g["code"]))
+    lines = [f"{'severity':<9}{'code':<{width + 2}}{'files':>5}{'findings':>10}"]
+    for r in g.itertuples(index=False):
+        lines.append(f"{r.severity:<9}{r.code:<{width + 2}}{r.files:>5}{r.findings:>10}")
+    return "\n".join(lines)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from kit.case import Case
+    from kit.metadata import STEP, findings_table
+
+    case = Case.open(args.case)
+    todo = len(case.pending(STEP, retry_errors=args.retry_errors))
+    results = case.run(STEP, progress=not args.no_progress, retry_errors=args.retry_errors)
+    n_err = int((results["status"] == "error").sum())
+    print(f"metadata: {todo} new file(s) read; {len(results)} stored, {n_err} with errors")
+    table = findings_table(results, case.posts(), media=case.media())
+    print(summarise(table))
+    if args.all and not table.empty:
+        import pandas as pd
+
+        with pd.option_context("display.max_colwidth", 100, "display.width", 200):
+            print(table[["sha256", "post_id", "severity", "code", "message"]].to_string(index=False))
+    return 0

@@ -1,0 +1,125 @@
+"""Execute the parameterised case report and export it as one offline HTML file.
+
+``notebooks/case_report.ipynb`` is run with papermill in the case folder
+(the only parameter that names a place is ``case_path = "."``), papermill's
+own record of local paths is removed, and nbconvert writes HTML with the code
+hidden. Figures carry their own JavaScript, so the file opens offline. The
+written files are checked for the case's absolute path and the home folder
+before anything is logged, and each export gets a custody entry with its
+SHA-256.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kit import __version__
+from kit.errors import KitError
+from kit.extras import optional_import
+from kit.ingest import hash_file
+
+if TYPE_CHECKING:
+    from kit.case import Case
+
+__all__ = ["ReportResult", "ReportError", "report_template", "build_report", "find_leaks"]
+
+
+class ReportError(KitError):
+    """The report could not be produced, or would leak local information."""
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """Where the report went, how big it is and how long it took."""
+
+    html: Path
+    notebook: Path
+    sha256: str
+    bytes: int
+    seconds: float
+
+
+def report_template() -> Path:
+    """``notebooks/case_report.ipynb`` in the source checkout."""
+    path = Path(__file__).resolve().parents[2] / "notebooks" / "case_report.ipynb"
+    if not path.is_file():
+        raise ReportError(f"report notebook not found at {path}: run from a source checkout")
+    return path
+
+
+def find_leaks(text: str, needles: list[str]) -> list[str]:
+    """Which of ``needles`` (local paths, home folder) occur in ``text``.
+
+    Examples
+    --------
+    >>> find_leaks("saved in /home/ana/case", ["/home/ana", "/srv/x"])
+    ['/home/ana']
+    """
+    return [n for n in needles if n and len(n) > 1 and n in text]
+
+
+def _scrub(nb: object) -> None:
+    meta = nb.metadata.get("papermill", {})  # type: ignore[attr-defined]
+    for key in ("input_path", "output_path", "cwd"):
+        meta.pop(key, None)
+
+
+def build_report(case: Case, out: str | Path | None = None, *, redact: bool = False,
+                 blur: bool = True, timeout: int = 600) -> ReportResult:
+    """Execute the report notebook on ``case`` and write HTML (default ``exports/report.html``).
+
+    Parameters
+    ----------
+    redact
+        Replace every media thumbnail by a placeholder (hashes only).
+    blur
+        Blur thumbnails (the default; ignored when redacted).
+    """
+    pm = optional_import("papermill", extra="notebook")
+    nbformat = optional_import("nbformat", extra="notebook")
+    nbconvert = optional_import("nbconvert", extra="notebook")
+    t0 = time.perf_counter()
+    name = "report-redacted" if redact else ("report" if blur else "report-unblurred")
+    html_path = Path(out) if out else case.path / "exports" / f"{name}.html"
+    nb_path = case.path / "exports" / f"{name}.ipynb"
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        pm.execute_notebook(str(report_template()), str(nb_path),
+                            parameters={"case_path": ".", "redact": redact, "blur": blur},
+                            cwd=str(case.path), kernel_name="python3", progress_bar=False,
+                            execution_timeout=timeout)
+    except Exception as exc:  # papermill raises its own PapermillExecutionError
+        raise ReportError(f"report notebook failed on this case: {exc}") from exc
+    nb = nbformat.read(nb_path, as_version=4)
+    _scrub(nb)
+    nbformat.write(nb, nb_path)
+    exporter = nbconvert.HTMLExporter(exclude_input=True, exclude_input_prompt=True,
+                                      exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
+    body = _strip_remote_scripts(body)
+    html_path.write_text(body, encoding="utf-8")
+    needles = [str(case.path), str(Path.home()), os.environ.get("HOME", "")]
+    for p in (html_path, nb_path):
+        leaks = find_leaks(p.read_text(encoding="utf-8"), needles)
+        if leaks:
+            p.unlink()
+            raise ReportError(f"{p.name} would reveal local paths ({', '.join(leaks)}): not written")
+    digest = hash_file(html_path)[0]
+    size = html_path.stat().st_size
+    case.log("report.exported", html_path.name, {
+        "sha256": digest, "bytes": size, "notebook_sha256": hash_file(nb_path)[0],
+        "redact": redact, "blur": blur, "kit_version": __version__})
+    return ReportResult(html_path, nb_path, digest, size, time.perf_counter() - t0)
+
+
+_REMOTE = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>', re.IGNORECASE)
+
+
+def _strip_remote_scripts(body: str) -> str:
+    """Drop <script src="http..."> tags (MathJax, require.js from CDNs): the report must not call out."""
+    return _REMOTE.sub("", body)

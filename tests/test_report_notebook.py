@@ -1,0 +1,61 @@
+"""The case report: papermill run in the case, offline HTML, no local paths, logged with its hash."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from kit.case import Case
+from kit.ingest import hash_file
+from kit.report.notebook import build_report
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
+
+
+@pytest.fixture(scope="module")
+def reported(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report")
+    (root / "m").mkdir()
+    for i in range(3):
+        (root / "m" / f"{i}.jpg").write_bytes(JPEG + bytes([i]) * 10)
+    (root / "man.csv").write_text(
+        "post_id,platform,account,posted_at,media_path\n"
+        "p0,x,@origin,2024-03-01T10:00:00+01:00,m/0.jpg\n"
+        "p1,fb,@b,2024-03-01T12:00:00Z,m/1.jpg\n"
+        "p2,x,@c,not-a-time,m/2.jpg\n")
+    case = Case.create(root / "case", title="Report test", analyst="ana")
+    case.ingest(root / "man.csv")
+    case.record_decision("origin", "p0", True, note="earliest upload")
+    return case, build_report(case), build_report(case, redact=True)
+
+
+def test_report_written_and_logged(reported):
+    case, result, redacted = reported
+    assert result.html.name == "report.html" and redacted.html.name == "report-redacted.html"
+    text = result.html.read_text()
+    for heading in ("Summary", "Evidence", "Intake", "Analyst decisions", "Custody log"):
+        assert f"<h2>{heading}</h2>" in text
+    assert "earliest upload" in text and "not-a-time" in text
+    assert hash_file(case.media()["path"].iloc[0])[0] in text  # hashes are listed
+    log = case.custody()
+    entries = log[log.action == "report.exported"]
+    assert entries["details"].map(lambda d: d["sha256"]).tolist() == [result.sha256, redacted.sha256]
+    assert hash_file(result.html)[0] == result.sha256
+
+
+def test_no_local_paths_or_remote_scripts_leak(reported):
+    case, result, redacted = reported
+    needles = [str(case.path), str(Path.home()), os.environ.get("HOME", "/root"), str(case.path.parent)]
+    for path in (result.html, result.notebook, redacted.html, redacted.notebook):
+        text = path.read_text()
+        for needle in needles:
+            assert needle not in text, f"{path.name} leaks {needle}"
+    assert not re.search(r'<script[^>]*src="https?://', result.html.read_text())
+
+
+def test_report_code_cells_hidden(reported):
+    _, result, _ = reported
+    assert "S.summary(case)" not in result.html.read_text()
