@@ -33,8 +33,6 @@ from typing import Any
 
 import numpy as np
 
-from kit.errors import KitError
-
 __all__ = ["Step", "StepOutcome", "run_step", "to_jsonable"]
 
 
@@ -129,8 +127,6 @@ def to_jsonable(value: Any) -> Any:
 
 
 def _describe(step: Step, exc: BaseException) -> str:
-    if isinstance(exc, KitError):
-        return f"{step.name}: {type(exc).__name__}: {exc}"
     return f"{step.name}: {type(exc).__name__}: {exc}"
 
 
@@ -165,4 +161,6 @@ def run_step(step: Step, path: str | Path, *, sandbox: Any = None) -> StepOutcom
             payload = {"value": payload}
         return StepOutcome("ok", payload, None, time.perf_counter() - start)
     except Exception as exc:  # noqa: BLE001 - one bad item must not stop the batch
-        return StepOutcome("error", None, _describe(step, exc), time.perf_counter() - start)
+        # name the file, not where it lies on this machine (errors end up in reports)
+        message = _describe(step, exc).replace(str(Path(path).parent) + "/", "")
+        return StepOutcome("error", None, message, time.perf_counter() - start)
