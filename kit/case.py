@@ -298,6 +298,19 @@ class Case:
         df["payload"] = df["payload"].map(lambda s: json.loads(s) if isinstance(s, str) and s else None)
         return df[RESULT_COLUMNS]
 
+    # -- views over step results -------------------------------------------------------
+    def metadata(self) -> pd.DataFrame:
+        """Tidy metadata of every stored file: sha256, group, tag, value (see kit.metadata)."""
+        from kit.metadata import metadata_table
+
+        return metadata_table(self.results("metadata"))
+
+    def findings(self) -> pd.DataFrame:
+        """Metadata red flags per file and post: sha256, post_id, code, severity, message, tag, value."""
+        from kit.metadata import findings_table
+
+        return findings_table(self.results("metadata"), self.posts(), media=self.media())
+
     # -- analyst decisions and settings ---------------------------------------------
     def record_decision(self, kind: str, subject: str, value: Any, note: str | None = None,
                         *, analyst: str | None = None) -> int:

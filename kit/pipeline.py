@@ -30,6 +30,7 @@ __all__ = ["STEP_PROVIDERS", "analysis_steps", "run_all", "load_demo_generator",
 # (module, attribute): a Step or a tuple of Steps, in the order they run.
 STEP_PROVIDERS: list[tuple[str, str]] = [
     ("kit.media", "PROBE_STEP"),
+    ("kit.metadata", "STEP"),
 ]
 
 
@@ -103,6 +104,10 @@ def run_demo(out: Path, *, seed: int = 7, fresh: bool = False) -> int:
         print(report.issues[["line", "post_id", "severity", "field", "reason"]].to_string(index=False))
     print("analysis steps:")
     run_all(case)
+    from kit.metadata import summarise_findings
+
+    print("\nmetadata findings:")
+    print(summarise_findings(case.findings()))
     check = case.verify()
     print(f"custody: {check.n_custody} log entries, {check.n_media} evidence files, "
           f"{'intact' if check.ok else 'PROBLEMS FOUND'}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["register", "summarise"]
+__all__ = ["register"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,40 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_run)
 
 
-def summarise(table: object) -> str:
-    """Counts of findings by severity and code, as printable text.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> print(summarise(pd.DataFrame({"sha256": ["a", "b", "a"], "severity": ["high", "info", "info"],
-    ...                               "code": ["AI_GENERATED_C2PA", "GPS_PRESENT", "GPS_PRESENT"]})))
-    severity code               files  findings
-    high     AI_GENERATED_C2PA      1         1
-    info     GPS_PRESENT            2         2
-    """
-    import pandas as pd
-
-    df = table if isinstance(table, pd.DataFrame) else pd.DataFrame(table)
-    if df.empty:
-        return "no findings"
-    order = {s: i for i, s in enumerate(("high", "medium", "low", "info"))}
-    g = (
-        df.groupby(["severity", "code"])
-        .agg(files=("sha256", "nunique"), findings=("code", "size"))
-        .reset_index()
-    )
-    g = g.sort_values(["severity", "code"], key=lambda s: s.map(order) if s.name == "severity" else s)
-    width = max(4, *(len(c) for c in g["code"]))
-    lines = [f"{'severity':<9}{'code':<{width + 2}}{'files':>5}{'findings':>10}"]
-    for r in g.itertuples(index=False):
-        lines.append(f"{r.severity:<9}{r.code:<{width + 2}}{r.files:>5}{r.findings:>10}")
-    return "\n".join(lines)
-
-
 def _run(args: argparse.Namespace) -> int:
     from kit.case import Case
-    from kit.metadata import STEP, findings_table
+    from kit.metadata import STEP, findings_table, summarise_findings
 
     case = Case.open(args.case)
     todo = len(case.pending(STEP, retry_errors=args.retry_errors))
@@ -65,7 +34,7 @@ def _run(args: argparse.Namespace) -> int:
     n_err = int((results["status"] == "error").sum())
     print(f"metadata: {todo} new file(s) read; {len(results)} stored, {n_err} with errors")
     table = findings_table(results, case.posts(), media=case.media())
-    print(summarise(table))
+    print(summarise_findings(table))
     if args.all and not table.empty:
         import pandas as pd
 
