@@ -1,0 +1,77 @@
+"""``dfkit hash --case DIR`` and ``dfkit match --case DIR``: hash new media, find reposts."""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["register"]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``hash`` and ``match`` subcommands."""
+    p = sub.add_parser(
+        "hash",
+        help="compute SHA-256/MD5, pHash family, PDQ (+dihedral, trimmed) and vPDQ for new media",
+        description="Run the hash.image and hash.video steps on media that have no result yet "
+        "(keyed by SHA-256 and step version). Exit status 0, or 1 when some files failed.",
+    )
+    p.add_argument("--case", required=True, help="case folder")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--retry-errors", action="store_true", help="run again on files that failed before")
+    p.set_defaults(func=_hash)
+
+    m = sub.add_parser(
+        "match",
+        help="find repost pairs and variant clusters (hashes, then keypoint verification)",
+        description="Match every hashed file against the others: PDQ <= 31 (quality >= 50), pHash "
+        "<= 10 (11-16 review), vPDQ, then SIFT + RANSAC verification of descriptor-index candidates. "
+        "Prints the clusters; --out writes the pairs as CSV.",
+    )
+    m.add_argument("--case", required=True, help="case folder")
+    m.add_argument("--no-progress", action="store_true", help="no progress bar")
+    m.add_argument("--no-verify", action="store_true", help="hashes only, no keypoint stage")
+    m.add_argument("--workers", type=int, default=2, help="processes for keypoint extraction (2)")
+    m.add_argument("--pdq-radius", type=int, default=31, help="PDQ match radius (31)")
+    m.add_argument("--phash-radius", type=int, default=10, help="pHash match radius (10)")
+    m.add_argument("--out", help="write the pairs table to this CSV file")
+    m.set_defaults(func=_match)
+
+
+def _hash(args: argparse.Namespace) -> int:
+    from kit.case import Case
+    from kit.hashing import STEPS
+
+    case = Case.open(args.case)
+    bad = 0
+    for step in STEPS:
+        todo = len(case.pending(step, retry_errors=args.retry_errors))
+        res = case.run(step, progress=not args.no_progress, retry_errors=args.retry_errors)
+        n_err = int((res["status"] == "error").sum()) if len(res) else 0
+        bad += n_err
+        print(f"{step.name}: {todo} new file(s) hashed; {len(res)} stored, {n_err} with errors")
+    return 1 if bad else 0
+
+
+def _match(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from kit.case import Case
+    from kit.hashing import STEPS
+    from kit.matching import items_from_results, match_collection
+
+    case = Case.open(args.case)
+    results = pd.concat([case.results(s.name) for s in STEPS], ignore_index=True)
+    items = items_from_results(results, case.media())
+    res = match_collection(items, verify=not args.no_verify, workers=args.workers,
+                           progress=not args.no_progress, pdq_radius=args.pdq_radius,
+                           hash64_radius=args.phash_radius)
+    sizes = res.clusters.groupby("cluster").size()
+    print(f"match: {len(items)} file(s), {int((res.pairs['decision'] == 'match').sum())} matching pair(s), "
+          f"{int((res.pairs['decision'] == 'review').sum())} to review, {len(sizes)} cluster(s) "
+          f"in {res.seconds['total']:.1f} s")
+    for c, n in sizes.sort_values(ascending=False).head(20).items():
+        print(f"  cluster {c}: {n} file(s)")
+    if args.out:
+        res.pairs.to_csv(args.out, index=False)
+        print(f"pairs written to {args.out}")
+    return 0

@@ -1,0 +1,44 @@
+"""Near-duplicate search, keypoint verification and variant clusters.
+
+- search: :func:`search`, :func:`build_index`, :func:`load_index` (numpy
+  popcount for small sets, FAISS binary indexes for large; exact).
+- verify: :func:`features`, :func:`verify_pair` (SIFT + RANSAC similarity,
+  transform b -> a).
+- collection: :func:`match_collection` -> :class:`MatchResult` (pairs,
+  clusters), :func:`items_from_results` (items from a case).
+- :func:`content_box` (borders, letterbox, caption bars, phone screenshots)
+  is re-exported from :mod:`kit.hashing.preprocess`.
+"""
+
+from __future__ import annotations
+
+from kit.hashing.preprocess import ContentBox, content_box
+from kit.matching.collection import (
+    PAIR_COLUMNS,
+    MatchResult,
+    clusters_from_pairs,
+    items_from_results,
+    match_collection,
+)
+from kit.matching.search import HashIndex, SearchError, build_index, load_index, search
+from kit.matching.verify import Features, Verification, features, mirror_features, verify_pair
+
+__all__ = [
+    "PAIR_COLUMNS",
+    "ContentBox",
+    "Features",
+    "HashIndex",
+    "MatchResult",
+    "SearchError",
+    "Verification",
+    "build_index",
+    "clusters_from_pairs",
+    "content_box",
+    "features",
+    "items_from_results",
+    "load_index",
+    "match_collection",
+    "mirror_features",
+    "search",
+    "verify_pair",
+]

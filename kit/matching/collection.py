@@ -1,0 +1,253 @@
+"""Match a whole collection: hashes first, keypoints only where needed, then clusters.
+
+:func:`match_collection` takes an items table (one row a media file: ``id``,
+``kind``, ``path``, ``payload`` = the stored ``hash.image`` / ``hash.video``
+result; :func:`items_from_results` builds it from a case) and returns a
+:class:`MatchResult` with two DataFrames.
+
+``pairs`` (one row an unordered pair, ``a < b``):
+
+- ``a``, ``b``: item ids.
+- ``algorithm``: ``"pdq"`` (PDQ of the raw or trimmed picture, any of the 8
+  rotations / flips), ``"phash"`` (same for pHash), ``"vpdq"`` (video frames),
+  ``"sift"`` (keypoints + RANSAC, found through the descriptor index).
+- ``distance``: the smallest Hamming distance (hash algorithms; for ``vpdq``
+  100 x the smaller matched-frame share; NaN for ``sift``).
+- ``verified``: True when keypoint verification confirmed the pair.
+- ``inliers``: RANSAC inliers (0 when not verified).
+- ``transform``: None or the JSON-able dict of
+  :func:`kit.matching.verify.verify_pair` (scale, rotation_deg, mirror,
+  box_in_a, box_in_b, overlap_a, overlap_b, cover_a, cover_b); it maps b into a.
+- ``decision``: ``"match"`` or ``"review"``.
+
+Rules (thresholds are arguments): PDQ <= 31 with both qualities >= 50 is a
+match; pHash <= 10 a match, 11-16 review; vPDQ a match when both frame shares
+>= 0.5; SIFT a match when :func:`verify_pair` verifies it (>= 15 inliers, the
+inliers' hull covers >= 10 % of both images and inliers sit in >= 50 % of the
+    keypoint-holding grid cells of the overlap).
+Keypoint candidates come from one descriptor index (votes of each image's
+descriptors, mirrored descriptors included), not from all pairs; a candidate
+whose two items are already connected is skipped (``exhaustive=False``).
+
+``clusters``: ``id``, ``cluster`` (0, 1, ... by decreasing size), ``size``:
+connected components of the ``"match"`` pairs; an item with no match is its
+own cluster.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from kit.matching.collection import match_collection
+>>> z, f = "0" * 64, "f" * 64
+>>> p = lambda h: {"pdq": h, "pdq_quality": 100, "pdq_dihedral": [h] * 8, "phash": h[:16]}
+>>> items = pd.DataFrame({"id": ["a", "b", "c"], "kind": "image", "path": None,
+...                       "payload": [p(z), p(z), p(f)]})
+>>> res = match_collection(items, verify=False)
+>>> res.pairs[["a", "b", "algorithm", "distance", "decision"]].values.tolist()
+[['a', 'b', 'pdq', 0.0, 'match']]
+>>> res.clusters["cluster"].tolist()
+[0, 0, 1]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kit.matching.search import search
+
+__all__ = ["MatchResult", "PAIR_COLUMNS", "items_from_results", "match_collection", "clusters_from_pairs"]
+
+PAIR_COLUMNS = ["a", "b", "algorithm", "distance", "verified", "inliers", "transform", "decision"]
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """``pairs`` and ``clusters`` DataFrames (columns in the module doc); ``seconds`` per stage."""
+
+    pairs: pd.DataFrame
+    clusters: pd.DataFrame
+    seconds: dict
+
+
+def items_from_results(results: pd.DataFrame, media: pd.DataFrame) -> pd.DataFrame:
+    """Build the items table from ``case.results("hash.image")`` (and/or ``hash.video``) rows
+    and ``case.media()``: columns ``id`` (sha256), ``kind``, ``path``, ``payload``, ``error``.
+
+    Every media row is kept; one without an ok result has ``payload=None`` and the error.
+    """
+    res = results.copy()
+    if "status" in res:
+        res = res.sort_values("status", key=lambda s: s.eq("ok"))  # ok rows last -> kept
+    res = res.drop_duplicates("sha256", keep="last").set_index("sha256")
+    rows = []
+    for m in media.itertuples(index=False):
+        r = res.loc[m.sha256] if m.sha256 in res.index else None
+        ok = r is not None and (r.get("status", "ok") == "ok") and isinstance(r.get("payload"), dict)
+        rows.append({"id": m.sha256, "kind": m.kind, "path": str(m.path) if m.path is not None else None,
+                     "payload": r["payload"] if ok else None,
+                     "error": None if ok else (r.get("error") if r is not None else "not hashed")})
+    return pd.DataFrame(rows, columns=["id", "kind", "path", "payload", "error"])
+
+
+class _DSU:
+    def __init__(self, n: int) -> None:
+        self.p = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.p[i] != i:
+            self.p[i] = self.p[self.p[i]]
+            i = self.p[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        self.p[self.find(a)] = self.find(b)
+
+
+def _views(payload: dict | None, kind: str) -> list[dict]:
+    """Each picture of an item: raw and trimmed image, or a video's keyframes."""
+    if not payload:
+        return []
+    out = []
+    pics = payload.get("keyframes", []) if kind == "video" else [payload]
+    for p in pics:
+        out.append(p)
+        if p.get("trimmed"):
+            out.append(p["trimmed"])
+    return out
+
+
+def _hash_pairs(items: pd.DataFrame, algo: str, radius: int, min_quality: int) -> pd.DataFrame:
+    idx_hex, idx_owner, q_hex, q_owner = [], [], [], []
+    for i, (payload, kind) in enumerate(zip(items["payload"], items["kind"])):
+        for v in _views(payload, kind):
+            h = v.get(algo)
+            if not h or (algo == "pdq" and v.get("pdq_quality", 100) < min_quality):
+                continue
+            idx_hex.append(h)
+            idx_owner.append(i)
+            for d in v.get(f"{algo}_dihedral") or [h]:
+                q_hex.append(d)
+                q_owner.append(i)
+    if not idx_hex or not q_hex:
+        return pd.DataFrame(columns=["i", "j", "distance"])
+    hits = search(q_hex, idx_hex, radius=radius)
+    qi = np.asarray(q_owner)[hits["query"].to_numpy()]
+    ti = np.asarray(idx_owner)[hits["target"].to_numpy()]
+    df = pd.DataFrame({"i": np.minimum(qi, ti), "j": np.maximum(qi, ti), "distance": hits["distance"].to_numpy()})
+    df = df[df["i"] != df["j"]]
+    return df.groupby(["i", "j"], as_index=False)["distance"].min()
+
+
+def _video_pairs(items: pd.DataFrame, share: float) -> list[tuple[int, int, float]]:
+    from kit.hashing.video import video_similarity
+
+    vids = [(i, p) for i, (p, k) in enumerate(zip(items["payload"], items["kind"])) if k == "video" and p]
+    out = []
+    for x in range(len(vids)):
+        for y in range(x + 1, len(vids)):
+            (i, pa), (j, pb) = vids[x], vids[y]
+            best = 0.0
+            for key in ("vpdq", "vpdq_trimmed"):
+                fa = [ln.split(",")[2] for ln in pa.get(key, [])]
+                fb = [ln.split(",")[2] for ln in pb.get(key, [])]
+                best = max(best, min(video_similarity(fa, fb)))
+            if best >= share:
+                out.append((i, j, 100.0 * best))
+    return out
+
+
+def clusters_from_pairs(ids: list, pairs: pd.DataFrame) -> pd.DataFrame:
+    """Connected components of the ``decision == "match"`` pairs: ``id, cluster, size``."""
+    pos = {x: n for n, x in enumerate(ids)}
+    dsu = _DSU(len(ids))
+    if len(pairs):
+        for a, b in pairs.loc[pairs["decision"] == "match", ["a", "b"]].itertuples(index=False):
+            dsu.union(pos[a], pos[b])
+    roots = [dsu.find(n) for n in range(len(ids))]
+    sizes = pd.Series(roots).value_counts()
+    order = {r: k for k, r in enumerate(sorted(sizes.index, key=lambda r: (-sizes[r], roots.index(r))))}
+    return pd.DataFrame({"id": ids, "cluster": [order[r] for r in roots], "size": [int(sizes[r]) for r in roots]})
+
+
+def match_collection(items: pd.DataFrame, *, pdq_radius: int = 31, pdq_min_quality: int = 50,
+                     hash64_radius: int = 10, hash64_review: int = 16, video_share: float = 0.5,
+                     verify: bool = True, min_inliers: int = 15, min_cover: float = 0.1,
+                     cell_share: float = 0.5, min_votes: int = 6, exhaustive: bool = False,
+                     max_side: int = 480, nfeatures: int = 500, workers: int = 1,
+                     progress: bool = False) -> MatchResult:
+    """Find repost pairs and variant clusters in a collection (see the module doc).
+
+    Parameters
+    ----------
+    items
+        ``id``, ``kind`` ("image" / "video"), ``path`` (needed for keypoints),
+        ``payload`` (hash step result or None).
+    pdq_radius, pdq_min_quality
+        PDQ match rule.
+    hash64_radius, hash64_review
+        pHash match / review limits.
+    video_share
+        vPDQ frame share needed in both directions.
+    verify
+        Run the keypoint stage.
+    min_inliers, min_cover, cell_share
+        Keypoint verification rule (:func:`kit.matching.verify.verify_pair`).
+    min_votes
+        Descriptor-index votes that make a keypoint candidate.
+    exhaustive
+        Verify every candidate, also those already connected.
+    max_side, nfeatures
+        Keypoint analysis size and count.
+    workers
+        Processes for keypoint extraction.
+    progress
+        Show tqdm progress bars.
+    """
+    import time
+
+    t0 = time.perf_counter()
+    items = items.reset_index(drop=True)
+    ids = list(items["id"])
+    rows: list[dict] = []
+    seen: dict[tuple[int, int], int] = {}
+
+    def add(i, j, algo, dist, decision, verified=False, inliers=0, transform=None):
+        i, j = (i, j) if ids[i] <= ids[j] else (j, i)
+        key = (i, j)
+        row = {"a": ids[i], "b": ids[j], "algorithm": algo, "distance": float(dist), "verified": verified,
+               "inliers": int(inliers), "transform": transform, "decision": decision}
+        if key in seen:
+            old = rows[seen[key]]
+            if old["decision"] == "match" and decision != "match":
+                return
+            if old["decision"] == decision and not verified:
+                return
+            rows[seen[key]] = row
+        else:
+            seen[key] = len(rows)
+            rows.append(row)
+
+    for algo, radius in (("pdq", pdq_radius), ("phash", hash64_review)):
+        for i, j, d in _hash_pairs(items, algo, radius, pdq_min_quality).itertuples(index=False):
+            if algo == "pdq" or d <= hash64_radius:
+                add(int(i), int(j), algo, d, "match")
+            else:
+                add(int(i), int(j), algo, d, "review")
+    for i, j, s in _video_pairs(items, video_share):
+        add(i, j, "vpdq", s, "match")
+    t_hash = time.perf_counter() - t0
+    if verify:
+        from kit.matching.keypoints import keypoint_stage
+
+        keypoint_stage(items, rows, seen, add, min_inliers=min_inliers, min_cover=min_cover,
+                       cell_share=cell_share, min_votes=min_votes, exhaustive=exhaustive,
+                       max_side=max_side, nfeatures=nfeatures, workers=workers, progress=progress)
+    pairs = pd.DataFrame(rows, columns=PAIR_COLUMNS)
+    if len(pairs):
+        pairs = pairs.sort_values(["a", "b"], kind="stable").reset_index(drop=True)
+    clusters = clusters_from_pairs(ids, pairs)
+    t_all = time.perf_counter() - t0
+    return MatchResult(pairs, clusters, {"hash": t_hash, "keypoints": t_all - t_hash, "total": t_all})
