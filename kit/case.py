@@ -311,6 +311,24 @@ class Case:
 
         return findings_table(self.results("metadata"), self.posts(), media=self.media())
 
+    def match(self, *, progress: bool = False, **params: Any) -> Any:
+        """Match every hashed file (see kit.matching.match_collection), store and log the run."""
+        from kit.matching.casework import run_matching
+
+        return run_matching(self, progress=progress, **params)
+
+    def matches(self) -> pd.DataFrame:
+        """Pairs of the latest matching run, analyst decisions applied (see kit.matching.casework)."""
+        from kit.matching.casework import case_matches
+
+        return case_matches(self)
+
+    def variants(self) -> pd.DataFrame:
+        """Variant clusters (id = sha256, cluster, size) from the effective matches."""
+        from kit.matching.casework import case_variants
+
+        return case_variants(self)
+
     # -- analyst decisions and settings ---------------------------------------------
     def record_decision(self, kind: str, subject: str, value: Any, note: str | None = None,
                         *, analyst: str | None = None) -> int:

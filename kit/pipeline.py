@@ -31,6 +31,7 @@ __all__ = ["STEP_PROVIDERS", "analysis_steps", "run_all", "load_demo_generator",
 STEP_PROVIDERS: list[tuple[str, str]] = [
     ("kit.media", "PROBE_STEP"),
     ("kit.metadata", "STEP"),
+    ("kit.hashing", "STEPS"),
 ]
 
 
@@ -108,6 +109,14 @@ def run_demo(out: Path, *, seed: int = 7, fresh: bool = False) -> int:
 
     print("\nmetadata findings:")
     print(summarise_findings(case.findings()))
+    t2 = time.perf_counter()
+    res = case.match()
+    variants = case.variants()
+    posts = case.posts().merge(variants, left_on="media_sha256", right_on="id")
+    sizes = posts.groupby("cluster").agg(files=("id", "nunique"), posts=("post_id", "size"))
+    print(f"\nmatching: {int((res.pairs['decision'] == 'match').sum())} matching pairs, "
+          f"{len(sizes)} variant clusters in {time.perf_counter() - t2:.1f} s; largest:")
+    print(sizes.sort_values("posts", ascending=False).head(5).to_string())
     check = case.verify()
     print(f"custody: {check.n_custody} log entries, {check.n_media} evidence files, "
           f"{'intact' if check.ok else 'PROBLEMS FOUND'}")

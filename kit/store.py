@@ -14,6 +14,8 @@ Tables (all times are ISO 8601 UTC text):
 - ``step_results(sha256, step, version, status, error, seconds, payload, computed_at)``.
 - ``custody(seq, at, actor, action, subject, details, prev_hash, hash)``: append-only.
 - ``decisions(id, at, analyst, kind, subject, value, note)`` and ``settings(key, value)``.
+- ``match_runs`` and ``matches(run_id, a, b, algorithm, distance, verified, inliers,
+  transform, decision)`` (v2): pairs of each collection matching run.
 
 Examples
 --------
@@ -68,8 +70,19 @@ CREATE TABLE decisions(
 CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT);
 """
 
+# v2: the match table of the latest matching run over the whole collection.
+_V2 = """
+CREATE TABLE match_runs(
+    run_id INTEGER PRIMARY KEY, at TEXT NOT NULL, params TEXT, n_items INTEGER, n_pairs INTEGER,
+    seconds REAL);
+CREATE TABLE matches(
+    run_id INTEGER NOT NULL, a TEXT NOT NULL, b TEXT NOT NULL, algorithm TEXT, distance REAL,
+    verified INTEGER, inliers INTEGER, transform TEXT, decision TEXT);
+CREATE INDEX matches_run ON matches(run_id);
+"""
+
 # MIGRATIONS[i] is the SQL that takes a database at version i to version i + 1.
-MIGRATIONS: list[str] = [_V1]
+MIGRATIONS: list[str] = [_V1, _V2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

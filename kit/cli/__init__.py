@@ -25,6 +25,7 @@ __all__ = ["COMMAND_MODULES", "build_parser", "main"]
 COMMAND_MODULES = [
     "kit.cli.case",
     "kit.cli.metadata",
+    "kit.cli.hashing",
     "kit.cli.bundle",
     "kit.cli.report",
 ]

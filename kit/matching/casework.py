@@ -1,0 +1,115 @@
+"""Matching on a case: store each run's pairs, apply the analyst's decisions, derive clusters.
+
+Matching is a collection step (pairs, not one result per file), so it is
+stored in its own tables (``match_runs``, ``matches``). The analyst's
+confirm / reject decisions (``case.record_decision("match", "a|b", ...)``)
+are kept apart and applied on read: they override what was inferred and
+survive a re-run.
+
+Columns of :func:`case_matches`: the pair columns of
+:data:`kit.matching.PAIR_COLUMNS` plus ``inferred`` (the matcher's decision)
+and ``analyst`` (``"confirmed"``, ``"rejected"`` or None); ``decision`` is
+the effective one (``"match"``, ``"review"`` or ``"rejected"``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from kit.matching.collection import PAIR_COLUMNS, MatchResult, clusters_from_pairs, items_from_results
+
+if TYPE_CHECKING:
+    from kit.case import Case
+
+__all__ = ["HASH_STEP_NAMES", "pair_key", "run_matching", "case_matches", "case_variants",
+           "decide_match"]
+
+HASH_STEP_NAMES = ("hash.image", "hash.video")
+
+
+def pair_key(a: str, b: str) -> str:
+    """The decision subject for a pair: the two ids sorted, joined by ``|``.
+
+    >>> pair_key("b", "a")
+    'a|b'
+    """
+    x, y = sorted((a, b))
+    return f"{x}|{y}"
+
+
+def run_matching(case: Case, *, progress: bool = False, **params: Any) -> MatchResult:
+    """Match every hashed file of ``case`` (params go to :func:`match_collection`), store and log it."""
+    from kit.matching.collection import match_collection
+
+    frames = [case.results(name) for name in HASH_STEP_NAMES]
+    results = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) \
+        else frames[0]
+    items = items_from_results(results, case.media())
+    t0 = time.perf_counter()
+    res = match_collection(items, progress=progress, **params)
+    seconds = time.perf_counter() - t0
+    with case.transaction():
+        cur = case.conn.execute(
+            "INSERT INTO match_runs(at, params, n_items, n_pairs, seconds) VALUES (?,?,?,?,?)",
+            (pd.Timestamp.now(tz="UTC").isoformat(), json.dumps(params, default=str), len(items),
+             len(res.pairs), seconds))
+        run_id = cur.lastrowid
+        case.conn.executemany(
+            "INSERT INTO matches VALUES (?,?,?,?,?,?,?,?,?)",
+            [(run_id, r.a, r.b, r.algorithm, None if pd.isna(r.distance) else float(r.distance),
+              int(bool(r.verified)), int(r.inliers),
+              None if r.transform is None else json.dumps(r.transform), r.decision)
+             for r in res.pairs.itertuples(index=False)])
+        n_match = int((res.pairs["decision"] == "match").sum()) if len(res.pairs) else 0
+        case.append_custody("matching.run", f"run {run_id}", {
+            "items": len(items), "pairs": len(res.pairs), "matches": n_match,
+            "clusters": int(res.clusters["cluster"].nunique()), "params": params,
+            "seconds": round(seconds, 2)})
+    return res
+
+
+def _analyst(case: Case) -> dict[str, str]:
+    d = case.decisions("match")
+    return {} if d.empty else dict(zip(d["subject"], d["value"]))  # later rows win
+
+
+def case_matches(case: Case) -> pd.DataFrame:
+    """Pairs of the latest matching run with the analyst's decisions applied."""
+    row = case.conn.execute("SELECT MAX(run_id) FROM match_runs").fetchone()
+    run_id = row[0] if row else None
+    df = pd.read_sql_query("SELECT a, b, algorithm, distance, verified, inliers, transform, decision "
+                           "FROM matches WHERE run_id = ? ORDER BY a, b", case.conn, params=(run_id,))
+    df["verified"] = df["verified"].astype(bool)
+    df["transform"] = df["transform"].map(lambda s: json.loads(s) if isinstance(s, str) else None)
+    df = df.rename(columns={"decision": "inferred"})
+    df["analyst"] = None
+    decisions = _analyst(case)
+    keys = [pair_key(a, b) for a, b in zip(df["a"], df["b"])]
+    df["analyst"] = [decisions.get(k) for k in keys]
+    extra = [k for k in decisions if k not in set(keys)]
+    if extra:
+        added = pd.DataFrame([{"a": k.split("|")[0], "b": k.split("|")[1], "algorithm": "analyst",
+                               "distance": float("nan"), "verified": False, "inliers": 0,
+                               "transform": None, "inferred": None, "analyst": decisions[k]}
+                              for k in extra])
+        df = pd.concat([df, added], ignore_index=True)
+    df["decision"] = [
+        "match" if an == "confirmed" else "rejected" if an == "rejected" else inf
+        for an, inf in zip(df["analyst"], df["inferred"])]
+    return df[PAIR_COLUMNS + ["inferred", "analyst"]]
+
+
+def case_variants(case: Case) -> pd.DataFrame:
+    """Variant clusters of every stored file from the effective matches: id, cluster, size."""
+    ids = list(case.media()["sha256"])
+    return clusters_from_pairs(ids, case_matches(case))
+
+
+def decide_match(case: Case, a: str, b: str, confirmed: bool, note: str | None = None) -> int:
+    """Store the analyst's confirm / reject of a pair (logged); returns the decision id."""
+    return case.record_decision("match", pair_key(a, b), "confirmed" if confirmed else "rejected",
+                                note=note)
