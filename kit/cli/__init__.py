@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "kit.cli.hashing",
     "kit.cli.bundle",
     "kit.cli.report",
+    "kit.cli.hashes",
 ]
 
 
