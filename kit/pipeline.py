@@ -117,10 +117,30 @@ def run_demo(out: Path, *, seed: int = 7, fresh: bool = False) -> int:
     print(f"\nmatching: {int((res.pairs['decision'] == 'match').sum())} matching pairs, "
           f"{len(sizes)} variant clusters in {time.perf_counter() - t2:.1f} s; largest:")
     print(sizes.sort_values("posts", ascending=False).head(5).to_string())
+    _share(case, out)
     check = case.verify()
     print(f"custody: {check.n_custody} log entries, {check.n_media} evidence files, "
           f"{'intact' if check.ok else 'PROBLEMS FOUND'}")
     print(f"\ncase folder: {case.path}\nincident:    {incident.resolve()}")
-    print("open it in JupyterLab:  .venv/bin/jupyter lab notebooks/  "
-          f"(set the notebooks' case parameter to {case.path})")
+    print(f"reports:     {(out / 'report.html').resolve()} (blurred), "
+          f"{(out / 'report-redacted.html').resolve()} (redacted)")
+    print("open the case in JupyterLab:  .venv/bin/jupyter lab notebooks/  "
+          f"(set the notebooks' case_path parameter to {case.path})")
     return 0 if check.ok else 1
+
+
+def _share(case: Case, out: Path) -> None:
+    """The shareable outputs: hash list, reports (blurred and redacted), bundle."""
+    from kit.report import build_report, export_bundle, export_hashlist
+
+    t0 = time.perf_counter()
+    hl = export_hashlist(case, out / "hashes-hma.txt", fmt="hma")
+    print(f"hash list:   {hl.path} ({hl.n_signals} signals for {hl.n_files} files)")
+    for redact in (False, True):
+        name = "report-redacted.html" if redact else "report.html"
+        r = build_report(case, out / name, redact=redact)
+        print(f"report:      {r.html} ({r.bytes / 1e6:.1f} MB in {r.seconds:.1f} s)")
+    b = export_bundle(case, out / "case-bundle.zip")
+    print(f"bundle:      {b} ({b.stat().st_size / 1e6:.1f} MB, evidence not included; "
+          f"dfkit bundle export --with-evidence adds it)")
+    print(f"sharing took {time.perf_counter() - t0:.1f} s")
