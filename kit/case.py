@@ -31,6 +31,7 @@ import datetime as dt
 import getpass
 import json
 import sqlite3
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -83,6 +84,7 @@ class Case:
         self.path = path
         self.conn = conn
         self.analyst = analyst
+        self._lock = threading.RLock()
 
     # -- opening -----------------------------------------------------------------
     @classmethod
@@ -133,14 +135,15 @@ class Case:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE ... COMMIT, ROLLBACK on error)."""
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT, ROLLBACK on error), one thread at a time."""
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
 
     # -- custody -----------------------------------------------------------------
     def append_custody(self, action: str, subject: str, details: dict[str, Any],

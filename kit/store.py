@@ -87,8 +87,13 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
-    """Open the database in autocommit mode (transactions are explicit), WAL, foreign keys on."""
-    conn = sqlite3.connect(str(path), isolation_level=None, timeout=30.0)
+    """Open the database in autocommit mode (transactions are explicit), WAL, foreign keys on.
+
+    The connection may be used from other threads (JupyterLab delivers widget
+    events on a kernel subshell thread); the case serialises its write
+    transactions with a lock.
+    """
+    conn = sqlite3.connect(str(path), isolation_level=None, timeout=30.0, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     try:
         conn.execute("PRAGMA journal_mode=WAL")

@@ -300,3 +300,17 @@ def test_kill_9_mid_ingest_loses_and_duplicates_nothing(tmp_path):
     log = case.custody()
     ingested = log[log.action == "file.ingested"]
     assert len(ingested) == n and ingested["subject"].nunique() == len(media)
+
+
+def test_writes_from_another_thread(case):
+    """JupyterLab delivers widget events on a kernel subshell thread."""
+    import threading
+
+    out = []
+    threads = [threading.Thread(target=lambda i=i: out.append(case.record_decision("note", f"s{i}", i)))
+               for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(out) == [1, 2, 3, 4] and case.verify().ok

@@ -12,7 +12,7 @@ import yaml
 
 from conftest import ROOT
 
-PIP_ONLY = {"opencv-python-headless", "pdqhash", "c2pa-python"}
+PIP_ONLY = {"opencv-python-headless", "pdqhash", "c2pa-python", "playwright"}
 
 
 def _pyproject_pins() -> dict[str, str]:

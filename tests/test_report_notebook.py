@@ -17,10 +17,19 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
 
 @pytest.fixture(scope="module")
 def reported(tmp_path_factory):
+    import numpy as np
+    from PIL import Image
+
+    from kit.hashing import STEPS
+    from kit.metadata import STEP
+
     root = tmp_path_factory.mktemp("report")
     (root / "m").mkdir()
-    for i in range(3):
-        (root / "m" / f"{i}.jpg").write_bytes(JPEG + bytes([i]) * 10)
+    rng = np.random.default_rng(1)
+    pic = Image.fromarray((rng.random((12, 16, 3)) * 255).astype(np.uint8)).resize((320, 240))
+    pic.save(root / "m" / "0.jpg", quality=95)
+    pic.resize((200, 150)).save(root / "m" / "1.jpg", quality=70)
+    (root / "m" / "2.jpg").write_bytes(JPEG + b"broken")
     (root / "man.csv").write_text(
         "post_id,platform,account,posted_at,media_path\n"
         "p0,x,@origin,2024-03-01T10:00:00+01:00,m/0.jpg\n"
@@ -29,6 +38,9 @@ def reported(tmp_path_factory):
     case = Case.create(root / "case", title="Report test", analyst="ana")
     case.ingest(root / "man.csv")
     case.record_decision("origin", "p0", True, note="earliest upload")
+    for step in (STEP, *STEPS):
+        case.run(step)
+    case.match(verify=False)
     return case, build_report(case), build_report(case, redact=True)
 
 
@@ -36,7 +48,8 @@ def test_report_written_and_logged(reported):
     case, result, redacted = reported
     assert result.html.name == "report.html" and redacted.html.name == "report-redacted.html"
     text = result.html.read_text()
-    for heading in ("Summary", "Evidence", "Intake", "Analyst decisions", "Custody log"):
+    for heading in ("Summary", "Key findings", "Variant clusters", "Evidence", "Intake",
+                    "Analyst decisions", "Custody log"):
         assert f"<h2>{heading}</h2>" in text
     assert "earliest upload" in text and "not-a-time" in text
     assert hash_file(case.media()["path"].iloc[0])[0] in text  # hashes are listed
@@ -59,3 +72,13 @@ def test_no_local_paths_or_remote_scripts_leak(reported):
 def test_report_code_cells_hidden(reported):
     _, result, _ = reported
     assert "S.summary(case)" not in result.html.read_text()
+
+
+def test_thumbnails_blurred_by_default_and_absent_when_redacted(reported):
+    _, result, redacted = reported
+    text = result.html.read_text()
+    assert 'title="blurred"' in text and 'title="not blurred"' not in text
+    red = redacted.html.read_text()
+    img = re.compile(r'<img[^>]*src="data:image')
+    assert not img.search(red) and re.search(r"redacted<br\s*/?>", red)
+    assert img.search(text)

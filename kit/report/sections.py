@@ -16,8 +16,9 @@ from IPython.display import HTML
 
 from kit.case import Case
 
-__all__ = ["open_case", "summary", "evidence_table", "intake", "decisions", "custody_digest",
-           "not_computed", "table_html", "STYLE"]
+__all__ = ["open_case", "summary", "evidence_table", "intake", "findings", "variants",
+           "plotly_library", "figure", "decisions", "custody_digest", "not_computed", "table_html",
+           "STYLE"]
 
 STYLE = """<style>
 .dfk {font-family: system-ui, sans-serif; font-size: 13px}
@@ -128,3 +129,83 @@ def custody_digest(case: Case) -> HTML:
     if not check.ok:
         body += table_html(check.problems)
     return _wrap("Custody log", body)
+
+
+def plotly_library() -> HTML:
+    """plotly.js itself, once, inline: every figure after it works offline."""
+    from plotly.offline import get_plotlyjs
+
+    return HTML(f'<script type="text/javascript">{get_plotlyjs()}</script>')
+
+
+def figure(fig: Any) -> HTML:
+    """A plotly figure as HTML that uses the library loaded by :func:`plotly_library`."""
+    return HTML(fig.to_html(include_plotlyjs=False, full_html=False))
+
+
+def findings(case: Case) -> HTML:
+    """Metadata red flags: counts per finding, then each finding with its evidence."""
+    if case.results("metadata").empty:
+        return not_computed("Key findings", "the metadata step")
+    table = case.findings()
+    if table.empty:
+        return _wrap("Key findings", "<p>No metadata red flags in any file.</p>")
+    order = {"high": 0, "medium": 1, "low": 2, "info": 3}
+    counts = (table.groupby(["severity", "code"]).agg(files=("sha256", "nunique"), posts=("post_id", "nunique"))
+              .reset_index().sort_values("severity", key=lambda s: s.map(order)))
+    detail = (table.drop_duplicates(["sha256", "code"]).sort_values("severity", key=lambda s: s.map(order))
+              .assign(file=lambda d: d["sha256"].str[:12])[["severity", "code", "message", "tag", "value", "file"]])
+    return _wrap("Key findings", table_html(counts) + "<h3>Per file</h3>" + table_html(detail, max_rows=100))
+
+
+def _media_sizes(case: Case) -> dict[str, int]:
+    sizes = {}
+    for row in case.results("hash.image").itertuples():
+        if row.status == "ok" and row.payload:
+            sizes[row.sha256] = int(row.payload.get("width", 0)) * int(row.payload.get("height", 0))
+    return sizes
+
+
+def _thumb(path: str, kind: str, sha: str, *, blur: bool, redact: bool) -> str:
+    if redact:
+        return (f'<div style="width:120px;height:90px;background:#ddd;display:flex;align-items:center;'
+                f'justify-content:center;font-size:11px">redacted<br>{sha[:12]}</div>')
+    from kit.viz import data_uri, thumbnail
+
+    try:
+        uri = data_uri(thumbnail(path, size=160, blur=blur, kind=kind))
+    except Exception as exc:  # noqa: BLE001 - a bad file shows as such, the report goes on
+        return f'<span class="muted">no thumbnail ({html.escape(type(exc).__name__)})</span>'
+    label = "blurred" if blur else "not blurred"
+    return f'<img src="{uri}" alt="{label} thumbnail of {sha[:12]}" title="{label}">'
+
+
+def variants(case: Case, *, blur: bool = True, redact: bool = False, top: int = 12) -> HTML:
+    """Variant clusters with a representative (the largest copy), its posts, platforms and first sighting."""
+    if case.conn.execute("SELECT COUNT(*) FROM match_runs").fetchone()[0] == 0:
+        return not_computed("Variant clusters", "matching")
+    media = case.media().set_index("sha256")
+    posts = case.posts().merge(case.variants(), left_on="media_sha256", right_on="id")
+    sizes = _media_sizes(case)
+    rows = []
+    for cluster, group in posts.groupby("cluster"):
+        files = list(dict.fromkeys(group["media_sha256"]))
+        rep = max(files, key=lambda s: sizes.get(s, 0))
+        first = group.dropna(subset=["posted_at"]).sort_values("posted_at").head(1)
+        rows.append({
+            "cluster": int(cluster), "files": len(files), "posts": len(group),
+            "platforms": ", ".join(sorted(group["platform"].dropna().unique())),
+            "first seen": _when(first["posted_at"].iloc[0]) if len(first) else "unknown",
+            "first post": first["post_id"].iloc[0] if len(first) else "",
+            "representative": _thumb(media.loc[rep, "path"], media.loc[rep, "kind"], rep,
+                                     blur=blur, redact=redact) + f"<br><code>{rep[:16]}</code>",
+        })
+    df = pd.DataFrame(rows).sort_values("posts", ascending=False)
+    singles = int((df["files"] == 1).sum())
+    shown = df[df["files"] > 1].head(top)
+    body = (f"<p>{len(df)} clusters: {len(df) - singles} with several files, {singles} single files. "
+            f"The representative is the largest copy (most pixels) in the cluster; "
+            f"{'thumbnails are redacted' if redact else 'thumbnails are blurred' if blur else 'thumbnails are shown unblurred'}.</p>")
+    cols = ["cluster", "files", "posts", "platforms", "first seen", "first post", "representative"]
+    body += shown[cols].to_html(index=False, escape=False, border=0)
+    return _wrap("Variant clusters", body)
