@@ -314,6 +314,14 @@ class Case:
 
         return findings_table(self.results("metadata"), self.posts(), media=self.media())
 
+    def scores(self) -> pd.DataFrame:
+        """Detector scores: sha256, detector, version, score, error, explanation (see kit.detectors)."""
+        from kit.detectors import scores_table
+
+        names = [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT step FROM step_results WHERE step LIKE 'detector.%' ORDER BY step")]
+        return scores_table({n: self.results(n) for n in names})
+
     def match(self, *, progress: bool = False, **params: Any) -> Any:
         """Match every hashed file (see kit.matching.match_collection), store and log the run."""
         from kit.matching.casework import run_matching

@@ -27,11 +27,12 @@ if TYPE_CHECKING:
 __all__ = ["STEP_PROVIDERS", "analysis_steps", "run_all", "load_demo_generator", "run_demo",
            "remove_tree"]
 
-# (module, attribute): a Step or a tuple of Steps, in the order they run.
+# (module, attribute): a Step, a tuple of Steps, or a function returning them, in run order.
 STEP_PROVIDERS: list[tuple[str, str]] = [
     ("kit.media", "PROBE_STEP"),
     ("kit.metadata", "STEP"),
     ("kit.hashing", "STEPS"),
+    ("kit.detectors", "case_steps"),
 ]
 
 
@@ -40,6 +41,8 @@ def analysis_steps() -> list[Step]:
     steps: list[Step] = []
     for module, attr in STEP_PROVIDERS:
         value = getattr(importlib.import_module(module), attr)
+        if callable(value) and not isinstance(value, Step):
+            value = value()
         steps.extend(value if isinstance(value, (list, tuple)) else [value])
     return steps
 
@@ -117,6 +120,7 @@ def run_demo(out: Path, *, seed: int = 7, fresh: bool = False) -> int:
     print(f"\nmatching: {int((res.pairs['decision'] == 'match').sum())} matching pairs, "
           f"{len(sizes)} variant clusters in {time.perf_counter() - t2:.1f} s; largest:")
     print(sizes.sort_values("posts", ascending=False).head(5).to_string())
+    _best_copy_scores(case, sizes.sort_values("posts", ascending=False).head(5).index)
     _share(case, out)
     check = case.verify()
     print(f"custody: {check.n_custody} log entries, {check.n_media} evidence files, "
@@ -127,6 +131,22 @@ def run_demo(out: Path, *, seed: int = 7, fresh: bool = False) -> int:
     print("open the case in JupyterLab:  .venv/bin/jupyter lab notebooks/  "
           f"(set the notebooks' case_path parameter to {case.path})")
     return 0 if check.ok else 1
+
+
+def _best_copy_scores(case: Case, clusters: Any) -> None:
+    """Print detector scores on each big cluster's best copy (most pixels, least recompressed)."""
+    from kit.detectors import best_copies, copy_quality
+
+    variants = case.variants()
+    best = best_copies(copy_quality(case.media()), dict(zip(variants["id"], variants["cluster"])))
+    best = best[best.index.isin(list(clusters))]
+    scores = case.scores()
+    table = (scores[scores["sha256"].isin(list(best.values))]
+             .pivot_table(index="sha256", columns="detector", values="score", aggfunc="first"))
+    table.index = [f"cluster {c} best copy {s[:10]}" for c, s in zip(best.index, best.values)
+                   if s in table.index] if len(table) == len(best) else table.index.str[:10]
+    print("\ndetector scores on each cluster's best copy (1 = manipulated/synthetic, blank = no opinion):")
+    print(table.round(2).to_string() if len(table) else "  no scores")
 
 
 def _share(case: Case, out: Path) -> None:

@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "kit.cli.case",
     "kit.cli.metadata",
     "kit.cli.hashing",
+    "kit.cli.detectors",
     "kit.cli.bundle",
     "kit.cli.report",
     "kit.cli.hashes",
