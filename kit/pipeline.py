@@ -135,17 +135,16 @@ def run_demo(out: Path, *, seed: int = 7, fresh: bool = False) -> int:
 
 def _best_copy_scores(case: Case, clusters: Any) -> None:
     """Print detector scores on each big cluster's best copy (most pixels, least recompressed)."""
-    from kit.detectors import best_copies, copy_quality
+    from kit.detectors import best_copy_scores, copy_quality
 
     variants = case.variants()
-    best = best_copies(copy_quality(case.media()), dict(zip(variants["id"], variants["cluster"])))
-    best = best[best.index.isin(list(clusters))]
-    scores = case.scores()
-    table = (scores[scores["sha256"].isin(list(best.values))]
-             .pivot_table(index="sha256", columns="detector", values="score", aggfunc="first"))
-    table.index = [f"cluster {c} best copy {s[:10]}" for c, s in zip(best.index, best.values)
-                   if s in table.index] if len(table) == len(best) else table.index.str[:10]
-    print("\ndetector scores on each cluster's best copy (1 = manipulated/synthetic, blank = no opinion):")
+    best = best_copy_scores(case.scores(), copy_quality(case.media()),
+                            dict(zip(variants["id"], variants["cluster"])))
+    best = best[best["cluster"].isin(list(clusters))]
+    table = best.pivot_table(index=["cluster", "sha256"], columns="detector", values="score", aggfunc="first")
+    table.index = [f"cluster {c}, best copy {s[:10]}" for c, s in table.index]
+    print("\ndetector scores on each cluster's best copy (1 = manipulated/synthetic; "
+          "detectors with no opinion are left out):")
     print(table.round(2).to_string() if len(table) else "  no scores")
 
 

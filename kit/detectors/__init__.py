@@ -22,7 +22,7 @@ from kit.detectors.base import (
     decode_heatmap,
     result_payload,
 )
-from kit.detectors.chain import best_copies, chain_scores, copy_quality, score_drift
+from kit.detectors.chain import best_copies, best_copy_scores, chain_scores, copy_quality, score_drift
 from kit.detectors.evaluate import evaluate_scores, labelled_folder, metrics, score_images
 from kit.detectors.fusion import Fusion, expected_calibration_error, fit_fusion, reliability
 from kit.detectors.ml import CallableDetector, OnnxDetector
@@ -53,6 +53,7 @@ __all__ = [
     "ResidualDetector",
     "ResidualModel",
     "best_copies",
+    "best_copy_scores",
     "chain_scores",
     "compact_heatmap",
     "copy_quality",

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["copy_quality", "best_copies", "chain_scores", "score_drift"]
+__all__ = ["copy_quality", "best_copies", "best_copy_scores", "chain_scores", "score_drift"]
 
 
 def copy_quality(media):
@@ -69,6 +69,23 @@ def best_copies(quality, clusters: Mapping[str, object]):
     """cluster -> sha256 of its best copy (most pixels, then highest JPEG quality, then bytes/pixel)."""
     q = _ranked(quality, clusters)
     return q[q["copy_rank"] == 0].set_index("cluster")["sha256"]
+
+
+def best_copy_scores(scores, quality, clusters: Mapping[str, object]):
+    """Every detector's score on each cluster's best copy: cluster, sha256, detector, score, explanation.
+
+    >>> import pandas as pd
+    >>> q = pd.DataFrame({"sha256": ["a", "b"], "pixels": [100, 400], "jpeg_quality": [90, 70], "bytes": [1, 1]})
+    >>> s = pd.DataFrame({"sha256": ["a", "b"], "detector": "ela", "score": [0.9, 0.2], "explanation": ""})
+    >>> best_copy_scores(s, q, {"a": 0, "b": 0})[["cluster", "sha256", "score"]].values.tolist()
+    [[0, 'b', 0.2]]
+    """
+    best = best_copies(quality, clusters)
+    pick = {sha: cluster for cluster, sha in best.items()}
+    out = scores[scores["sha256"].isin(list(pick))].copy()
+    out.insert(0, "cluster", out["sha256"].map(pick))
+    return out[["cluster", "sha256", "detector", "score", "explanation"]].sort_values(
+        ["cluster", "detector"]).reset_index(drop=True)
 
 
 def chain_scores(scores, quality, clusters: Mapping[str, object]):

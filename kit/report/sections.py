@@ -16,7 +16,7 @@ from IPython.display import HTML
 
 from kit.case import Case
 
-__all__ = ["open_case", "summary", "evidence_table", "intake", "findings", "variants",
+__all__ = ["open_case", "summary", "evidence_table", "intake", "findings", "variants", "detectors",
            "plotly_library", "figure", "decisions", "custody_digest", "not_computed", "table_html",
            "STYLE"]
 
@@ -209,3 +209,38 @@ def variants(case: Case, *, blur: bool = True, redact: bool = False, top: int = 
     cols = ["cluster", "files", "posts", "platforms", "first seen", "first post", "representative"]
     body += shown[cols].to_html(index=False, escape=False, border=0)
     return _wrap("Variant clusters", body)
+
+
+DETECTOR_CAVEATS = (
+    "Scores are evidence, not verdicts: 1 means the detector's cue for manipulation or synthesis is "
+    "strong, 0 that it is absent, and a blank that the detector has no opinion (no face, no marker).",
+    "Raw scores are not probabilities. A calibrated probability needs a fusion fitted on a labelled "
+    "set like this incident's media (dfkit detectors eval --fused); none is stored with this case.",
+    "Forensic traces fade with every re-encode, so scores are read on each cluster's best copy "
+    "(most pixels, least recompressed), not on the latest repost.",
+    "Measured on public benchmarks, the splice detectors are near chance on fully synthetic faces, and "
+    "learned detectors do not transfer well to generators they were not trained on.",
+)
+
+
+def detectors(case: Case) -> HTML:
+    """Detector scores on every cluster's best copy, all scores as a figure, and the caveats."""
+    from kit.detectors import best_copy_scores, copy_quality
+    from kit.viz import score_figure
+
+    scores = case.scores()
+    if scores.empty:
+        return not_computed("Detector scores", "the detector steps")
+    variants = case.variants()
+    best = best_copy_scores(scores, copy_quality(case.media()),
+                            dict(zip(variants["id"], variants["cluster"])))
+    sizes = variants.groupby("cluster")["size"].first()
+    best = best[best["cluster"].map(sizes).fillna(1) > 1]
+    table = best.pivot_table(index=["cluster", "sha256"], columns="detector", values="score",
+                             aggfunc="first").round(2).reset_index()
+    table["sha256"] = table["sha256"].str[:16]
+    caveats = "".join(f"<li>{html.escape(c)}</li>" for c in DETECTOR_CAVEATS)
+    body = (f"<p>{scores['detector'].nunique()} detectors on {scores['sha256'].nunique()} files; "
+            f"{int(scores['error'].notna().sum())} errors.</p><h3>Best copy of each variant cluster</h3>"
+            + table_html(table) + f"<h3>Caveats</h3><ul>{caveats}</ul>")
+    return HTML(_wrap("Detector scores", body).data + figure(score_figure(scores)).data)
