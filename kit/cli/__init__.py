@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "kit.cli.bundle",
     "kit.cli.report",
     "kit.cli.hashes",
+    "kit.cli.scale",
 ]
 
 

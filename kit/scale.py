@@ -1,0 +1,279 @@
+"""The same batch steps over a large collection, on a Dask cluster, with persistent results.
+
+:func:`run` splits the collection's media files into fixed partitions and
+runs each (step, partition) as one Dask task on a ``distributed`` cluster (a
+``LocalCluster`` by default, or any ``Client`` passed in). Each task writes
+one Parquet file, ``OUT/<step>/part-NNNNN.parquet``, atomically (temp file,
+then rename); a partition whose file exists is done. So a run that crashes,
+or loses a worker, is resumed by running it again, and a task that Dask
+re-runs after a worker dies overwrites nothing and duplicates nothing.
+
+Result columns (one row per file and step): ``path``, ``sha256``, ``step``,
+``version``, ``status``, ``error``, ``seconds``, ``payload`` (JSON text).
+``OUT/items.parquet`` maps every post of the manifest to its file and
+partition. :func:`build_hash_index` turns the stored PDQ (or pHash) hashes
+into a saved index, :func:`match_index` finds every pair within a radius
+in batches (never all pairs in memory) and writes ``OUT/matches-<algo>.parquet``;
+:func:`read_results` reads results back lazily with pyarrow filters.
+
+Dask is imported only here (``pip install 'deepfake-incident-kit[scale]'``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from kit.errors import KitError
+from kit.extras import optional_import
+from kit.steps import Step, run_step
+
+__all__ = ["ScaleError", "ScaleResult", "DEFAULT_STEPS", "RESULT_COLUMNS", "collection_items", "run",
+           "read_results", "build_hash_index", "match_index"]
+
+DEFAULT_STEPS = ("hash.image", "metadata")
+RESULT_COLUMNS = ["path", "sha256", "step", "version", "status", "error", "seconds", "payload"]
+
+
+class ScaleError(KitError):
+    """A large run cannot start (unknown step, unreadable collection, bad output folder)."""
+
+
+@dataclass(frozen=True)
+class ScaleResult:
+    """What a run did: partitions written now and before, items, errors, wall time."""
+
+    out: Path
+    n_items: int
+    n_partitions: int
+    written: int
+    skipped: int
+    n_errors: int
+    seconds: float
+
+
+def _steps_by_name(names: Sequence[str]) -> list[Step]:
+    from kit.pipeline import analysis_steps
+
+    known = {s.name: s for s in analysis_steps()}
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise ScaleError(f"unknown step(s) {missing}; known: {sorted(known)}")
+    return [known[n] for n in names]
+
+
+def collection_items(source: str | Path) -> pd.DataFrame:
+    """Posts of a manifest (CSV/JSONL), a Parquet table (``post_id``, ``media_path``) or a folder.
+
+    Columns: post_id, media_path (absolute text).
+    """
+    source = Path(source)
+    if source.suffix == ".parquet":
+        df = pd.read_parquet(source, columns=["post_id", "media_path"])
+        base = source.parent
+        df["media_path"] = [str(p if Path(p).is_absolute() else (base / p).resolve()) for p in df["media_path"]]
+        return df
+    from kit.manifest import read_folder, read_manifest
+
+    manifest = read_folder(source) if source.is_dir() else read_manifest(source)
+    return pd.DataFrame({"post_id": [r.post_id for r in manifest.rows],
+                         "media_path": [str(r.media_path) for r in manifest.rows]})
+
+
+def _partition_task(step: Step, paths: list[str], target: str) -> dict[str, int]:
+    """One Dask task: run ``step`` on ``paths`` and write ``target`` atomically."""
+    from kit.hashing import file_digests
+
+    sandbox_cm: Any = None
+    if step.isolate:
+        from kit.sandbox import Sandbox
+
+        sandbox_cm = Sandbox(timeout=step.timeout)
+    rows = []
+    try:
+        for path in paths:
+            try:
+                sha = file_digests(path)["sha256"]
+            except OSError as exc:
+                rows.append({"path": path, "sha256": None, "step": step.name, "version": step.version,
+                             "status": "error", "error": f"{step.name}: cannot read ({exc})",
+                             "seconds": 0.0, "payload": None})
+                continue
+            out = run_step(step, path, sandbox=sandbox_cm)
+            rows.append({"path": path, "sha256": sha, "step": step.name, "version": step.version,
+                         "status": out.status, "error": out.error, "seconds": out.seconds,
+                         "payload": None if out.payload is None else json.dumps(out.payload)})
+    finally:
+        if sandbox_cm is not None:
+            sandbox_cm.close()
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    df = pd.DataFrame(rows, columns=RESULT_COLUMNS)
+    schema = pa.schema([("path", pa.string()), ("sha256", pa.string()), ("step", pa.string()),
+                        ("version", pa.string()), ("status", pa.string()), ("error", pa.string()),
+                        ("seconds", pa.float64()), ("payload", pa.string())])
+    tmp = f"{target}.{os.getpid()}.tmp"
+    pq.write_table(pa.Table.from_pandas(df, schema=schema, preserve_index=False), tmp)
+    os.replace(tmp, target)
+    return {"items": len(df), "errors": int((df["status"] == "error").sum())}
+
+
+def _settle(out: Path, partition_size: int | None, steps: list[Step]) -> int:
+    """Check (or write) ``OUT/run.json``: partition size and step versions must not change."""
+    record = out / "run.json"
+    state = json.loads(record.read_text()) if record.exists() else {"partition_size": None, "steps": {}}
+    stored = state["partition_size"]
+    if stored is not None and partition_size is not None and partition_size != stored:
+        raise ScaleError(f"{out.name} holds partitions of {stored} files: resume with that size "
+                         f"or use another output folder")
+    size = partition_size or stored or 200
+    for step in steps:
+        old = state["steps"].get(step.name)
+        if old is not None and old != step.version:
+            raise ScaleError(f"{out.name} holds {step.name} v{old} results; this kit makes "
+                             f"v{step.version}: use another output folder")
+        state["steps"][step.name] = step.version
+    state["partition_size"] = size
+    record.write_text(json.dumps(state, indent=2, sort_keys=True))
+    return size
+
+
+def run(source: str | Path, steps: Sequence[str] = DEFAULT_STEPS, *, out: str | Path,
+        client: Any = None, workers: int = 2, partition_size: int | None = None,
+        progress: bool = True) -> ScaleResult:
+    """Run ``steps`` over every media file of ``source`` on a Dask cluster; resumable.
+
+    Parameters
+    ----------
+    source
+        Manifest (CSV/JSONL), Parquet table of posts, or a folder of media.
+    steps
+        Step names (see :func:`kit.pipeline.analysis_steps`).
+    out
+        Output folder (Parquet results, items table, indexes).
+    client
+        A ``distributed.Client``; default a ``LocalCluster`` of ``workers``
+        single-threaded worker processes, closed at the end.
+    partition_size
+        Files per task and per Parquet file (default 200). A resumed run keeps
+        the size recorded in ``OUT/run.json``; asking for another is an error.
+    """
+    distributed = optional_import("distributed", extra="scale")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    step_objs = _steps_by_name(steps)
+    partition_size = _settle(out, partition_size, step_objs)
+    items = collection_items(source)
+    paths = sorted(set(items["media_path"]))
+    part_of = {p: i // partition_size for i, p in enumerate(paths)}
+    items["partition"] = items["media_path"].map(part_of)
+    items.to_parquet(out / "items.parquet", index=False)
+    n_parts = (len(paths) + partition_size - 1) // partition_size
+    todo, skipped = [], 0
+    for step in step_objs:
+        folder = out / step.name
+        folder.mkdir(exist_ok=True)
+        for i in range(n_parts):
+            target = folder / f"part-{i:05d}.parquet"
+            if target.exists():
+                skipped += 1
+            else:
+                todo.append((step, paths[i * partition_size:(i + 1) * partition_size], str(target)))
+    t0 = time.perf_counter()
+    own = client is None
+    cluster = None
+    if own:
+        cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                           dashboard_address=None)
+        client = distributed.Client(cluster)
+    n_err = 0
+    try:
+        futures = [client.submit(_partition_task, step, part, target, key=f"dfkit-{Path(target).parent.name}-"
+                                 f"{Path(target).stem}-{time.time_ns()}", retries=2, pure=False)
+                   for step, part, target in todo]
+        done: Iterable[Any] = distributed.as_completed(futures)
+        if progress and futures:
+            from tqdm.auto import tqdm
+
+            done = tqdm(done, total=len(futures), desc="partitions", unit="part")
+        for fut in done:
+            n_err += fut.result()["errors"]
+    finally:
+        if own:
+            client.close()
+            cluster.close()
+    return ScaleResult(out, len(paths), n_parts, len(todo), skipped, n_err, time.perf_counter() - t0)
+
+
+def read_results(out: str | Path, step: str, *, columns: list[str] | None = None,
+                 filters: Any = None) -> pd.DataFrame:
+    """Read one step's results (all partitions) with pyarrow, only the columns and rows asked for."""
+    import pyarrow.dataset as ds
+
+    folder = Path(out) / step
+    if not folder.is_dir():
+        raise ScaleError(f"no results for step {step!r} under {Path(out).name}")
+    dataset = ds.dataset(str(folder), format="parquet")
+    return dataset.to_table(columns=columns, filter=filters).to_pandas()
+
+
+def build_hash_index(out: str | Path, *, algo: str = "pdq", min_quality: int = 50,
+                     radius: int | None = None) -> Path:
+    """Index the stored ``hash.image`` hashes of ``algo`` (pdq or phash) by sha256; saved to
+    ``OUT/index-<algo>.npz`` with its id mapping (see :class:`kit.matching.HashIndex`)."""
+    import pyarrow.dataset as ds
+
+    from kit.matching import build_index
+
+    rows = read_results(out, "hash.image", columns=["sha256", "status", "payload"],
+                        filters=ds.field("status") == "ok")
+    ids, hashes = [], []
+    for sha, payload in zip(rows["sha256"], rows["payload"]):
+        p = json.loads(payload)
+        if algo == "pdq" and p.get("pdq_quality", 0) < min_quality:
+            continue
+        if p.get(algo):
+            ids.append(sha)
+            hashes.append(p[algo])
+    unique = dict(zip(ids, hashes))  # the same file in several posts is indexed once
+    if not unique:
+        raise ScaleError(f"no {algo} hashes stored under {Path(out).name}: run the hash.image step")
+    radius = radius if radius is not None else (31 if algo == "pdq" else 10)
+    index = build_index(list(unique.values()), ids=list(unique), radius=radius)
+    return Path(index.save(Path(out) / f"index-{algo}.npz"))
+
+
+def match_index(out: str | Path, *, algo: str = "pdq", radius: int = 31, batch: int = 20_000) -> Path:
+    """All pairs within ``radius`` (inclusive) from the saved index, in query batches; Parquet out."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from kit.matching import load_index
+
+    out = Path(out)
+    index = load_index(out / f"index-{algo}.npz")
+    ids = list(index.ids)
+    target = out / f"matches-{algo}.parquet"
+    writer = None
+    try:
+        for start in range(0, len(ids), batch):
+            hits = index.range(index.packed[start:start + batch], radius)
+            hits["a"] = [ids[start + int(i)] for i in hits["query"]]
+            hits = hits[hits["a"] < hits["target"]].rename(columns={"target": "b"})[["a", "b", "distance"]]
+            table = pa.Table.from_pandas(hits, preserve_index=False)
+            writer = writer or pq.ParquetWriter(str(target), table.schema)
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None:
+        pd.DataFrame(columns=["a", "b", "distance"]).to_parquet(target, index=False)
+    return target
