@@ -340,6 +340,12 @@ class Case:
 
         return case_variants(self)
 
+    def spread(self, **kwargs: Any) -> Any:
+        """The spread graph, cascade metrics and likely origin (see kit.spread.case_spread)."""
+        from kit.spread import case_spread
+
+        return case_spread(self, **kwargs)
+
     # -- analyst decisions and settings ---------------------------------------------
     def record_decision(self, kind: str, subject: str, value: Any, note: str | None = None,
                         *, analyst: str | None = None) -> int:

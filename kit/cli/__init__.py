@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "kit.cli.metadata",
     "kit.cli.hashing",
     "kit.cli.detectors",
+    "kit.cli.trace",
     "kit.cli.bundle",
     "kit.cli.report",
     "kit.cli.hashes",

@@ -24,6 +24,10 @@ Cues (each skipped, i.e. absent from the result, when its inputs are missing):
     and this cue is replaced by ``added_content``.
 ``added_content``
     +1 when only ``v`` has added content, -1 when only ``u`` has.
+``colour``
+    From the transform's ``chroma_a`` / ``chroma_b`` (mean Lab chroma, see
+    :mod:`kit.spread.content`): +1 when ``u`` has colour (>= 6) and ``v`` is
+    grayscale (< 3): colour is lost downstream, never regained.
 ``quality``
     ``tanh((q_u - q_v) / 10)`` from the node attribute ``jpeg_quality``
     (each recompression lowers it).
@@ -52,7 +56,7 @@ import pandas as pd
 __all__ = ["CUE_WEIGHTS", "TIME_RELIABILITY", "direction_cues", "direction_probability"]
 
 CUE_WEIGHTS = {"time": 3.0, "resolution": 1.5, "containment": 1.5, "added_content": 1.5, "quality": 1.0,
-               "metadata": 1.0, "c2pa": 2.0}
+               "metadata": 1.0, "c2pa": 2.0, "colour": 2.0}
 """Default weight of each cue in :func:`direction_probability`."""
 
 TIME_RELIABILITY = {"platform": 1.0, "c2pa": 0.6, "exif": 0.6, "file": 0.3, "none": 0.0}
@@ -106,6 +110,14 @@ def direction_cues(u: dict, v: dict, pair: dict | None = None, *, u_is_a: bool =
             ou, ov = ov, ou
         if ou is not None and ov is not None:
             cues["containment"] = max(-1.0, min(1.0, 5.0 * (ov - ou)))  # v inside u, u not inside v
+        cu_, cv_ = tr.get("chroma_a"), tr.get("chroma_b")
+        if not u_is_a:
+            cu_, cv_ = cv_, cu_
+        if cu_ is not None and cv_ is not None:
+            if cu_ >= 6.0 and cv_ < 3.0:
+                cues["colour"] = 1.0
+            elif cv_ >= 6.0 and cu_ < 3.0:
+                cues["colour"] = -1.0
     au, av = bool(u.get("added_content")), bool(v.get("added_content"))
     if au or av:
         cues.pop("containment", None)

@@ -1,0 +1,343 @@
+"""Dense content evidence between copies: aligned pixel residuals (image phylogeny).
+
+The matcher returns a *spanning* set of pairs (it skips pairs already
+connected), so the true parent of a copy often has no direct match row.
+:func:`pair_evidence` compares the pairs that the spread builder needs
+directly: both pictures are decoded small (long side ``side``), SIFT features
+(:func:`kit.matching.verify.features`) are matched, a similarity transform is
+fitted with RANSAC (mirrored too), the candidate parent is warped into the
+child's frame and the two are compared in Lab where both have pixels:
+lightness z-normalised (brightness and contrast changes cost little), chroma
+minus its mean (a global tint costs little, lost colour a lot); cf. Dias, Rocha &
+Goldenstein 2012, image phylogeny dissimilarity.
+
+Columns of the result (one row per requested ``(a, b)``):
+
+``a``, ``b``
+    Media ids (``b`` mapped into ``a``).
+``inliers``
+    RANSAC inliers (0: no alignment; then the other columns are NaN).
+``residual``
+    Mean over the overlap of ``|lightness z difference| + (|da| + |db|) /
+    chroma``, a and b minus their means (0 = same pixels).
+``changed``
+    Share of overlap pixels whose difference exceeds ``changed_z``.
+``residual_l``, ``changed_l``
+    The same from lightness only (for a grayscale child).
+``chroma_a``, ``chroma_b``
+    Mean ``|a| + |b|`` of each picture over the overlap (< 3: grayscale).
+``scale``
+    a-pixels per b-pixel at full size (> 1: a is sharper, i.e. upstream).
+``overlap_a``, ``overlap_b``
+    Share of each picture (its content box when given) that the other one
+    covers: a crop ``b`` of ``a`` has ``overlap_b`` = 1 and ``overlap_a`` < 1.
+``mirror``
+    Whether ``b`` is mirrored with respect to ``a``.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> rng = np.random.default_rng(0)
+>>> import cv2
+>>> base = cv2.resize((rng.random((60, 80)) * 255).astype(np.uint8), (320, 240), interpolation=cv2.INTER_CUBIC)
+>>> crop = np.ascontiguousarray(base[30:200, 40:300])
+>>> ev = pair_evidence({"big": base, "crop": crop}, [("big", "crop")])
+>>> r = ev.iloc[0]
+>>> bool(r.inliers > 20), round(float(r.overlap_b), 1), bool(r.overlap_a < 0.7), bool(r.residual < 0.3)
+(True, 1.0, True, True)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["EVIDENCE_COLUMNS", "content_evidence", "load_small", "pair_evidence"]
+
+EVIDENCE_COLUMNS = ["a", "b", "inliers", "residual", "changed", "residual_l", "changed_l", "chroma_a", "chroma_b",
+                    "scale", "overlap_a", "overlap_b", "mirror"]
+
+
+def load_small(path: Any, kind: str = "image", *, side: int = 320) -> tuple[np.ndarray, float] | None:
+    """Gray uint8 picture with long side <= ``side`` and its scale (analysis px per original px).
+
+    Videos give the frame at 1 s (else the first). None when it cannot be decoded.
+    """
+    import cv2
+
+    try:
+        if kind == "video":
+            from kit.media import iter_frames
+
+            frames = list(iter_frames(path, every_s=1.0, max_frames=2))
+            if not frames:
+                return None
+            img = np.asarray(frames[-1].image)
+        else:
+            from kit.hashing.decode import choose_reduce, image_size, load
+
+            size = image_size(path)
+            reduce = choose_reduce(*size, min_side=side, use_max=True) if size else 1
+            img = load(path, mode="RGB", reduce=reduce)
+            full = max(size) if size else max(img.shape[:2])
+    except Exception:  # noqa: BLE001 - an undecodable file just gets no content evidence
+        return None
+    img = _rgb(img)
+    h, w = img.shape[:2]
+    if kind == "video":
+        full = max(h, w)
+    s = min(1.0, side / max(h, w))
+    if s < 1.0:
+        img = cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(img), max(img.shape[:2]) / float(full)
+
+
+def _rgb(img: np.ndarray) -> np.ndarray:
+    img = np.asarray(img)
+    if img.ndim == 2:
+        img = np.repeat(img[:, :, None], 3, axis=2)
+    return np.ascontiguousarray(img[:, :, :3])
+
+
+def _align(fa: Any, fb: Any, ratio: float = 0.8) -> tuple[int, np.ndarray | None, bool]:
+    import cv2
+
+    from kit.matching.verify import mirror_features
+
+    best = (0, None, False)
+    for mirrored in (False, True):
+        fbx = mirror_features(fb) if mirrored else fb
+        if len(fa) < 3 or len(fbx) < 3:
+            continue
+        m = cv2.BFMatcher(cv2.NORM_L2).knnMatch(fbx.desc, fa.desc, k=2)
+        good = [p[0] for p in m if len(p) == 2 and p[0].distance < ratio * p[1].distance]
+        if len(good) < 4:
+            continue
+        src = fbx.xy[[g.queryIdx for g in good]]
+        dst = fa.xy[[g.trainIdx for g in good]]
+        M, mask = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=3.0,
+                                              maxIters=2000, confidence=0.995)
+        if M is None:
+            continue
+        n = int(mask.sum())
+        if n > best[0]:
+            best = (n, M, mirrored)
+        if n >= 60:
+            break
+    return best
+
+
+def _refine(a: np.ndarray, b: np.ndarray, Mi: np.ndarray, step: float = 0.5) -> np.ndarray:
+    """Sub-pixel touch-up of the a -> b map: the translation (+-half a pixel) with the least lightness difference."""
+    import cv2
+
+    h, w = b.shape[:2]
+    inner = (slice(h // 8, h - h // 8), slice(w // 8, w - w // 8))
+    best, out = None, Mi
+    for dx in (-step, 0.0, step):
+        for dy in (-step, 0.0, step):
+            M2 = Mi.copy()
+            M2[0, 2] += dx
+            M2[1, 2] += dy
+            warped = cv2.warpAffine(a, M2, (w, h), flags=cv2.INTER_LINEAR, borderValue=np.nan)
+            d = np.abs(warped[inner] - b[inner])
+            score = float(np.nanmean(d)) if np.isfinite(d).any() else np.inf
+            if best is None or score < best:
+                best, out = score, M2
+    return out
+
+
+def _box_mask(shape: tuple, box: Any) -> np.ndarray:
+    m = np.zeros(shape, np.float32)
+    if box is None:
+        m[:] = 1.0
+        return m
+    h, w = shape
+    x0, y0, x1, y1 = box
+    m[int(round(y0 * h)):max(int(round(y1 * h)), int(round(y0 * h)) + 1),
+      int(round(x0 * w)):max(int(round(x1 * w)), int(round(x0 * w)) + 1)] = 1.0
+    return m
+
+
+def pair_evidence(images: dict, pairs: Iterable[tuple], *, kinds: dict | None = None, boxes: dict | None = None,
+                  side: int = 320, nfeatures: int = 600, min_inliers: int = 8,
+                  changed_z: float = 0.75, chroma: float = 25.0, cache: dict | None = None) -> pd.DataFrame:
+    """Aligned residuals for ``pairs`` of media ids (columns in the module doc).
+
+    Parameters
+    ----------
+    images
+        id -> path, or id -> gray/RGB uint8 array (or ``(array, scale)`` as
+        :func:`load_small` returns).
+    pairs
+        ``(a, b)`` id pairs; ``b`` is aligned into ``a``.
+    kinds
+        id -> ``"image"`` / ``"video"`` for paths.
+    boxes
+        id -> content box as fractions ``[x0, y0, x1, y1]`` (the picture
+        without frames or caption bars); overlaps are measured inside it.
+    side, nfeatures
+        Analysis size and SIFT feature count.
+    min_inliers
+        Fewer RANSAC inliers = not aligned.
+    changed_z
+        Pixel difference that counts a pixel as changed.
+    chroma
+        Lab a/b difference worth one lightness z-score unit.
+    cache
+        A dict to keep decoded pictures and features in between calls.
+    """
+    import cv2
+
+    from kit.matching.verify import features
+
+    kinds, boxes = kinds or {}, boxes or {}
+    cache = {} if cache is None else cache
+
+    def get(i: Any) -> tuple | None:
+        if i not in cache:
+            src = images.get(i)
+            if isinstance(src, tuple):
+                img, sc = src
+            elif isinstance(src, np.ndarray):
+                img, sc = _rgb(src), 1.0
+                s = min(1.0, side / max(img.shape[:2]))
+                if s < 1.0:
+                    img = cv2.resize(img, (round(img.shape[1] * s), round(img.shape[0] * s)),
+                                     interpolation=cv2.INTER_AREA)
+                    sc = s
+            elif src is None:
+                cache[i] = None
+                return None
+            else:
+                got = load_small(src, kinds.get(i, "image"), side=side)
+                if got is None:
+                    cache[i] = None
+                    return None
+                img, sc = got
+            img = _rgb(img)
+            f = features(img, max_side=side, nfeatures=nfeatures)
+            lab = cv2.cvtColor(img.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+            cache[i] = (img, sc, f, cv2.GaussianBlur(lab, (3, 3), 0.8))
+        return cache[i]
+
+    rows = []
+    for a, b in pairs:
+        row = {"a": a, "b": b, "inliers": 0, "residual": np.nan, "changed": np.nan, "residual_l": np.nan,
+               "changed_l": np.nan, "chroma_a": np.nan, "chroma_b": np.nan, "scale": np.nan,
+               "overlap_a": np.nan, "overlap_b": np.nan, "mirror": None}
+        A, B = get(a), get(b)
+        if A is None or B is None:
+            rows.append(row)
+            continue
+        n, M, mirrored = _align(A[2], B[2])
+        if M is None or n < min_inliers or abs(np.linalg.det(M[:, :2])) < 1e-6:
+            row["inliers"] = n
+            rows.append(row)
+            continue
+        hb, wb = B[0].shape[:2]
+        ha, wa = A[0].shape[:2]
+        bimg = B[3][:, ::-1] if mirrored else B[3]
+        Mi = _refine(A[3][:, :, 0], bimg[:, :, 0], cv2.invertAffineTransform(M))  # a -> (mirrored) b
+        M = cv2.invertAffineTransform(Mi)
+        warped = cv2.warpAffine(A[3], Mi, (wb, hb), flags=cv2.INTER_LINEAR, borderValue=0)
+        box_a = _box_mask((ha, wa), boxes.get(a))
+        box_b = _box_mask((hb, wb), boxes.get(b))
+        if mirrored:
+            box_b = box_b[:, ::-1]
+        valid = cv2.warpAffine(box_a, Mi, (wb, hb), flags=cv2.INTER_NEAREST, borderValue=0) > 0.5
+        valid &= box_b > 0.5
+        if valid.sum() < 200:
+            row["inliers"] = n
+            rows.append(row)
+            continue
+        x, y = bimg[valid], warped[valid]  # (n, 3) L, a, b
+        zx = (x[:, 0] - x[:, 0].mean()) / (x[:, 0].std() + 1e-3)
+        zy = (y[:, 0] - y[:, 0].mean()) / (y[:, 0].std() + 1e-3)
+        dl = np.abs(zx - zy)
+        # chroma minus its mean: a global tint (warm, cool filters) costs little, lost colour a lot
+        cx, cy = x[:, 1:] - x[:, 1:].mean(axis=0), y[:, 1:] - y[:, 1:].mean(axis=0)
+        d = dl + np.abs(cx - cy).sum(axis=1) / chroma
+        back = cv2.warpAffine(box_b, M, (wa, ha), flags=cv2.INTER_NEAREST, borderValue=0) > 0.5
+        sc = float(np.sqrt(abs(np.linalg.det(M[:, :2]))))
+        row.update(inliers=n, residual=float(d.mean()), changed=float((d > changed_z).mean()),
+                   residual_l=float(dl.mean()), changed_l=float((dl > changed_z).mean()),
+                   chroma_a=float(np.abs(y[:, 1:]).sum(axis=1).mean()),
+                   chroma_b=float(np.abs(x[:, 1:]).sum(axis=1).mean()),
+                   scale=sc * B[1] / A[1] if A[1] else sc,
+                   overlap_a=float((back & (box_a > 0.5)).sum() / max(1.0, (box_a > 0.5).sum())),
+                   overlap_b=float(valid.sum() / max(1.0, (box_b > 0.5).sum())), mirror=bool(mirrored))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
+
+
+def content_evidence(images: dict, clusters: pd.DataFrame | None = None, *, kinds: dict | None = None,
+                     boxes: dict | None = None, first_seen: dict | None = None, sizes: dict | None = None,
+                     merge_per_cluster: int = 3, merge_inliers: int = 15, merge_residual: float = 0.3,
+                     small: int = 2, merge_wide: int = 40,
+                     max_group: int = 120, side: int = 320) -> tuple[pd.DataFrame, dict]:
+    """Aligned evidence for every pair of media in one variant group, and the groups.
+
+    The matcher's clusters are first re-joined where it missed a link: the
+    ``merge_per_cluster`` largest pictures (``sizes``: id -> pixel count) of
+    every two clusters are aligned and the clusters merge when a pair has
+    ``merge_inliers`` inliers and a residual <= ``merge_residual``; a
+    cluster of at most ``small`` items is compared with up to ``merge_wide``
+    items of every other cluster (the matcher most often misses single
+    copies: screenshots, heavy crops, video frames). Then
+    every pair inside a group is aligned (``a`` = the one seen first, by
+    ``first_seen`` values); in groups over ``max_group`` items each item is
+    compared with its ``max_group`` successors in that order only.
+
+    Returns ``(evidence, group)`` with ``group`` id -> group number (the
+    smallest matcher cluster number it holds).
+    """
+    kinds, boxes, first_seen, sizes = kinds or {}, boxes or {}, first_seen or {}, sizes or {}
+    ids = [i for i in images if images[i] is not None]
+    cl = dict(zip(clusters["id"], clusters["cluster"])) if clusters is not None and len(clusters) else {}
+    nxt = max(cl.values(), default=-1) + 1
+    for i in ids:
+        if i not in cl:
+            cl[i], nxt = nxt, nxt + 1
+    members: dict = {}
+    for i in ids:
+        members.setdefault(cl[i], []).append(i)
+    parent = {c: c for c in members}
+
+    def find(c: int) -> int:
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    cache: dict = {}
+    reps = {c: sorted(m, key=lambda i: (-(sizes.get(i) or 0), str(i)))[:merge_per_cluster]
+            for c, m in members.items()}
+    wide = {c: sorted(m, key=lambda i: (-(sizes.get(i) or 0), str(i)))[:merge_wide] for c, m in members.items()}
+    order = sorted(members)
+    for x in range(len(order)):
+        for y in range(x + 1, len(order)):
+            ca, cb = order[x], order[y]
+            if find(ca) == find(cb):
+                continue
+            ra, rb = reps[ca], reps[cb]
+            if len(members[ca]) <= small or len(members[cb]) <= small:  # a stray copy: try more of the other side
+                ra, rb = (members[ca], wide[cb]) if len(members[ca]) <= small else (wide[ca], members[cb])
+            ev = pair_evidence(images, [(a, b) for a in ra for b in rb], kinds=kinds, boxes=boxes,
+                               side=side, cache=cache)
+            if ((ev["inliers"] >= merge_inliers) & (ev["residual"] <= merge_residual)).any():
+                ra, rb = find(ca), find(cb)
+                parent[max(ra, rb)] = min(ra, rb)
+    group = {i: find(cl[i]) for i in ids}
+    by_group: dict = {}
+    for i in ids:
+        by_group.setdefault(group[i], []).append(i)
+    todo = []
+    for m in by_group.values():
+        m = sorted(m, key=lambda i: (first_seen.get(i) is None, first_seen.get(i) or 0, str(i)))
+        for x in range(len(m)):
+            for y in range(x + 1, min(len(m), x + 1 + max_group)):
+                todo.append((m[x], m[y]))
+    return pair_evidence(images, todo, kinds=kinds, boxes=boxes, side=side, cache=cache), group

@@ -1,0 +1,234 @@
+"""Spread tracing on a case, and export of the graph for Gephi and other tools.
+
+:func:`case_spread` gathers everything :func:`kit.spread.build` uses from a
+:class:`kit.case.Case`: the posts (``case.posts()``), the matcher's pairs and
+clusters (``case.matches()`` / ``case.variants()``; a first matching run is
+made when there is none, and the hash and metadata steps are run on new
+files first when ``run_missing``), the media facts
+(:func:`kit.spread.facts.media_facts` from the ``metadata`` and
+``hash.image`` / ``hash.video`` results), the dense content evidence
+(:func:`kit.spread.content.content_evidence`) and the analyst's decisions
+(``parent`` / ``spread.parent``: the analyst's edge overrides; ``match``:
+confirm / reject a pair). It returns a :class:`SpreadResult`.
+
+Graph node and edge attributes are documented in :mod:`kit.spread.build`;
+:func:`export_graph` writes GraphML (scalar attributes only: dicts and lists
+become JSON strings, timestamps ISO 8601 strings, missing values are left
+out) and node-link JSON.
+
+Examples
+--------
+>>> import networkx as nx, pandas as pd, tempfile, pathlib
+>>> g = nx.DiGraph()
+>>> g.add_node("a", posted_at=pd.Timestamp("2026-01-01T00:00Z"), cues={"time": 1.0}, url=None)
+>>> g.add_edge("a", "b", kind="inferred", cues={"time": 0.5})
+>>> out = export_graph(g, tempfile.mkdtemp())
+>>> h = nx.read_graphml(out["graphml"])
+>>> h.nodes["a"]["posted_at"], h.edges["a", "b"]["cues"]
+('2026-01-01T00:00:00+00:00', '{"time": 0.5}')
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+from kit.spread.build import build
+from kit.spread.errors import SpreadError
+from kit.spread.facts import media_facts
+from kit.spread.metrics import CascadeMetrics, metrics
+
+__all__ = ["SpreadResult", "case_spread", "export_graph", "origins_table", "scalar_graph", "spread_builder",
+           "spread_inputs"]
+
+_HASH_STEPS = ("hash.image", "hash.video")
+
+
+@dataclass(frozen=True)
+class SpreadResult:
+    """What :func:`case_spread` returns.
+
+    ``graph`` (the spread DiGraph), ``metrics`` (:class:`CascadeMetrics`),
+    ``origin`` (one row a cascade of more than one post, largest first:
+    ``node``, ``size``, ``posted_at``, ``platform``, ``account``,
+    ``children``, ``descendants``, ``earliest``, ``evidence``), and the inputs
+    used: ``matches``, ``facts``, ``evidence`` DataFrames.
+    """
+
+    graph: nx.DiGraph
+    metrics: CascadeMetrics
+    origin: pd.DataFrame
+    matches: pd.DataFrame
+    facts: pd.DataFrame
+    evidence: pd.DataFrame
+
+
+def _boxes_sizes(hashes: pd.DataFrame) -> tuple[dict, dict]:
+    boxes, sizes = {}, {}
+    for r in hashes.to_dict("records") if len(hashes) else []:
+        p = r.get("payload")
+        if r.get("status", "ok") != "ok" or not isinstance(p, dict):
+            continue
+        w, h = p.get("width"), p.get("height")
+        if w and h:
+            sizes[r["sha256"]] = int(w) * int(h)
+            if p.get("box"):
+                x0, y0, x1, y1 = p["box"]
+                boxes[r["sha256"]] = [x0 / w, y0 / h, x1 / w, y1 / h]
+    return boxes, sizes
+
+
+def spread_inputs(case: Any, *, run_missing: bool = True, content: bool = True, progress: bool = False) -> dict:
+    """The inputs of :func:`kit.spread.build` for ``case``: a dict with ``posts``,
+    ``matches``, ``clusters``, ``media`` (facts), ``evidence``, ``decisions``."""
+    if run_missing:
+        from kit.hashing import STEPS as HASH_STEPS
+        from kit.metadata import STEP as META_STEP
+
+        for step in (META_STEP, *HASH_STEPS):
+            case.run(step, progress=progress)
+    frames = [case.results(n) for n in _HASH_STEPS]
+    hashes = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) \
+        else frames[0]
+    media = case.media()
+    if hasattr(case, "matches"):
+        pairs = case.matches()
+        if not len(pairs) and run_missing and len(hashes) and hasattr(case, "match"):
+            case.match(progress=progress)
+            pairs = case.matches()
+        clusters = case.variants() if hasattr(case, "variants") else None
+    else:  # a case without the matching tables: match in memory
+        from kit.matching import items_from_results, match_collection
+
+        res = match_collection(items_from_results(hashes, media), progress=progress)
+        pairs, clusters = res.pairs, res.clusters
+    facts = media_facts(case.results("metadata"), hashes, media)
+    posts = case.posts()
+    evidence = pd.DataFrame()
+    if content and len(media):
+        from kit.spread.content import content_evidence
+
+        boxes, sizes = _boxes_sizes(hashes)
+        first = posts.dropna(subset=["media_sha256"]).groupby("media_sha256")["posted_at"].min()
+        first_seen = {k: (None if pd.isna(v) else v.value) for k, v in first.items()}
+        images = {s: p for s, p, k in zip(media["sha256"], media["path"], media["kind"]) if k in ("image", "video")}
+        evidence, group = content_evidence(images, clusters, kinds=dict(zip(media["sha256"], media["kind"])),
+                                           boxes=boxes, first_seen=first_seen, sizes=sizes)
+        clusters = pd.DataFrame({"id": list(group), "cluster": list(group.values())})
+    return {"posts": posts, "matches": pairs, "clusters": clusters, "media": facts, "evidence": evidence,
+            "decisions": case.decisions()}
+
+
+def origins_table(G: nx.DiGraph, m: CascadeMetrics | None = None) -> pd.DataFrame:
+    """Roots of the cascades with more than one post, largest first, with the evidence sentences."""
+    m = metrics(G) if m is None else m
+    o = m.origins
+    if not len(o):
+        return o.assign(why_root=pd.Series(dtype=object))
+    o = o[o["size"] > 1].sort_values(["size", "node"], ascending=[False, True]).reset_index(drop=True)
+    o["why_root"] = [G.nodes[n].get("origin_evidence") for n in o["node"]]
+    return o
+
+
+def case_spread(case: Any, *, run_missing: bool = True, content: bool = True, progress: bool = False,
+                **build_kw: Any) -> SpreadResult:
+    """Build the spread graph of ``case`` and its metrics (see the module doc).
+
+    Parameters
+    ----------
+    case
+        An open :class:`kit.case.Case`.
+    run_missing
+        Run the metadata and hash steps on new files and a first matching
+        run when the case has none.
+    content
+        Compute the dense aligned content evidence (the slow part: a few
+        seconds per hundred files).
+    progress
+        Progress bars for the steps.
+    **build_kw
+        Passed to :func:`kit.spread.build` (cost knobs).
+    """
+    try:
+        inp = spread_inputs(case, run_missing=run_missing, content=content, progress=progress)
+    except (KeyError, ValueError) as exc:
+        raise SpreadError(f"cannot gather the spread inputs of the case: {exc}") from exc
+    G = build(inp["posts"], inp["matches"], media=inp["media"], clusters=inp["clusters"],
+              decisions=inp["decisions"], evidence=inp["evidence"] if len(inp["evidence"]) else None, **build_kw)
+    m = metrics(G)
+    return SpreadResult(G, m, origins_table(G, m), inp["matches"], inp["media"], inp["evidence"])
+
+
+def spread_builder(case: Any, *, run_missing: bool = False, content: bool = True, **build_kw: Any) -> Any:
+    """A ``build(posts, decisions) -> DiGraph`` for :class:`kit.widgets.spread.SpreadExplorer`.
+
+    The slow inputs (matches, media facts, content evidence) are gathered
+    once; each call rebuilds the graph with the current posts and decisions
+    through :func:`kit.spread_preview.build_preview` (widget node attributes).
+    """
+    from kit.spread_preview import build_preview
+
+    inp = spread_inputs(case, run_missing=run_missing, content=content)
+    ev = inp["evidence"] if len(inp["evidence"]) else None
+
+    def _build(posts: pd.DataFrame, decisions: pd.DataFrame | None = None) -> nx.DiGraph:
+        return build_preview(posts, decisions, matches=inp["matches"], media=inp["media"],
+                             clusters=inp["clusters"], evidence=ev, **build_kw)
+
+    return _build
+
+
+def _scalar(x: Any, *, json_safe: bool = False) -> Any:
+    if x is None or x is pd.NaT:
+        return None
+    if isinstance(x, pd.Timestamp):
+        return None if pd.isna(x) else x.isoformat()
+    if hasattr(x, "item") and not isinstance(x, (list, dict, tuple, str)):
+        try:
+            x = x.item()
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, (bool, int, float, str)):
+        return x
+    if isinstance(x, (dict, list, tuple)):
+        clean = json.loads(json.dumps(x, default=lambda o: _scalar(o, json_safe=True) if not isinstance(
+            o, (dict, list, tuple)) else str(o)))
+        return clean if json_safe else json.dumps(clean, sort_keys=True)
+    return str(x)
+
+
+def scalar_graph(G: nx.DiGraph, *, json_safe: bool = False) -> nx.DiGraph:
+    """A copy of ``G`` with export-safe attributes: scalars only (GraphML), or JSON types with ``json_safe``."""
+    H = nx.DiGraph()
+    for k, v in G.graph.items():
+        s = _scalar(v, json_safe=json_safe)
+        if s is not None:
+            H.graph[k] = s
+    for n, d in G.nodes(data=True):
+        H.add_node(str(n), **{k: s for k, v in d.items() if (s := _scalar(v, json_safe=json_safe)) is not None})
+    for u, v, d in G.edges(data=True):
+        H.add_edge(str(u), str(v), **{k: s for k, v_ in d.items()
+                                      if (s := _scalar(v_, json_safe=json_safe)) is not None})
+    return H
+
+
+def export_graph(G: nx.DiGraph, out_dir: str | Path, *, stem: str = "spread") -> dict:
+    """Write ``<stem>.graphml`` and ``<stem>.json`` (node-link) under ``out_dir``; return their paths."""
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        gml, js = out / f"{stem}.graphml", out / f"{stem}.json"
+        nx.write_graphml(scalar_graph(G), gml)
+        data = nx.node_link_data(scalar_graph(G, json_safe=True), edges="edges")
+        js.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+    except OSError as exc:
+        raise SpreadError(f"cannot write the graph exports: {exc}", path=out) from exc
+    return {"graphml": gml, "json": js}

@@ -1,0 +1,84 @@
+"""Tests for kit.spread.content (aligned residuals) and kit.spread.candidates (content costs, decisions)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kit.spread.candidates import apply_match_decisions
+from kit.spread.content import content_evidence, pair_evidence
+
+cv2 = pytest.importorskip("cv2")
+
+
+def _base(seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    small = (rng.random((45, 60, 3)) * 255).astype(np.uint8)
+    return cv2.resize(small, (480, 360), interpolation=cv2.INTER_CUBIC)
+
+
+BASE = _base()
+
+
+def _ev(a, b, **kw):
+    return pair_evidence({"a": a, "b": b}, [("a", "b")], **kw).iloc[0]
+
+
+@pytest.mark.parametrize("child, check", [
+    pytest.param(BASE.copy(), lambda r: r.residual < 0.05 and abs(r.scale - 1) < 0.02, id="same-picture"),
+    pytest.param(np.ascontiguousarray(BASE[40:300, 60:400]),
+                 lambda r: r.overlap_b > 0.97 and r.overlap_a < 0.6 and r.residual < 0.2, id="crop"),
+    pytest.param(cv2.resize(BASE, (240, 180), interpolation=cv2.INTER_AREA),
+                 lambda r: 1.8 < r.scale < 2.2, id="half-size"),
+    pytest.param(np.ascontiguousarray(BASE[:, ::-1]), lambda r: bool(r.mirror) and r.residual < 0.2, id="mirror"),
+    pytest.param(np.repeat(cv2.cvtColor(BASE, cv2.COLOR_RGB2GRAY)[:, :, None], 3, axis=2),
+                 lambda r: r.chroma_b < 3 <= r.chroma_a and r.residual_l < 0.2 < r.residual, id="grayscale"),
+])
+def test_pair_evidence_measures_the_edit(child, check):
+    r = _ev(BASE, child)
+    assert r.inliers >= 15
+    assert check(r), r.to_dict()
+
+
+def test_overlay_raises_changed_share():
+    over = BASE.copy()
+    over[100:220, 120:360] = (250, 20, 20)
+    clean, edited = _ev(BASE, BASE.copy()), _ev(BASE, over)
+    assert edited.changed > 0.1 > clean.changed
+    assert edited.residual > clean.residual
+
+
+def test_unrelated_pictures_do_not_align():
+    r = _ev(BASE, _base(5))
+    assert r.inliers < 8 and np.isnan(r.residual)
+
+
+def test_missing_or_undecodable_image_gives_an_empty_row(tmp_path):
+    bad = tmp_path / "x.jpg"
+    bad.write_bytes(b"not a jpeg")
+    ev = pair_evidence({"a": BASE, "b": str(bad), "c": None}, [("a", "b"), ("a", "c")])
+    assert len(ev) == 2 and (ev["inliers"] == 0).all() and ev["residual"].isna().all()
+
+
+def test_content_evidence_rejoins_clusters_the_matcher_split():
+    imgs = {"a": BASE, "b": np.ascontiguousarray(BASE[30:330, 40:440]), "c": _base(9)}
+    clusters = pd.DataFrame({"id": ["a", "b", "c"], "cluster": [0, 1, 2]})
+    ev, group = content_evidence(imgs, clusters, sizes={"a": 480 * 360, "b": 400 * 300, "c": 480 * 360})
+    assert group["a"] == group["b"] != group["c"]
+    assert {(r.a, r.b) for r in ev.itertuples()} == {("a", "b")}
+
+
+@pytest.mark.parametrize("subject, value, kept, rejected", [
+    pytest.param("s1|s2", "rejected", [], [{"s1", "s2"}], id="reject"),
+    pytest.param("s2|s1", False, [], [{"s1", "s2"}], id="reject-bool-reversed"),
+    pytest.param("s1|s3", "confirmed", [("s1", "s2"), ("s1", "s3")], [], id="confirm-new"),
+    pytest.param("s1", {"other": "s3", "decision": "confirm"}, [("s1", "s2"), ("s1", "s3")], [], id="dict-value"),
+    pytest.param("s1|s2", "maybe", [("s1", "s2")], [], id="unknown-verdict-ignored"),
+])
+def test_match_decisions(subject, value, kept, rejected):
+    pairs = pd.DataFrame([{"a": "s1", "b": "s2", "algorithm": "pdq", "distance": 4.0, "decision": "match"}])
+    dec = pd.DataFrame({"id": [1], "kind": ["match"], "subject": [subject], "value": [value]})
+    out, rej = apply_match_decisions(pairs, dec)
+    assert sorted(zip(out["a"], out["b"])) == kept
+    assert [set(r) for r in rej] == rejected
