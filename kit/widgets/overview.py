@@ -1,0 +1,81 @@
+"""Case overview: the one-page summary of a case, links to the other notebooks, the safe-viewing setting.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from kit.case import Case
+>>> app = CaseOverview(Case.create(pathlib.Path(tempfile.mkdtemp()) / "c", title="T"))
+>>> app.value["posts"], app.value["blur_media"]
+(0, True)
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+
+from kit.widgets.common import STYLE, html_table, note, when
+
+__all__ = ["CaseOverview", "NOTEBOOKS", "STEP_NAMES"]
+
+NOTEBOOKS = (("01_intake.ipynb", "Intake: ingest, intake report, evidence table, findings"),
+             ("02_reposts.ipynb", "Reposts: matches, compare, confirm / reject"),
+             ("03_detectors.ipynb", "Detectors: scores, heat maps, score along the chain"),
+             ("04_spread.ipynb", "Spread: graph, replay, metrics, likely origin"))
+STEP_NAMES = ("metadata", "hash.image", "hash.video")
+
+
+class CaseOverview(widgets.VBox):
+    """Summary of a case; ``.value`` is the summary dict. The checkbox changes the case setting ``blur_media``."""
+
+    def __init__(self, case: Any) -> None:
+        self.case = case
+        self.summary = widgets.HTML()
+        self.steps = widgets.HTML()
+        self.blur = widgets.Checkbox(value=bool(case.settings().get("blur_media", True)), indent=False,
+                                     description="blur media until revealed (case setting)")
+        self.status = widgets.HTML()
+        links = "".join(f'<li><a href="{n}" target="_blank">{n}</a>: {html.escape(d)}</li>' for n, d in NOTEBOOKS)
+        super().__init__([widgets.HTML("<h3>Case overview</h3>"), self.summary, self.steps, self.blur, self.status,
+                          widgets.HTML(f'{STYLE}<div class="dfk-w"><b>Notebooks</b><ul>{links}</ul></div>')])
+        self.add_class("dfk-overview")
+        self.blur.observe(lambda c: self.set_blur(c["new"]), "value")
+        self.refresh()
+
+    @property
+    def value(self) -> dict:
+        return self._summary
+
+    def set_blur(self, blur: bool) -> None:
+        """Change the case setting ``blur_media`` (logged in the custody chain)."""
+        if bool(self.case.settings().get("blur_media", True)) != bool(blur):
+            self.case.set_setting("blur_media", bool(blur))
+            self.status.value = note(f"case setting blur_media = {bool(blur)} (stored, {self.case.analyst})")
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Reload the summary from the case."""
+        meta, posts, media = self.case.meta(), self.case.posts(), self.case.media()
+        times = posts["posted_at"].dropna()
+        s = {"title": meta.get("title", ""), "analyst": meta.get("analyst", ""), "created": meta.get("created_at", ""),
+             "posts": len(posts), "files": len(media),
+             "images": int((media["kind"] == "image").sum()), "videos": int((media["kind"] == "video").sum()),
+             "platforms": ", ".join(f"{k} {v}" for k, v in posts["platform"].value_counts().items()),
+             "first post": when(times.min()) if len(times) else "unknown",
+             "last post": when(times.max()) if len(times) else "unknown",
+             "bad intake rows": len(self.case.intake_report()), "decisions": len(self.case.decisions()),
+             "blur_media": bool(self.case.settings().get("blur_media", True))}
+        self._summary = s
+        self.summary.value = html_table(pd.DataFrame({"": list(s), "value": [str(v) for v in s.values()]}))
+        rows = []
+        log = self.case.custody()
+        done = sorted(set(STEP_NAMES) | set(log.loc[log["action"] == "step.run", "subject"]))
+        for step in done:
+            res = self.case.results(step)
+            rows.append({"step": step, "version": res["version"].iloc[0] if len(res) else "",
+                         "ok": int((res["status"] == "ok").sum()), "errors": int((res["status"] == "error").sum()),
+                         "state": "computed" if len(res) else "not computed yet"})
+        self.steps.value = "<b>Analysis steps</b>" + html_table(pd.DataFrame(rows))
