@@ -121,6 +121,15 @@ def run_demo(out: Path, *, seed: int = 7, fresh: bool = False) -> int:
           f"{len(sizes)} variant clusters in {time.perf_counter() - t2:.1f} s; largest:")
     print(sizes.sort_values("posts", ascending=False).head(5).to_string())
     _best_copy_scores(case, sizes.sort_values("posts", ascending=False).head(5).index)
+    t3 = time.perf_counter()
+    from kit.spread import trace_case
+
+    spread, _ = trace_case(case)
+    print(f"\nspread graph: {spread.graph.number_of_nodes()} posts, {spread.graph.number_of_edges()} edges "
+          f"in {time.perf_counter() - t3:.1f} s; likely origin(s):")
+    cols = ["node", "size", "platform", "account", "posted_at", "evidence"]
+    print(spread.origin[[c for c in cols if c in spread.origin]].head(3).to_string(index=False))
+    _check_against_truth(case, spread.graph, incident / "truth.json")
     _share(case, out)
     check = case.verify()
     print(f"custody: {check.n_custody} log entries, {check.n_media} evidence files, "
@@ -131,6 +140,41 @@ def run_demo(out: Path, *, seed: int = 7, fresh: bool = False) -> int:
     print("open the case in JupyterLab:  .venv/bin/jupyter lab notebooks/  "
           f"(set the notebooks' case_path parameter to {case.path})")
     return 0 if check.ok else 1
+
+
+def _check_against_truth(case: Case, graph: Any, truth_path: Path) -> None:
+    """Demo only: how the kit's answers compare with the generator's truth.json."""
+    import json
+
+    import networkx as nx
+
+    from kit.spread import evaluate
+
+    truth = json.loads(truth_path.read_text())
+    posts = case.posts()
+    ids = set(posts["post_id"])
+    true_graph = nx.DiGraph()
+    true_graph.add_nodes_from(ids)
+    true_graph.add_edges_from((p["true_parent"], pid) for pid, p in truth["posts"].items()
+                              if pid in ids and p.get("true_parent") in ids)
+    s = evaluate(graph, true_graph)
+    variants = dict(zip(case.variants()["id"], case.variants()["cluster"]))
+    label = {pid: (pid if truth["posts"][pid].get("distractor") else "cascade") for pid in ids}
+    pred = {r.post_id: variants.get(r.media_sha256) for r in posts.itertuples()}
+    pairs = [(a, b) for a in sorted(ids) for b in sorted(ids) if a < b]
+    same_pred = {(a, b) for a, b in pairs if pred[a] == pred[b]}
+    same_true = {(a, b) for a, b in pairs if label[a] == label[b]}
+    tp = len(same_pred & same_true)
+    origin = truth.get("origin_post_id")
+    roots = [n for n in graph if graph.in_degree(n) == 0]
+    biggest = max(roots, key=lambda r: len(nx.descendants(graph, r))) if roots else None
+    print("\nagainst the demo's truth.json:")
+    print(f"  same-picture post pairs: precision {tp / max(1, len(same_pred)):.3f}, "
+          f"recall {tp / max(1, len(same_true)):.3f}")
+    print(f"  origin: true {origin}, root of the largest predicted tree {biggest} "
+          f"({'recovered' if biggest == origin else 'missed'})")
+    print(f"  spread graph: root accuracy {s.root_accuracy:.2f}, directed edge F1 {s.edge_f1:.3f}, "
+          f"ancestry F1 {s.ancestry_f1:.3f}, NIST VEO {s.veo:.3f}")
 
 
 def _best_copy_scores(case: Case, clusters: Any) -> None:

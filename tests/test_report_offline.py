@@ -61,4 +61,5 @@ def test_report_figures_render_with_the_network_off(report, tmp_path):
     assert requests == [], f"the report tried to reach the network: {requests[:5]}"
     assert n_divs >= 1 and n_drawn >= n_divs, f"{n_divs} figures, {n_drawn} drawn"
     assert n_points > 10, "the score figure has no points"
-    assert {"Summary", "Variant clusters", "Detector scores", "Custody log"} <= set(headings)
+    assert n_divs >= 3, "score figure, spread graph and timeline"
+    assert {"Summary", "Variant clusters", "Detector scores", "How it spread", "Custody log"} <= set(headings)

@@ -43,16 +43,14 @@ def _fmt(t: object) -> str:
 
 
 def _trace(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     import pandas as pd
 
     from kit.case import Case
-    from kit.spread.trace import case_spread, export_graph
+    from kit.spread.trace import trace_case
 
     case = Case.open(args.case)
     try:
-        res = case_spread(case, run_missing=args.run_missing, content=args.content)
+        res, paths = trace_case(case, args.out, run_missing=args.run_missing, content=args.content)
         G, m = res.graph, res.metrics
         kinds = pd.Series([k for _, _, k in G.edges(data="kind")], dtype=object).value_counts().to_dict()
         print(f"spread graph: {G.number_of_nodes()} posts, {G.number_of_edges()} edges "
@@ -82,10 +80,6 @@ def _trace(args: argparse.Namespace) -> int:
                 print("\ntop spreaders:")
                 print(m.spreaders[["node", "descendants", "children", "platform", "account", "size"]]
                       .head(args.top).to_string(index=False))
-        out = Path(args.out) if args.out else Path(args.case) / "exports"
-        paths = export_graph(G, out)
-        case.log("spread.export", "spread", {"graphml": str(paths["graphml"]), "json": str(paths["json"]),
-                                              "posts": G.number_of_nodes(), "edges": G.number_of_edges()})
         print(f"\nwrote {paths['graphml']} and {paths['json']}")
     finally:
         case.close()

@@ -17,6 +17,7 @@ from IPython.display import HTML
 from kit.case import Case
 
 __all__ = ["open_case", "summary", "evidence_table", "intake", "findings", "variants", "detectors",
+           "spread",
            "plotly_library", "figure", "decisions", "custody_digest", "not_computed", "table_html",
            "STYLE"]
 
@@ -244,3 +245,34 @@ def detectors(case: Case) -> HTML:
             f"{int(scores['error'].notna().sum())} errors.</p><h3>Best copy of each variant cluster</h3>"
             + table_html(table) + f"<h3>Caveats</h3><ul>{caveats}</ul>")
     return HTML(_wrap("Detector scores", body).data + figure(score_figure(scores)).data)
+
+
+def spread(case: Case) -> HTML:
+    """The exported spread graph (``dfkit trace``): likely origins, the graph, timeline, metrics."""
+    from kit.spread import load_exported_graph, metrics, origins_table
+    from kit.viz import spread_figure, timeline_figure
+
+    G = load_exported_graph(case)
+    if G is None:
+        return not_computed("How it spread", "spread tracing (dfkit trace)")
+    m = metrics(G)
+    origins = origins_table(G, m)
+    cols = [c for c in ("node", "size", "platform", "account", "posted_at", "evidence", "why_root")
+            if c in origins]
+    kinds = pd.Series([k for _, _, k in G.edges(data="kind")], dtype=object).value_counts()
+    trees = m.trees[m.trees["size"] > 1]
+    tcols = [c for c in ("root", "size", "size_bin", "depth", "max_breadth", "structural_virality",
+                         "n_platforms", "first_seen", "time_to_10") if c in trees]
+    rcols = [c for c in ("root", "platform", "posts", "first_seen", "first_post", "hop") if c in m.reach]
+    body = (f"<p>{G.number_of_nodes()} posts, {G.number_of_edges()} edges "
+            f"({', '.join(f'{k}: {v}' for k, v in kinds.items())}). Explicit edges come from the "
+            "platforms' repost links, inferred ones from the media themselves, analyst edges from "
+            "decisions in the case; every edge carries its evidence in the exported graph "
+            "(exports/spread.graphml).</p><h3>Likely origin(s)</h3>" + table_html(origins[cols].head(5))
+            + "<h3>Cascades</h3>" + table_html(trees[tcols].head(10))
+            + "<h3>Reach per platform (hop 1 = where it started)</h3>"
+            + table_html(m.reach[m.reach["size"] > 1][rcols].head(20)))
+    posts = case.posts()
+    figs = figure(spread_figure(G, title="Spread graph (time along x)")).data + \
+        figure(timeline_figure(posts.dropna(subset=["posted_at"]))).data
+    return HTML(_wrap("How it spread", body).data + figs)

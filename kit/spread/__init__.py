@@ -24,7 +24,16 @@ from kit.spread.content import EVIDENCE_COLUMNS, content_evidence, pair_evidence
 from kit.spread.cost import audience_table, edge_cost
 from kit.spread.facts import FACT_COLUMNS, media_facts
 from kit.spread.synth import SynthCollection, make_collection, tree_shapes
-from kit.spread.trace import SpreadResult, case_spread, export_graph, origins_table, spread_builder, spread_inputs
+from kit.spread.trace import (
+    SpreadResult,
+    case_spread,
+    export_graph,
+    load_exported_graph,
+    origins_table,
+    spread_builder,
+    spread_inputs,
+    trace_case,
+)
 from kit.spread.cascades import DROP_REASONS, CascadeSet, load_twitter15_16, parse_tree
 from kit.spread.errors import CascadeFormatError, NistFormatError, SpreadError
 from kit.spread.evaluate import NistScores, SpreadScores, direct_paths, evaluate, nist_scores, reduce_to
@@ -42,6 +51,8 @@ __all__ = [
     "audience_table",
     "candidate_pairs",
     "case_spread",
+    "load_exported_graph",
+    "trace_case",
     "content_evidence",
     "edge_cost",
     "export_graph",

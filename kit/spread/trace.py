@@ -44,7 +44,7 @@ from kit.spread.errors import SpreadError
 from kit.spread.facts import media_facts
 from kit.spread.metrics import CascadeMetrics, metrics
 
-__all__ = ["SpreadResult", "case_spread", "export_graph", "origins_table", "scalar_graph", "spread_builder",
+__all__ = ["SpreadResult", "case_spread", "trace_case", "load_exported_graph", "export_graph", "origins_table", "scalar_graph", "spread_builder",
            "spread_inputs"]
 
 _HASH_STEPS = ("hash.image", "hash.video")
@@ -232,3 +232,32 @@ def export_graph(G: nx.DiGraph, out_dir: str | Path, *, stem: str = "spread") ->
     except OSError as exc:
         raise SpreadError(f"cannot write the graph exports: {exc}", path=out) from exc
     return {"graphml": gml, "json": js}
+
+
+def trace_case(case: Any, out_dir: str | Path | None = None, **kwargs: Any) -> tuple[SpreadResult, dict[str, Path]]:
+    """:func:`case_spread`, then export the graph (default ``CASE/exports/spread.*``) and log
+    each written file with its SHA-256 in the custody chain."""
+    from kit.ingest import hash_file
+
+    res = case_spread(case, **kwargs)
+    paths = export_graph(res.graph, Path(out_dir) if out_dir else case.path / "exports")
+    case.log("spread.exported", "spread", {
+        "files": {k: {"name": p.name, "sha256": hash_file(p)[0]} for k, p in paths.items()},
+        "posts": res.graph.number_of_nodes(), "edges": res.graph.number_of_edges(),
+        "origins": [str(n) for n in res.origin["node"].head(5)] if len(res.origin) else []})
+    return res, paths
+
+
+def load_exported_graph(case: Any) -> nx.DiGraph | None:
+    """The spread graph last exported into ``CASE/exports/spread.json`` (None when there is none).
+
+    JSON-encoded attributes stay text; ``posted_at`` is parsed back to a UTC timestamp.
+    """
+    path = case.path / "exports" / "spread.json"
+    if not path.is_file():
+        return None
+    G = nx.node_link_graph(json.loads(path.read_text(encoding="utf-8")), directed=True, edges="edges")
+    for _, d in G.nodes(data=True):
+        if isinstance(d.get("posted_at"), str):
+            d["posted_at"] = pd.Timestamp(d["posted_at"])
+    return G
