@@ -140,6 +140,7 @@ def _photo(h=300, w=400, seed=0):
         pytest.param("caption", "frame", id="caption-bar"),
         pytest.param("screenshot", "frame", id="screenshot"),
         pytest.param("none", "none", id="plain"),
+        pytest.param("pillarbox-small-frame", "border", id="pillarbox-with-small-inner-frame"),
     ],
 )
 def test_content_box_finds_the_picture(frame, reason):
@@ -152,6 +153,13 @@ def test_content_box_finds_the_picture(frame, reason):
         img = np.zeros((500, 400, 3), np.uint8)
         img[100:400] = photo
         box = (0, 100, 400, 400)
+    elif frame == "pillarbox-small-frame":
+        # a narrow screenshot fragment on a white 16:9 canvas: the inner frame (photo above a black
+        # UI area) is too small to trust, the white pillars must still be removed (demo post p133)
+        img = np.full((450, 800, 3), 255, np.uint8)
+        img[:, 300:500] = 0
+        img[:150, 300:500] = photo[:150, :200]
+        box = (300, 0, 500, 450)
     else:
         H = 760 if frame == "screenshot" else 400
         y = 230 if frame == "screenshot" else 100

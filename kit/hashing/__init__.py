@@ -96,7 +96,7 @@ def _tool() -> str:
 
 
 IMAGE_STEP = Step(
-    "hash.image", "1", hash_image_file, kinds=("image",), tool=_tool(), isolate=True, timeout=60.0,
+    "hash.image", "2", hash_image_file, kinds=("image",), tool=_tool(), isolate=True, timeout=60.0,
     description="SHA-256/MD5, aHash/dHash/pHash/wHash, PDQ+quality, dihedral PDQ/pHash, "
                 "content box and trimmed-picture hashes, from one reduced-scale decode",
 )

@@ -160,14 +160,13 @@ def content_box(gray: np.ndarray, *, tol: int = 10, flat_share: float = 0.75,
         texty = lambda part: part.size > 0 and bool(((part < 0.97) & (part >= flat_share)).any())  # noqa: E731
         shot = (h >= 1.4 * w and a > 0.04 * h and (y1 - y0 - b) > 0.04 * h
                 and texty(top) and texty(bottom))
-        y0, y1 = y0 + a, y0 + b
-        reason = "frame"
-        c2 = _flatness(g[y0:y1, x0:x1].T, tol)
+        c2 = _flatness(g[y0 + a:y0 + b, x0:x1].T, tol)
         ca, cb = _longest_run(c2 < flat_share, gap=max(1, int(0.04 * w)))
-        if cb - ca >= 0.2 * (x1 - x0):
-            x0, x1 = x0 + ca, x0 + cb
-        return done(y0, y1, x0, x1, reason, shot)
-    return done(y0, y1, x0, x1, reason)
+        fx0, fx1 = (x0 + ca, x0 + cb) if cb - ca >= 0.2 * (x1 - x0) else (x0, x1)
+        framed = done(y0 + a, y0 + b, fx0, fx1, "frame", shot)
+        if framed.trimmed:
+            return framed
+    return done(y0, y1, x0, x1, reason)  # uniform borders only (or a frame too small to trust)
 
 
 def crop(arr: np.ndarray, box: ContentBox) -> np.ndarray:

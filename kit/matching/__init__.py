@@ -6,6 +6,9 @@
   transform b -> a).
 - collection: :func:`match_collection` -> :class:`MatchResult` (pairs,
   clusters), :func:`items_from_results` (items from a case).
+- difference: :func:`changed_region` (composite vs its source after alignment).
+- mih: :class:`MultiIndex` (exact multi-index hashing, numpy).
+- evaluate: :func:`pair_scores`, :func:`demo_truth_clusters`, :func:`posts_clusters`.
 - :func:`content_box` (borders, letterbox, caption bars, phone screenshots)
   is re-exported from :mod:`kit.hashing.preprocess`.
 """
@@ -17,9 +20,13 @@ from kit.matching.collection import (
     PAIR_COLUMNS,
     MatchResult,
     clusters_from_pairs,
+    hash_transform,
     items_from_results,
     match_collection,
 )
+from kit.matching.difference import changed_region
+from kit.matching.evaluate import PairScores, demo_truth_clusters, pair_scores, posts_clusters
+from kit.matching.mih import MultiIndex
 from kit.matching.search import HashIndex, SearchError, build_index, load_index, search
 from kit.matching.verify import Features, Verification, features, mirror_features, verify_pair
 
@@ -29,16 +36,23 @@ __all__ = [
     "Features",
     "HashIndex",
     "MatchResult",
+    "MultiIndex",
+    "PairScores",
     "SearchError",
     "Verification",
     "build_index",
+    "changed_region",
     "clusters_from_pairs",
     "content_box",
+    "demo_truth_clusters",
     "features",
+    "hash_transform",
     "items_from_results",
     "load_index",
     "match_collection",
     "mirror_features",
+    "pair_scores",
+    "posts_clusters",
     "search",
     "verify_pair",
 ]

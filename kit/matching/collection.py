@@ -15,16 +15,25 @@ result; :func:`items_from_results` builds it from a case) and returns a
   100 x the smaller matched-frame share; NaN for ``sift``).
 - ``verified``: True when keypoint verification confirmed the pair.
 - ``inliers``: RANSAC inliers (0 when not verified).
-- ``transform``: None or the JSON-able dict of
-  :func:`kit.matching.verify.verify_pair` (scale, rotation_deg, mirror,
-  box_in_a, box_in_b, overlap_a, overlap_b, cover_a, cover_b); it maps b into a.
+- ``transform``: the JSON-able dict of :func:`kit.matching.verify.verify_pair`
+  (scale, rotation_deg, mirror, box_in_a, box_in_b, overlap_a, overlap_b,
+  cover_a, cover_b, view_a, view_b; keypoint pairs add cells_a/b and
+  ``changed``); it maps b into a. Hash pairs of two images get the cheap
+  version from :func:`hash_transform` (the dihedral rotation / flip that
+  matched, the raw or trimmed views as boxes, scale from the views' widths);
+  None for pairs involving a video.
 - ``decision``: ``"match"`` or ``"review"``.
 
 Rules (thresholds are arguments): PDQ <= 31 with both qualities >= 50 is a
-match; pHash <= 10 a match, 11-16 review; vPDQ a match when both frame shares
+match; pHash <= 10 a match (with ``verify``: <= 6, and 7-10 only when the
+keypoint stage confirms it), 11-16 review; vPDQ a match when both frame shares
 >= 0.5; SIFT a match when :func:`verify_pair` verifies it (>= 15 inliers, the
-inliers' hull covers >= 10 % of both images and inliers sit in >= 50 % of the
-    keypoint-holding grid cells of the overlap).
+inliers' hull covers >= 10 % of both images, inliers sit in >= 35 % of the
+keypoint-holding grid cells of the overlap, and no solid region of different
+content covers more than 5 % of the overlap - :mod:`kit.matching.difference`,
+which keeps a composite apart from its source photo). Screenshots and framed
+pictures are also matched on their trimmed picture (the ``box`` of the hash
+payload), for keypoints as well as hashes.
 Keypoint candidates come from one descriptor index (votes of each image's
 descriptors, mirrored descriptors included), not from all pairs; a candidate
 whose two items are already connected is skipped (``exhaustive=False``).
@@ -58,7 +67,7 @@ import pandas as pd
 
 from kit.matching.search import search
 
-__all__ = ["MatchResult", "PAIR_COLUMNS", "items_from_results", "match_collection", "clusters_from_pairs"]
+__all__ = ["MatchResult", "PAIR_COLUMNS", "clusters_from_pairs", "hash_transform", "items_from_results", "match_collection"]
 
 PAIR_COLUMNS = ["a", "b", "algorithm", "distance", "verified", "inliers", "transform", "decision"]
 
@@ -120,25 +129,79 @@ def _views(payload: dict | None, kind: str) -> list[dict]:
 
 
 def _hash_pairs(items: pd.DataFrame, algo: str, radius: int, min_quality: int) -> pd.DataFrame:
-    idx_hex, idx_owner, q_hex, q_owner = [], [], [], []
+    """Pairs within ``radius``: ``i, j, distance`` plus how the best hit was found (``qi`` the
+    querying item, ``d`` its dihedral variant, ``vq`` / ``vt`` the views: 0 raw, 1 trimmed)."""
+    idx_hex, idx_meta, q_hex, q_meta = [], [], [], []
     for i, (payload, kind) in enumerate(zip(items["payload"], items["kind"])):
-        for v in _views(payload, kind):
+        for v_n, v in enumerate(_views(payload, kind)):
             h = v.get(algo)
             if not h or (algo == "pdq" and v.get("pdq_quality", 100) < min_quality):
                 continue
+            view = v_n if kind != "video" else -1
             idx_hex.append(h)
-            idx_owner.append(i)
-            for d in v.get(f"{algo}_dihedral") or [h]:
-                q_hex.append(d)
-                q_owner.append(i)
+            idx_meta.append((i, view))
+            for d, hd in enumerate(v.get(f"{algo}_dihedral") or [h]):
+                q_hex.append(hd)
+                q_meta.append((i, view, d))
+    cols = ["i", "j", "distance", "qi", "d", "vq", "vt"]
     if not idx_hex or not q_hex:
-        return pd.DataFrame(columns=["i", "j", "distance"])
+        return pd.DataFrame(columns=cols)
     hits = search(q_hex, idx_hex, radius=radius)
-    qi = np.asarray(q_owner)[hits["query"].to_numpy()]
-    ti = np.asarray(idx_owner)[hits["target"].to_numpy()]
-    df = pd.DataFrame({"i": np.minimum(qi, ti), "j": np.maximum(qi, ti), "distance": hits["distance"].to_numpy()})
-    df = df[df["i"] != df["j"]]
-    return df.groupby(["i", "j"], as_index=False)["distance"].min()
+    qm = np.asarray(q_meta)[hits["query"].to_numpy()]
+    tm = np.asarray(idx_meta)[hits["target"].to_numpy()]
+    qi, ti = qm[:, 0], tm[:, 0]
+    df = pd.DataFrame({"i": np.minimum(qi, ti), "j": np.maximum(qi, ti), "distance": hits["distance"].to_numpy(),
+                       "qi": qi, "d": qm[:, 2], "vq": qm[:, 1], "vt": tm[:, 1]})
+    df = df[df["i"] != df["j"]].sort_values(["i", "j", "distance", "d"], kind="stable")
+    return df.drop_duplicates(["i", "j"]).reset_index(drop=True)[cols]
+
+
+def _unit_box(payload: dict | None, view: int) -> list[float]:
+    """The view's box as fractions of the whole image (the trimmed picture's box for view 1)."""
+    if view == 1 and payload and payload.get("box") and payload.get("width"):
+        x0, y0, x1, y1 = payload["box"]
+        w, h = payload["width"], payload["height"]
+        return [x0 / w, y0 / h, x1 / w, y1 / h]
+    return [0.0, 0.0, 1.0, 1.0]
+
+
+def _dihedral_matrix(d: int) -> np.ndarray:
+    """2x3 map of unit-square coordinates (x right, y down) of an image to those of its variant ``d``."""
+    from kit.hashing.image import _dihedral_arrays
+
+    X, Y = np.meshgrid(np.arange(3.0), np.arange(2.0))  # an asymmetric 2 x 3 grid
+    nx, ny = _dihedral_arrays(X / 2)[d], _dihedral_arrays(Y)[d]
+    src = np.array([[nx[0, 0], ny[0, 0]], [nx[0, -1], ny[0, -1]], [nx[-1, 0], ny[-1, 0]]])
+    dst = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    A = np.hstack([src, np.ones((3, 1))])
+    return np.linalg.solve(A, dst).T  # maps original unit coords -> variant unit coords
+
+
+def hash_transform(payload_a: dict | None, payload_b: dict | None, view_a: int, view_b: int,
+                   d: int, a_is_query: bool) -> dict[str, Any]:
+    """Transform (keys of :func:`kit.matching.verify.verify_pair`) of a hash match.
+
+    The query's dihedral variant ``d`` of view ``view_q`` matched the other
+    item's view: the two views show the same picture, rotated / flipped by
+    ``d``; ``scale`` is measured on the views' full-size widths.
+    """
+    M = _dihedral_matrix(d)  # query unit coords -> target unit coords
+    if a_is_query:  # we need b -> a, i.e. target -> query
+        M = np.linalg.inv(np.vstack([M, [0, 0, 1]]))[:2]
+    mirror = bool(np.linalg.det(M[:, :2]) < 0)
+    Mm = M @ np.diag([-1.0, 1.0, 1.0]) if mirror else M
+    rot = float(np.degrees(np.arctan2(Mm[1, 0], Mm[0, 0]))) % 360.0
+    rot = rot - 360.0 if rot > 180.0 else rot
+    ba, bb = _unit_box(payload_a, view_a), _unit_box(payload_b, view_b)
+    wa = (ba[2] - ba[0]) * (payload_a or {}).get("width", 0)
+    wb = (bb[2] - bb[0]) * (payload_b or {}).get("width", 0)
+    ha = (ba[3] - ba[1]) * (payload_a or {}).get("height", 0)
+    quarter = round(rot / 90.0) % 2 == 1
+    scale = (ha if quarter else wa) / wb if wb else None
+    area = lambda b: (b[2] - b[0]) * (b[3] - b[1])  # noqa: E731
+    return {"scale": scale, "rotation_deg": rot, "mirror": mirror, "box_in_a": ba, "box_in_b": bb,
+            "overlap_a": area(ba), "overlap_b": area(bb), "cover_a": area(ba), "cover_b": area(bb),
+            "view_a": ba, "view_b": bb}
 
 
 def _video_pairs(items: pd.DataFrame, share: float) -> list[tuple[int, int, float]]:
@@ -173,9 +236,10 @@ def clusters_from_pairs(ids: list, pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def match_collection(items: pd.DataFrame, *, pdq_radius: int = 31, pdq_min_quality: int = 50,
-                     hash64_radius: int = 10, hash64_review: int = 16, video_share: float = 0.5,
+                     hash64_radius: int = 10, hash64_review: int = 16, hash64_verify: int = 6,
+                     video_share: float = 0.5,
                      verify: bool = True, min_inliers: int = 15, min_cover: float = 0.1,
-                     cell_share: float = 0.5, min_votes: int = 6, exhaustive: bool = False,
+                     cell_share: float = 0.35, min_votes: int = 6, exhaustive: bool = False,
                      max_side: int = 480, nfeatures: int = 500, workers: int = 1,
                      progress: bool = False) -> MatchResult:
     """Find repost pairs and variant clusters in a collection (see the module doc).
@@ -189,6 +253,10 @@ def match_collection(items: pd.DataFrame, *, pdq_radius: int = 31, pdq_min_quali
         PDQ match rule.
     hash64_radius, hash64_review
         pHash match / review limits.
+    hash64_verify
+        With ``verify``, a pHash pair farther than this (but within
+        ``hash64_radius``) is a match only when keypoints confirm it (a
+        drawn look-alike can sit at pHash 10); otherwise it stays "review".
     video_share
         vPDQ frame share needed in both directions.
     verify
@@ -202,7 +270,8 @@ def match_collection(items: pd.DataFrame, *, pdq_radius: int = 31, pdq_min_quali
     max_side, nfeatures
         Keypoint analysis size and count.
     workers
-        Processes for keypoint extraction.
+        Processes for keypoint extraction (a ``forkserver`` pool, one OpenCV
+        thread each; in a script, call from under ``if __name__ == "__main__":``).
     progress
         Show tqdm progress bars.
     """
@@ -230,12 +299,18 @@ def match_collection(items: pd.DataFrame, *, pdq_radius: int = 31, pdq_min_quali
             seen[key] = len(rows)
             rows.append(row)
 
+    payloads = list(items["payload"])
+    kinds = list(items["kind"])
     for algo, radius in (("pdq", pdq_radius), ("phash", hash64_review)):
-        for i, j, d in _hash_pairs(items, algo, radius, pdq_min_quality).itertuples(index=False):
-            if algo == "pdq" or d <= hash64_radius:
-                add(int(i), int(j), algo, d, "match")
-            else:
-                add(int(i), int(j), algo, d, "review")
+        for i, j, dist, qi, d, vq, vt in _hash_pairs(items, algo, radius, pdq_min_quality).itertuples(index=False):
+            i, j = (int(i), int(j)) if ids[int(i)] <= ids[int(j)] else (int(j), int(i))
+            tr = None
+            if kinds[i] != "video" and kinds[j] != "video":
+                a_is_q = int(qi) == i
+                tr = hash_transform(payloads[i], payloads[j], int(vq if a_is_q else vt), int(vt if a_is_q else vq),
+                                    int(d), a_is_q)
+            sure = algo == "pdq" or dist <= (hash64_verify if verify else hash64_radius)
+            add(i, j, algo, dist, "match" if sure else "review", transform=tr)
     for i, j, s in _video_pairs(items, video_share):
         add(i, j, "vpdq", s, "match")
     t_hash = time.perf_counter() - t0

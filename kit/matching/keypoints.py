@@ -5,7 +5,10 @@ descriptors go into one FAISS L2 index. Each image's descriptors, and their
 mirrored versions, ask the index for their nearest neighbours; a neighbour
 closer than ``max_dist`` is a vote for its image. Pairs with enough votes are
 verified (:func:`kit.matching.verify.verify_pair`), most votes first, and a
-pair whose two items are already connected is skipped unless ``exhaustive``.
+pair whose two items are already connected is skipped unless ``exhaustive``;
+so is a pair once an item failed ``max_fail`` times against the other's
+component or ``max_item_fail`` times in all (look-alike faces or scenes give
+many weak candidates; a true repost is found through its strongest ones).
 
 Examples
 --------
@@ -27,32 +30,71 @@ from kit.matching.verify import Features, features, mirror_features, verify_pair
 __all__ = ["item_features", "keypoint_stage"]
 
 
-def item_features(path: Any, kind: str, *, max_side: int = 480, nfeatures: int = 500,
-                  video_every_s: float = 2.0, video_frames: int = 4) -> list[Features]:
-    """SIFT features of one item: one entry for an image, a few frames for a video.
+def item_features(path: Any, kind: str, *, max_side: int = 480, nfeatures: int = 500, box: Any = None,
+                  video_every_s: float = 2.0, video_frames: int = 4, contrast: float = 0.01) -> list[Features]:
+    """SIFT features of one item: the whole image (and the trimmed picture), or a few video frames.
 
+    ``box`` is the item's content box from the ``hash.image`` payload
+    (``[x0, y0, x1, y1]`` in full-size pixels, plus ``(width, height)``) as
+    ``(box, (width, height))``; when it is a real trim, the picture inside is
+    analysed too (first), at full analysis size, so that a photo inside a
+    phone screenshot gets as many keypoints as the photo itself.
     Returns an empty list when there is no path or the file cannot be decoded.
     """
     if path is None or (isinstance(path, float) and np.isnan(path)):
         return []
+    kw = {"max_side": max_side, "nfeatures": nfeatures, "contrast": contrast}
     try:
         if kind == "video":
             from kit.hashing.video import _frames
 
-            return [features(img, max_side=max_side, nfeatures=nfeatures)
-                    for _, img in _frames(path, video_every_s, video_frames)]
+            from dataclasses import replace
+
+            return [replace(features(img, **kw), video=True) for _, img in _frames(path, video_every_s, video_frames)]
         from kit.hashing.decode import choose_reduce, image_size, load
 
         size = image_size(path)
-        reduce = choose_reduce(*size, min_side=max_side, use_max=True) if size else 1
-        return [features(load(path, mode="L", reduce=reduce), max_side=max_side, nfeatures=nfeatures)]
+        view = _view(box)
+        need = max_side / max(view[2] - view[0], view[3] - view[1]) if view else max_side
+        reduce = choose_reduce(*size, min_side=int(min(need, 4 * max_side)), use_max=True) if size else 1
+        g = load(path, mode="L", reduce=reduce)
+        out = []
+        if view:
+            H, W = g.shape
+            x0, y0, x1, y1 = round(view[0] * W), round(view[1] * H), round(view[2] * W), round(view[3] * H)
+            if x1 - x0 >= 16 and y1 - y0 >= 16:
+                out.append(features(g[y0:y1, x0:x1], view=view, **kw))
+        out.append(features(g, **kw))
+        return out
     except Exception:  # noqa: BLE001 - an undecodable item just gets no keypoint stage
         return []
 
 
+def _view(box: Any) -> tuple | None:
+    """The content box as fractions when it trims a real part of the image, else None."""
+    if not box:
+        return None
+    try:
+        (x0, y0, x1, y1), (w, h) = box
+        v = (x0 / w, y0 / h, x1 / w, y1 / h)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    if (v[2] - v[0]) * (v[3] - v[1]) > 0.9 or v[2] <= v[0] or v[3] <= v[1]:
+        return None
+    return v
+
+
+def _box_arg(payload: Any) -> Any:
+    if not isinstance(payload, dict) or payload.get("box_reason", "none") == "none":
+        return None
+    if not payload.get("box") or not payload.get("width"):
+        return None
+    return payload["box"], (payload["width"], payload["height"])
+
+
 def _extract_all(items: pd.DataFrame, max_side: int, nfeatures: int, workers: int,
                  progress: bool) -> list[list[Features]]:
-    args = [(p, k) for p, k in zip(items["path"], items["kind"])]
+    args = [(p, k, _box_arg(pl)) for p, k, pl in zip(items["path"], items["kind"], items["payload"])]
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -60,12 +102,14 @@ def _extract_all(items: pd.DataFrame, max_side: int, nfeatures: int, workers: in
         bar = tqdm(total=len(args), desc="keypoints", unit="file")
     out: list[list[Features]] = []
     if workers > 1 and len(args) > 8:
+        import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
         from functools import partial
 
         fn = partial(_extract_one, max_side=max_side, nfeatures=nfeatures)
-        with ProcessPoolExecutor(workers) as ex:
-            for res in ex.map(fn, args, chunksize=4):
+        ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init) as ex:
+            for res in ex.map(fn, args, chunksize=max(1, min(8, len(args) // (4 * workers)))):
                 out.append(res)
                 if bar:
                     bar.update(1)
@@ -79,14 +123,27 @@ def _extract_all(items: pd.DataFrame, max_side: int, nfeatures: int, workers: in
     return out
 
 
+def _worker_init() -> None:
+    """One thread per worker process: OpenCV / OpenMP pools would oversubscribe the cores."""
+    import os
+
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
 def _extract_one(arg: tuple, *, max_side: int, nfeatures: int) -> list[Features]:
     import cv2
 
     cv2.setNumThreads(1)
-    return item_features(arg[0], arg[1], max_side=max_side, nfeatures=nfeatures)
+    return item_features(arg[0], arg[1], box=arg[2], max_side=max_side, nfeatures=nfeatures)
 
 
-def _candidates(feats: list[list[Features]], *, k: int, max_dist: float, min_votes: int) -> Counter:
+def _candidates(feats: list[list[Features]], *, k: int, max_dist: float, min_votes: int,
+                max_query: int = 250) -> dict:
+    """``{(i, j): (votes, mirrored votes)}`` for pairs with enough votes either way."""
     owner_parts, desc_parts = [], []
     for i, fl in enumerate(feats):
         for f in fl:
@@ -94,7 +151,7 @@ def _candidates(feats: list[list[Features]], *, k: int, max_dist: float, min_vot
                 desc_parts.append(f.desc)
                 owner_parts.append(np.full(len(f), i, np.int64))
     if not desc_parts:
-        return Counter()
+        return {}
     from kit.extras import optional_import
 
     faiss = optional_import("faiss", extra="faiss")
@@ -102,24 +159,26 @@ def _candidates(feats: list[list[Features]], *, k: int, max_dist: float, min_vot
     owner = np.concatenate(owner_parts)
     d = xb.shape[1]
     if len(xb) > 40_000:
-        nlist = int(min(1024, max(64, np.sqrt(len(xb)))))
+        nlist = int(min(2048, max(64, np.sqrt(len(xb)))))
         quant = faiss.IndexFlatL2(d)
         index = faiss.IndexIVFFlat(quant, d, nlist)
         rng = np.random.default_rng(0)
-        train = xb[rng.choice(len(xb), size=min(len(xb), nlist * 40), replace=False)]
+        train = xb[rng.choice(len(xb), size=min(len(xb), nlist * 39), replace=False)]
         index.train(train)
         index.add(xb)
-        index.nprobe = 6
+        index.nprobe = 3
     else:
         index = faiss.IndexFlatL2(d)
         index.add(xb)
     votes: Counter = Counter()
+    mvotes: Counter = Counter()
     for i, fl in enumerate(feats):
         for f in fl:
             if not len(f):
                 continue
-            for q in (f, mirror_features(f)):
-                D, I = index.search(np.ascontiguousarray(q.desc), k)
+            for q, tally in ((f, votes), (mirror_features(f), mvotes)):
+                # the first descriptors are each grid cell's strongest (verify._spread): enough to vote
+                D, I = index.search(np.ascontiguousarray(q.desc[:max_query]), k)
                 ok = (I >= 0) & (D <= max_dist * max_dist)
                 own = np.where(ok, owner[np.clip(I, 0, None)], -1)
                 own[own == i] = -1
@@ -127,17 +186,17 @@ def _candidates(feats: list[list[Features]], *, k: int, max_dist: float, min_vot
                 dup = np.zeros_like(own, dtype=bool)
                 dup[:, 1:] = own[:, 1:] == own[:, :-1]
                 vals, cnt = np.unique(own[(own >= 0) & ~dup], return_counts=True)
-                c = dict(zip(vals.tolist(), cnt.tolist()))
-                for j, n in c.items():
+                for j, n in zip(vals.tolist(), cnt.tolist()):
                     key = (min(i, j), max(i, j))
-                    votes[key] = max(votes[key], n)
-    return Counter({key: n for key, n in votes.items() if n >= min_votes})
+                    tally[key] = max(tally[key], n)
+    return {key: (votes.get(key, 0), mvotes.get(key, 0)) for key, n in (votes | mvotes).items() if n >= min_votes}
 
 
 def keypoint_stage(items: pd.DataFrame, rows: list[dict], seen: dict, add: Callable, *,
                    min_inliers: int, min_cover: float, cell_share: float, min_votes: int,
                    exhaustive: bool, max_side: int, nfeatures: int, workers: int, progress: bool,
-                   k: int = 12, max_dist: float = 200.0) -> None:
+                   k: int = 12, max_dist: float = 200.0, max_fail: int = 8, max_item_fail: int = 30,
+                   max_changed: float | None = 0.05) -> None:
     """Add verified keypoint pairs to ``rows`` through ``add`` (see the module doc)."""
     from kit.matching.collection import _DSU
 
@@ -149,25 +208,37 @@ def keypoint_stage(items: pd.DataFrame, rows: list[dict], seen: dict, add: Calla
         if r["decision"] == "match":
             dsu.union(pos[r["a"]], pos[r["b"]])
     cands = _candidates(feats, k=k, max_dist=max_dist, min_votes=min_votes)
-    order = sorted(cands.items(), key=lambda kv: (-kv[1], kv[0]))
-    for (i, j), _n in order:
-        if not exhaustive and dsu.find(i) == dsu.find(j):
+    order = sorted(cands.items(), key=lambda kv: (-max(kv[1]), kv[0]))
+    fails: Counter = Counter()
+    for (i, j), (n_plain, n_mirror) in order:
+        ri, rj = dsu.find(i), dsu.find(j)
+        if not exhaustive and (ri == rj or fails[(i, rj)] >= max_fail or fails[(j, ri)] >= max_fail
+                               or fails[i] >= max_item_fail or fails[j] >= max_item_fail):
             continue
         best = None
         for fa in feats[i]:
             for fb in feats[j]:
-                v = verify_pair(fa, fb, min_inliers=min_inliers, min_cover=min_cover, cell_share=cell_share)
+                v = verify_pair(fa, fb, min_inliers=min_inliers, min_cover=min_cover, cell_share=cell_share,
+                                try_mirror=n_mirror >= max(min_votes, n_plain // 2), max_changed=max_changed)
                 if best is None or (v.verified, v.inliers) > (best.verified, best.inliers):
                     best = v
-                if best.verified:
+                if v.verified or _changed(v, max_changed):
                     break
-            if best is not None and best.verified:
+            if best is not None and (best.verified or _changed(best, max_changed)):
                 break
         if best is not None and best.verified:
             a, b = (i, j) if ids[i] <= ids[j] else (j, i)
             tr = best.transform if a == i else _swap(best.transform)
             add(a, b, "sift", float("nan"), "match", verified=True, inliers=best.inliers, transform=tr)
             dsu.union(i, j)
+        else:
+            for key in ((i, rj), (j, ri), i, j):
+                fails[key] += 1
+
+
+def _changed(v: Any, max_changed: float | None) -> bool:
+    """The pair aligned but differs in content (composite vs source): no other view will do better."""
+    return bool(max_changed is not None and v.transform and v.transform.get("changed", 0.0) > 0.12)
 
 
 def _swap(t: dict | None) -> dict | None:
@@ -176,4 +247,6 @@ def _swap(t: dict | None) -> dict | None:
         return None
     return {**t, "scale": 1.0 / t["scale"] if t["scale"] else None, "rotation_deg": -t["rotation_deg"],
             "box_in_a": t["box_in_b"], "box_in_b": t["box_in_a"], "overlap_a": t["overlap_b"],
-            "overlap_b": t["overlap_a"], "cover_a": t["cover_b"], "cover_b": t["cover_a"]}
+            "overlap_b": t["overlap_a"], "cover_a": t["cover_b"], "cover_b": t["cover_a"],
+            **{f"{k}_{x}": t[f"{k}_{y}"] for k in ("view", "cells") for x, y in (("a", "b"), ("b", "a"))
+               if f"{k}_{y}" in t}}

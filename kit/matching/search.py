@@ -2,7 +2,8 @@
 
 One function, :func:`search`, answers "which haystack hashes lie within
 ``radius`` of each query" (inclusive) or "the ``k`` nearest". Small sets use
-numpy popcount (chunked brute force); large ones a FAISS binary index:
+numpy popcount (chunked brute force); large ones numpy multi-index hashing
+(:mod:`kit.matching.mih`, the default, exact) or a FAISS binary index:
 ``IndexBinaryMultiHash`` for radius search (exact by the pigeonhole rule: the
 hash is cut into ``nhash`` chunks and each chunk is probed with up to
 ``nflip`` flipped bits, with ``nhash * (nflip + 1) > radius``) and
@@ -113,6 +114,13 @@ class HashIndex:
         q = _check(pack(queries), self.nbits)
         if self.backend == "numpy" or len(q) == 0:
             return self._numpy(q, int(radius), None)
+        if self.backend == "mih":
+            if self._mih is None:
+                from kit.matching.mih import MultiIndex
+
+                self._mih = MultiIndex(self.packed, radius=self.radius)
+            qi, ti, d = self._mih.range(q, int(radius))
+            return _frame(qi, ti, d, self.ids)
         index = self._mih if (self._mih is not None and radius <= self.radius) else self._faiss_flat()
         lims, D, I = index.range_search(q, int(radius) + 1)  # faiss: strictly below
         qi = np.repeat(np.arange(len(q)), np.diff(lims.astype(np.int64)))
@@ -123,7 +131,7 @@ class HashIndex:
         if k < 1:
             raise SearchError(f"k must be >= 1, got {k}")
         q = _check(pack(queries), self.nbits)
-        if self.backend == "numpy" or len(q) == 0:
+        if self.backend == "numpy" or len(q) == 0 or (self.backend == "mih" and len(self) <= NUMPY_LIMIT):
             return self._numpy(q, None, int(k))
         D, I = self._faiss_flat().search(q, int(min(k, len(self))))
         qi = np.repeat(np.arange(len(q)), I.shape[1])
@@ -165,7 +173,10 @@ def build_index(hashes: Any, *, ids: Any = None, backend: str = "auto", radius: 
     ids
         Optional labels returned as ``target`` instead of row numbers.
     backend
-        ``"numpy"``, ``"faiss"`` or ``"auto"`` (numpy up to 20,000 hashes).
+        ``"numpy"`` (popcount scan), ``"mih"`` (numpy multi-index hashing,
+        :mod:`kit.matching.mih`, for radius search; k-NN uses a FAISS flat
+        scan), ``"faiss"`` (FAISS ``IndexBinaryMultiHash``) or ``"auto"``
+        (numpy up to 20,000 hashes, then mih).
     radius
         Largest radius the FAISS multi-hash index must answer exactly
         (default 10 for 64-bit hashes, 31 for 256-bit); larger radii fall back
@@ -175,12 +186,16 @@ def build_index(hashes: Any, *, ids: Any = None, backend: str = "auto", radius: 
     if ids is not None and len(ids) != len(packed):
         raise SearchError(f"{len(ids)} ids for {len(packed)} hashes")
     if backend == "auto":
-        backend = "numpy" if len(packed) <= NUMPY_LIMIT else "faiss"
-    if backend not in ("numpy", "faiss"):
+        backend = "numpy" if len(packed) <= NUMPY_LIMIT else "mih"
+    if backend not in ("numpy", "faiss", "mih"):
         raise SearchError(f"unknown backend {backend!r}")
     nbits = packed.shape[1] * 8
     r = int(radius if radius is not None else (31 if nbits >= 256 else 10))
     idx = HashIndex(packed, None if ids is None else np.asarray(ids, dtype=object), backend, r)
+    if backend == "mih" and len(packed):
+        from kit.matching.mih import MultiIndex
+
+        idx._mih = MultiIndex(packed, radius=r)
     if backend == "faiss" and len(packed):
         from kit.extras import optional_import
 
