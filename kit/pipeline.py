@@ -148,6 +148,7 @@ def _check_against_truth(case: Case, graph: Any, truth_path: Path) -> None:
 
     import networkx as nx
 
+    from kit.matching import demo_truth_clusters, pair_scores, posts_clusters
     from kit.spread import evaluate
 
     truth = json.loads(truth_path.read_text())
@@ -158,19 +159,13 @@ def _check_against_truth(case: Case, graph: Any, truth_path: Path) -> None:
     true_graph.add_edges_from((p["true_parent"], pid) for pid, p in truth["posts"].items()
                               if pid in ids and p.get("true_parent") in ids)
     s = evaluate(graph, true_graph)
-    variants = dict(zip(case.variants()["id"], case.variants()["cluster"]))
-    label = {pid: (pid if truth["posts"][pid].get("distractor") else "cascade") for pid in ids}
-    pred = {r.post_id: variants.get(r.media_sha256) for r in posts.itertuples()}
-    pairs = [(a, b) for a in sorted(ids) for b in sorted(ids) if a < b]
-    same_pred = {(a, b) for a, b in pairs if pred[a] == pred[b]}
-    same_true = {(a, b) for a, b in pairs if label[a] == label[b]}
-    tp = len(same_pred & same_true)
+    pred = posts_clusters(case.variants(), dict(zip(posts["post_id"], posts["media_sha256"])))
+    pairs = pair_scores(pred, demo_truth_clusters(truth))
     origin = truth.get("origin_post_id")
     roots = [n for n in graph if graph.in_degree(n) == 0]
     biggest = max(roots, key=lambda r: len(nx.descendants(graph, r))) if roots else None
     print("\nagainst the demo's truth.json:")
-    print(f"  same-picture post pairs: precision {tp / max(1, len(same_pred)):.3f}, "
-          f"recall {tp / max(1, len(same_true)):.3f}")
+    print(f"  same-picture post pairs: precision {pairs.precision:.3f}, recall {pairs.recall:.3f}")
     print(f"  origin: true {origin}, root of the largest predicted tree {biggest} "
           f"({'recovered' if biggest == origin else 'missed'})")
     print(f"  spread graph: root accuracy {s.root_accuracy:.2f}, directed edge F1 {s.edge_f1:.3f}, "

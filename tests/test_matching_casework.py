@@ -79,3 +79,20 @@ def test_old_schema_is_migrated(tmp_path):
     c = Case.open(tmp_path / "c")
     assert c.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     assert c.matches().empty
+
+
+def test_cli_hash_then_match_stores_the_run(tmp_path, capsys):
+    from kit.cli import main
+
+    (tmp_path / "m").mkdir()
+    rng = np.random.default_rng(9)
+    pic = Image.fromarray((rng.random((12, 16, 3)) * 255).astype(np.uint8)).resize((320, 240))
+    pic.save(tmp_path / "m" / "a.jpg", quality=90)
+    pic.resize((200, 150)).save(tmp_path / "m" / "b.jpg", quality=70)
+    assert main(["ingest", str(tmp_path / "m"), "--case", str(tmp_path / "c"), "--no-progress"]) == 0
+    assert main(["hash", "--case", str(tmp_path / "c"), "--no-progress"]) == 0
+    assert main(["match", "--case", str(tmp_path / "c"), "--no-progress", "--no-verify"]) == 0
+    assert "1 cluster(s)" in capsys.readouterr().out
+    case = Case.open(tmp_path / "c")
+    assert len(case.matches()) == 1 and case.variants()["size"].tolist() == [2, 2]
+    assert "matching.run" in set(case.custody()["action"])

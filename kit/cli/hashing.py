@@ -53,20 +53,13 @@ def _hash(args: argparse.Namespace) -> int:
 
 
 def _match(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     from kit.case import Case
-    from kit.hashing import STEPS
-    from kit.matching import items_from_results, match_collection
 
     case = Case.open(args.case)
-    results = pd.concat([case.results(s.name) for s in STEPS], ignore_index=True)
-    items = items_from_results(results, case.media())
-    res = match_collection(items, verify=not args.no_verify, workers=args.workers,
-                           progress=not args.no_progress, pdq_radius=args.pdq_radius,
-                           hash64_radius=args.phash_radius)
+    res = case.match(progress=not args.no_progress, verify=not args.no_verify, workers=args.workers,
+                     pdq_radius=args.pdq_radius, hash64_radius=args.phash_radius)
     sizes = res.clusters.groupby("cluster").size()
-    print(f"match: {len(items)} file(s), {int((res.pairs['decision'] == 'match').sum())} matching pair(s), "
+    print(f"match (stored in the case): {len(res.clusters)} file(s), {int((res.pairs['decision'] == 'match').sum())} matching pair(s), "
           f"{int((res.pairs['decision'] == 'review').sum())} to review, {len(sizes)} cluster(s) "
           f"in {res.seconds['total']:.1f} s")
     for c, n in sizes.sort_values(ascending=False).head(20).items():

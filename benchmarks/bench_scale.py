@@ -1,0 +1,161 @@
+"""Scale benchmark: a generated collection end to end on 1 and 2 Dask workers, and 1M hash rows.
+
+Run: .venv/bin/python benchmarks/bench_scale.py [--posts 10000] [--rows 1000000]
+
+Part 1 generates ``--posts`` posts (images 0.3-2 MP; ~30 % reposts of 20 seed
+pictures under repost transforms, the rest unrelated pictures), then runs
+hash + metadata (kit.scale.run), the persistent PDQ index, matching at radius
+31 and the spread graph of the matched clusters, with 1 and then 2 local
+workers. It prints wall time, items/s, peak memory per worker and the 1 -> 2
+worker speed-up (the baseline is the 1-worker run of the same collection).
+
+Part 2 builds an index over ``--rows`` random 64-bit and 256-bit hashes (with
+planted near duplicates) and matches every row against all rows at radius 8 /
+31, printing build time, matching time, pairs and peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PIL import Image, ImageOps
+
+
+def _picture(rng: np.random.Generator, w: int, h: int) -> Image.Image:
+    small = (rng.random((max(4, h // 64), max(4, w // 64), 3)) * 255).astype(np.uint8)
+    return Image.fromarray(small).resize((w, h), Image.Resampling.BICUBIC)
+
+
+def _repost(rng: np.random.Generator, img: Image.Image) -> Image.Image:
+    op = rng.integers(0, 5)
+    w, h = img.size
+    if op == 0:
+        return img.resize((int(w * 0.6), int(h * 0.6)))
+    if op == 1:
+        d = int(min(w, h) * 0.08)
+        return img.crop((d, d, w - d, h - d))
+    if op == 2:
+        return ImageOps.mirror(img)
+    if op == 3:
+        return ImageOps.expand(img, border=(0, int(h * 0.12), 0, 0), fill="white")
+    return ImageOps.grayscale(img).convert("RGB")
+
+
+def make_collection(folder: Path, n: int, seed: int = 0) -> Path:
+    rng = np.random.default_rng(seed)
+    media = folder / "media"
+    media.mkdir(parents=True)
+    sizes = [(640, 480), (1024, 768), (1280, 960), (1600, 1200)]  # 0.3 - 1.9 MP
+    seeds = [_picture(rng, *sizes[i % 4]) for i in range(20)]
+    rows = ["post_id,platform,account,posted_at,media_path"]
+    t0 = pd.Timestamp("2026-03-14T00:00Z")
+    for i in range(n):
+        if rng.random() < 0.3:
+            img = _repost(rng, seeds[int(rng.integers(0, 20))])
+        else:
+            img = _picture(rng, *sizes[int(rng.integers(0, 4))])
+        name = f"media/{i:06d}.jpg"
+        img.save(folder / name, quality=int(rng.integers(70, 95)))
+        rows.append(f"p{i},x,@a{i % 997},{(t0 + pd.Timedelta(seconds=37 * i)).isoformat()},{name}")
+    (folder / "manifest.csv").write_text("\n".join(rows) + "\n")
+    return folder / "manifest.csv"
+
+
+def _peak_worker_mb(client) -> float:
+    def peak() -> float:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    return max(client.run(peak).values())
+
+
+def end_to_end(manifest: Path, out: Path, workers: int) -> dict:
+    import distributed
+    import networkx as nx
+
+    from kit import scale
+
+    t0 = time.perf_counter()
+    cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                       dashboard_address=None)
+    client = distributed.Client(cluster)
+    try:
+        t1 = time.perf_counter()
+        r = scale.run(manifest, ["hash.image", "metadata"], out=out, client=client, progress=False)
+        t_steps = time.perf_counter() - t1
+        peak = _peak_worker_mb(client)
+    finally:
+        client.close()
+        cluster.close()
+    t2 = time.perf_counter()
+    scale.build_hash_index(out)
+    pairs = pd.read_parquet(scale.match_index(out))
+    g = nx.Graph()
+    g.add_edges_from(zip(pairs["a"], pairs["b"]))
+    clusters = [c for c in nx.connected_components(g) if len(c) > 1]
+    t_match = time.perf_counter() - t2
+    wall = time.perf_counter() - t0
+    return {"workers": workers, "items": r.n_items, "errors": r.n_errors, "steps_s": t_steps,
+            "index+match+graph_s": t_match, "wall_s": wall, "items_per_s": r.n_items / wall,
+            "peak_worker_MB": peak, "pairs": len(pairs), "clusters": len(clusters)}
+
+
+def hash_rows(n: int, nbits: int, radius: int, seed: int = 1) -> dict:
+    from kit.matching import build_index
+
+    rng = np.random.default_rng(seed)
+    packed = rng.integers(0, 256, (n, nbits // 8), dtype=np.uint8)
+    dup = rng.choice(n, n // 100, replace=False)  # 1 % near duplicates of another row
+    src = rng.choice(n, n // 100, replace=False)
+    packed[dup] = packed[src]
+    flips = rng.integers(0, nbits, (len(dup), radius // 2))
+    for row, bits in zip(dup, flips):
+        for b in bits:
+            packed[row, b // 8] ^= np.uint8(1 << (b % 8))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t0 = time.perf_counter()
+    index = build_index(packed, radius=radius)
+    t_build = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    n_pairs = 0
+    for start in range(0, n, 50_000):
+        hits = index.range(packed[start:start + 50_000], radius)
+        n_pairs += int((hits["query"].to_numpy() + start < hits["target"].to_numpy()).sum())
+    t_match = time.perf_counter() - t1
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"rows": n, "bits": nbits, "radius": radius, "backend": index.backend, "build_s": t_build,
+            "match_all_s": t_match, "ms_per_query": 1000 * t_match / n, "pairs": n_pairs,
+            "peak_MB": peak, "peak_growth_MB": peak - before}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--posts", type=int, default=10_000)
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--skip-collection", action="store_true")
+    ap.add_argument("--skip-rows", action="store_true")
+    args = ap.parse_args()
+    pd.set_option("display.width", 200)
+    if not args.skip_collection:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            t0 = time.perf_counter()
+            manifest = make_collection(root / "src", args.posts)
+            print(f"generated {args.posts} posts in {time.perf_counter() - t0:.0f} s")
+            runs = [end_to_end(manifest, root / f"out{w}", w) for w in (1, 2)]
+        df = pd.DataFrame(runs)
+        print(df.round(2).to_string(index=False))
+        print(f"speed-up 1 -> 2 workers (end to end): {runs[0]['wall_s'] / runs[1]['wall_s']:.2f}x; "
+              f"steps only: {runs[0]['steps_s'] / runs[1]['steps_s']:.2f}x")
+    if not args.skip_rows:
+        rows = [hash_rows(args.rows, 64, 8), hash_rows(args.rows, 256, 31)]
+        print(pd.DataFrame(rows).round(3).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
