@@ -91,28 +91,24 @@ def _partition_task(step: Step, paths: list[str], target: str) -> dict[str, int]
     """One Dask task: run ``step`` on ``paths`` and write ``target`` atomically."""
     from kit.hashing import file_digests
 
-    sandbox_cm: Any = None
-    if step.isolate:
-        from kit.sandbox import Sandbox
+    sandbox: Any = None
+    if step.isolate:  # one sandbox worker per Dask worker process, kept across tasks
+        from kit.sandbox import default_sandbox
 
-        sandbox_cm = Sandbox(timeout=step.timeout)
+        sandbox = default_sandbox()
     rows = []
-    try:
-        for path in paths:
-            try:
-                sha = file_digests(path)["sha256"]
-            except OSError as exc:
-                rows.append({"path": path, "sha256": None, "step": step.name, "version": step.version,
-                             "status": "error", "error": f"{step.name}: cannot read ({exc})",
-                             "seconds": 0.0, "payload": None})
-                continue
-            out = run_step(step, path, sandbox=sandbox_cm)
-            rows.append({"path": path, "sha256": sha, "step": step.name, "version": step.version,
-                         "status": out.status, "error": out.error, "seconds": out.seconds,
-                         "payload": None if out.payload is None else json.dumps(out.payload)})
-    finally:
-        if sandbox_cm is not None:
-            sandbox_cm.close()
+    for path in paths:
+        try:
+            sha = file_digests(path)["sha256"]
+        except OSError as exc:
+            rows.append({"path": path, "sha256": None, "step": step.name, "version": step.version,
+                         "status": "error", "error": f"{step.name}: cannot read ({exc})",
+                         "seconds": 0.0, "payload": None})
+            continue
+        out = run_step(step, path, sandbox=sandbox)
+        rows.append({"path": path, "sha256": sha, "step": step.name, "version": step.version,
+                     "status": out.status, "error": out.error, "seconds": out.seconds,
+                     "payload": None if out.payload is None else json.dumps(out.payload)})
     import pyarrow as pa
     import pyarrow.parquet as pq
 
