@@ -57,8 +57,8 @@ def find_leaks(text: str, needles: list[str]) -> list[str]:
 
     Examples
     --------
-    >>> find_leaks("saved in /home/ana/case", ["/home/ana", "/srv/x"])
-    ['/home/ana']
+    >>> find_leaks("saved in /srv/cases/ana/case", ["/srv/cases/ana", "/srv/x"])
+    ['/srv/cases/ana']
     """
     return [n for n in needles if n and len(n) > 1 and n in text]
 
