@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from kit.digest import CHUNK, hash_file
 from kit.errors import CaseError
 from kit.manifest import ISSUE_COLUMNS, Manifest, ManifestRow, read_folder, read_manifest
 from kit.sniff import sniff_bytes
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
 __all__ = ["IngestReport", "ingest", "hash_file", "clean_tmp", "CHUNK", "BATCH"]
 
-CHUNK = 1 << 20
 BATCH = 32  # files flushed together and committed in one transaction
 
 
@@ -51,17 +51,6 @@ class IngestReport:
     def n_errors(self) -> int:
         """Rows that were not loaded."""
         return int((self.issues["severity"] == "error").sum())
-
-
-def hash_file(path: str | Path) -> tuple[str, str, int]:
-    """Return ``(sha256, md5, size)`` of a file, read in 1 MiB chunks."""
-    sha, md5, size = hashlib.sha256(), hashlib.md5(), 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK):
-            sha.update(chunk)
-            md5.update(chunk)
-            size += len(chunk)
-    return sha.hexdigest(), md5.hexdigest(), size
 
 
 def _now() -> str:

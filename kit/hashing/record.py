@@ -28,12 +28,12 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from kit.digest import hash_bytes, hash_file
 from kit.hashing.decode import choose_reduce, image_size, load
 from kit.hashing.image import (
     _dihedral_arrays,
@@ -48,22 +48,14 @@ from kit.hashing.preprocess import content_box, crop
 __all__ = ["file_digests", "hash_image_file", "hash_array"]
 
 
-def file_digests(src: str | Path | bytes, *, chunk: int = 1 << 20) -> dict[str, str]:
+def file_digests(src: str | Path | bytes) -> dict[str, str]:
     """SHA-256 and MD5 of a file (or bytes) in one read.
 
     >>> file_digests(b"abc")["md5"]
     '900150983cd24fb0d6963f7d28e17f72'
     """
-    sha, md5 = hashlib.sha256(), hashlib.md5()  # noqa: S324 - MD5 is a lookup key, not security
-    if isinstance(src, (bytes, bytearray)):
-        sha.update(src)
-        md5.update(src)
-    else:
-        with open(src, "rb") as fh:
-            while block := fh.read(chunk):
-                sha.update(block)
-                md5.update(block)
-    return {"sha256": sha.hexdigest(), "md5": md5.hexdigest()}
+    sha, md5, _ = hash_bytes(bytes(src)) if isinstance(src, (bytes, bytearray)) else hash_file(src)
+    return {"sha256": sha, "md5": md5}
 
 
 def _gray_from_rgb(rgb: np.ndarray) -> np.ndarray:
