@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from kit.detectors import get_detector
-from kit.detectors.jpeg import estimate_quality
+from kit.metadata.jpeg import estimate_quality
 from kit.detectors.provenance import provenance_from_metadata
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -39,7 +39,7 @@ def test_quality_estimate_matches_libjpeg(tmp_path, q):
     """libjpeg (through Pillow) writes the IJG-scaled tables for quality q: we must read q back."""
     p = tmp_path / "a.jpg"
     p.write_bytes(_jpeg(_scene(1), q))
-    assert estimate_quality(np.array(Image.open(p).quantization[0]))[0] == q
+    assert estimate_quality({0: tuple(Image.open(p).quantization[0])})[0] == q
     r = get_detector("jpeg").score(p)
     assert r.raw["quality"] == q and r.raw["standard_tables"]
 

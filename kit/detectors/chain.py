@@ -36,7 +36,7 @@ def copy_quality(media):
     import pandas as pd
     from PIL import Image
 
-    from kit.detectors.jpeg import estimate_quality
+    from kit.metadata.jpeg import estimate_quality
 
     rows = []
     for sha, path in zip(media["sha256"], media["path"], strict=True):
@@ -45,7 +45,7 @@ def copy_quality(media):
             with Image.open(path) as im:
                 row["pixels"] = im.width * im.height
                 q = getattr(im, "quantization", None)
-                row["jpeg_quality"] = estimate_quality(np.array(q[0]))[0] if im.format == "JPEG" and q else \
+                row["jpeg_quality"] = estimate_quality({0: tuple(q[0])})[0] if im.format == "JPEG" and q else \
                     (101 if im.format in ("PNG", "TIFF", "BMP") else np.nan)
             row["bytes"] = Path(path).stat().st_size
         except Exception as exc:  # noqa: BLE001 - a row with its error, never a crash

@@ -19,31 +19,12 @@ from pathlib import Path
 import numpy as np
 
 from kit.detectors.base import Detector, DetectorResult, load_input, squash
+from kit.metadata.jpeg import estimate_quality
 
-__all__ = ["JpegDetector", "estimate_quality", "block_dct", "STD_LUMA"]
+__all__ = ["JpegDetector", "block_dct"]
 
-STD_LUMA = np.array([16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40,
-                     57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24,
-                     35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98,
-                     112, 100, 103, 99], float)
 # zig-zag positions 1..9 (low-frequency AC) as (row, col)
 _LOW_AC = [(0, 1), (1, 0), (2, 0), (1, 1), (0, 2), (0, 3), (1, 2), (2, 1), (3, 0)]
-
-
-def estimate_quality(table: np.ndarray) -> tuple[int, float]:
-    """IJG quality whose scaled standard luminance table is closest, and the mean abs error.
-
-    >>> estimate_quality(np.clip(np.floor((STD_LUMA * 50 + 50) / 100), 1, 255))
-    (75, 0.0)
-    """
-    best = (0, np.inf)
-    for q in range(1, 101):
-        s = 5000 / q if q < 50 else 200 - 2 * q
-        t = np.clip(np.floor((STD_LUMA * s + 50) / 100), 1, 255)
-        err = float(np.abs(t - np.asarray(table, float)).mean())
-        if err < best[1]:
-            best = (q, err)
-    return best
 
 
 def block_dct(gray: np.ndarray) -> np.ndarray:
@@ -82,7 +63,7 @@ class JpegDetector(Detector):
                 return self.result(None, f"not a JPEG ({im.format}): nothing to say", format=im.format)
             tables = {int(k): np.array(v, float) for k, v in im.quantization.items()}
         luma = tables[0]
-        quality, err = estimate_quality(luma)
+        quality, _, err = estimate_quality({0: tuple(int(v) for v in luma)})  # luma table only
         try:  # the grid must stay as stored: no EXIF rotation
             from kit.media import load_image
 
