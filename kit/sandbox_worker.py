@@ -25,6 +25,33 @@ class SandboxError(KitError):
     """The worker raised an exception that cannot be sent back as itself."""
 
 
+_M_TRIM_THRESHOLD = -1  # glibc mallopt parameter numbers (malloc.h)
+_M_MMAP_THRESHOLD = -3
+
+
+def tune_malloc(mmap_threshold_mb: int = 32, trim_threshold_mb: int = 64) -> bool:
+    """Undo a small ``MALLOC_TRIM_THRESHOLD_`` inherited from a Dask nanny (glibc only).
+
+    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``. Setting
+    it also freezes glibc's mmap threshold at 128 KiB, so every image-sized
+    numpy array is mmapped and unmapped again: hashing an image then takes
+    twice as long (measured 30 -> 60 ms per 1 MP JPEG). This raises both
+    thresholds for the current process; returns False where there is no glibc.
+    Memory above the thresholds is still returned to the system.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        ok = libc.mallopt(_M_MMAP_THRESHOLD, mmap_threshold_mb << 20)
+        ok &= libc.mallopt(_M_TRIM_THRESHOLD, trim_threshold_mb << 20)
+        return bool(ok)
+    except (OSError, AttributeError):  # musl or another libc: nothing to undo
+        return False
+
+
 def _limit_resources(memory_mb: float | None) -> None:
     try:
         import resource
@@ -126,6 +153,8 @@ def worker_main(
         if p not in sys.path:
             sys.path.insert(0, p)
     _limit_resources(memory_mb)
+    if os.environ.get("MALLOC_TRIM_THRESHOLD_"):
+        tune_malloc()
     _release_fork_server()
     _die_with_parent()
     threading.Thread(target=_watch_parent, args=(lifeline,), daemon=True).start()

@@ -90,6 +90,29 @@ def test_phash_matches_imagehash_on_full_decode():
     assert phash(path, fast=True) - ref <= 4
 
 
+def _whash_cases():
+    import skimage
+
+    rng = np.random.default_rng(3)
+    flat = np.full((300, 420), 255, np.uint8)
+    flat[120:] = (rng.random((180, 420)) * 255).astype(np.uint8)
+    bars = np.zeros((256, 256), np.uint8)
+    bars[:, :97] = 200
+    photo = (np.asarray(Image.open(Path(skimage.__file__).parent / "data" / "camera.png").convert("L")))
+    cases = {"random": (rng.random((97, 131)) * 255).astype(np.uint8), "caption-bar": flat, "bars": bars,
+             "photo": photo, "photo-small": photo[::7, ::5], "tiny": (rng.random((6, 9)) * 255).astype(np.uint8)}
+    return [pytest.param(v, id=k) for k, v in cases.items()]
+
+
+@pytest.mark.parametrize("gray", _whash_cases())
+def test_whash_bit_for_bit_with_imagehash(gray):
+    import imagehash
+
+    from kit.hashing.image import whash_from_gray
+
+    assert str(whash_from_gray(gray)) == str(imagehash.whash(Image.fromarray(gray)))
+
+
 @pytest.mark.parametrize(
     ("a", "b", "dist"),
     [

@@ -250,3 +250,15 @@ def test_call_overhead(sandbox):
     per_call = (time.perf_counter() - start) / n
     print(f"\nSandbox.call overhead: {per_call * 1e6:.0f} us per call ({n} calls)")
     assert per_call < 0.05
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc mallopt")
+def test_tune_malloc_undoes_dask_trim_threshold():
+    # Dask's nanny exports MALLOC_TRIM_THRESHOLD_=65536, which freezes glibc's mmap threshold
+    # at 128 KiB; the worker raises both thresholds again (mallopt returns 1 on success)
+    import subprocess
+
+    code = "from kit.sandbox_worker import tune_malloc; print(tune_malloc())"
+    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "MALLOC_TRIM_THRESHOLD_": "65536"},
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"

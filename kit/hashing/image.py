@@ -49,6 +49,7 @@ __all__ = [
     "dihedral_pdq",
     "dihedral_phash",
     "phash_from_gray",
+    "whash_from_gray",
     "pdq_from_rgb",
     "dihedral_pdq_from_rgb",
     "imagehash_family",
@@ -207,8 +208,61 @@ def dhash(src: Any, *, fast: bool = True) -> Hash:
 
 
 def whash(src: Any, *, fast: bool = True) -> Hash:
-    """imagehash's wavelet hash (64 bits, Haar)."""
-    return Hash(_imagehash("whash", src, fast).data, kind="whash")
+    """imagehash's wavelet hash (64 bits, Haar), see :func:`whash_from_gray`."""
+    return whash_from_gray(_gray(src, fast=fast))
+
+
+_S = 0.7071067811865476  # the Haar filter tap pywt uses (1 / sqrt 2 as a double)
+
+
+def _haar2(x: np.ndarray) -> tuple[np.ndarray, ...]:
+    # one 2-D Haar level, rows then columns, with pywt's exact arithmetic
+    e, o = x[0::2], x[1::2]
+    lo, hi = e * _S + o * _S, e * _S - o * _S
+    le, lo_ = lo[:, 0::2], lo[:, 1::2]
+    he, ho = hi[:, 0::2], hi[:, 1::2]
+    return le * _S + lo_ * _S, le * _S - lo_ * _S, he * _S + ho * _S, he * _S - ho * _S
+
+
+def _ihaar2(aa: np.ndarray, ad: np.ndarray, da: np.ndarray, dd: np.ndarray) -> np.ndarray:
+    n, m = aa.shape
+    lo, hi = np.empty((n, 2 * m)), np.empty((n, 2 * m))
+    lo[:, 0::2], lo[:, 1::2] = aa * _S + ad * _S, aa * _S - ad * _S
+    hi[:, 0::2], hi[:, 1::2] = da * _S + dd * _S, da * _S - dd * _S
+    out = np.empty((2 * n, 2 * m))
+    out[0::2], out[1::2] = lo * _S + hi * _S, lo * _S - hi * _S
+    return out
+
+
+def whash_from_gray(gray: np.ndarray, hash_size: int = 8) -> Hash:
+    """imagehash's ``whash`` (Haar, the top LL removed), bit for bit, 2-3x faster.
+
+    The same steps as ``imagehash.whash`` (LANCZOS to the largest power of two
+    below the short side, full Haar decomposition, top LL zeroed, rebuilt,
+    then the LL of ``log2(scale / hash_size)`` levels against its median)
+    with the wavelet transforms written in numpy in pywt's order of
+    operations, so every coefficient is the same double (tests compare with
+    imagehash on random, flat and photographic images).
+    """
+    from PIL import Image
+
+    pil = Image.fromarray(np.asarray(gray, dtype=np.uint8))
+    scale = max(2 ** int(np.log2(min(pil.size))), hash_size)
+    levels = int(np.log2(scale))
+    pixels = np.asarray(pil.resize((scale, scale), Image.Resampling.LANCZOS)) / 255.0
+    details = []
+    a = pixels
+    for _ in range(levels):
+        a, ad, da, dd = _haar2(a)
+        details.append((ad, da, dd))
+    a = a * 0
+    for ad, da, dd in reversed(details):
+        a = _ihaar2(a, ad, da, dd)
+    for _ in range(levels - int(np.log2(hash_size))):
+        e, o = a[0::2], a[1::2]
+        lo = e * _S + o * _S
+        a = lo[:, 0::2] * _S + lo[:, 1::2] * _S
+    return _bits_to_hash((a > np.median(a)).ravel(), "whash")
 
 
 def imagehash_family(gray: np.ndarray) -> dict[str, Hash]:
@@ -220,7 +274,7 @@ def imagehash_family(gray: np.ndarray) -> dict[str, Hash]:
     out = {
         "ahash": _bits_to_hash(imagehash.average_hash(pil).hash.ravel(), "ahash"),
         "dhash": _bits_to_hash(imagehash.dhash(pil).hash.ravel(), "dhash"),
-        "whash": _bits_to_hash(imagehash.whash(pil).hash.ravel(), "whash"),
+        "whash": whash_from_gray(gray),
         "phash": phash_from_gray(gray),
     }
     return out
