@@ -159,7 +159,35 @@ def test_aligned_evidence_picks_the_closest_copy_as_parent():
     assert sorted(g.edges) == [("a", "c"), ("o", "a")]
     e = g.edges["a", "c"]
     assert e["algorithm"] == "aligned" and e["residual"] == pytest.approx(0.05)
-    assert set(e["cost_parts"]) == {"content", "direction", "recency", "audience", "platform"}
+    assert set(e["cost_parts"]) == {"content", "direction", "recency", "audience", "platform", "shares"}
+
+
+def _shared(rows):
+    """rows: (post_id, minutes, shares, likes); all posts hold the same bytes."""
+    posts = _posts([(r[0], r[1], "s1", None) for r in rows])
+    # one account: the audience term is the same for every candidate
+    return posts.assign(shares=[r[2] for r in rows], likes=[r[3] for r in rows], account="acc")
+
+
+def test_share_count_picks_the_shared_copy_among_identical_ones():
+    # o is shared by a and b; a itself was never shared (0 shares, but it shows likes);
+    # b came after a, and by time alone would hang under a (recency), by counts under o
+    posts = _shared([("o", 0, 2, 40), ("a", 60, 0, 3), ("b", 120, 0, 2)])
+    g = build(posts, None)
+    assert sorted(g.edges) == [("o", "a"), ("o", "b")]
+    assert g.edges["o", "b"]["cost_parts"]["shares"] < 0
+    assert g.nodes["a"]["shares"] == 0
+    off = build(posts, None, share_weight=0.0, unshared_cost=0.0)  # the cue switched off: time decides
+    assert sorted(off.edges) == [("a", "b"), ("o", "a")]
+
+
+def test_zero_counts_without_any_engagement_are_unknown():
+    # an X retweet shows no counts of its own (likes 0, shares 0, no views): not "never shared"
+    posts = _shared([("o", 0, 2, 40), ("rt", 5, 0, 0), ("a", 6, 0, 3), ("b", 9, 0, 2)])
+    g = build(posts, None)
+    assert g.nodes["rt"]["shares"] is None and g.nodes["a"]["shares"] == 0
+    cost = dict(g.graph["alternatives"]["b"])
+    assert cost["a"] - cost["rt"] > 0.5  # a pays unshared_cost (0.6), rt nothing
 
 
 def test_uncovered_content_and_lost_colour_set_direction_without_time():

@@ -16,6 +16,10 @@
     (preferential attachment).
 ``platform``
     ``-platform_bonus`` when both posts are on the same platform.
+``shares``
+    From ``u``'s node attribute ``shares`` (its own share count, None when
+    unknown): ``unshared_cost`` when 0, else ``-share_weight * log1p(n) /
+    log1p(100)``: a post nobody shared is rarely a parent.
 
 Examples
 --------
@@ -24,7 +28,7 @@ Examples
 >>> v = {"posted_at": pd.Timestamp("2026-01-01T02:00Z"), "platform": "x"}
 >>> c, info = edge_cost(u, v, {"content": 0.0, "transform": None, "pair": None}, audience=0.5)
 >>> sorted(info["parts"]), round(c, 3)
-(['audience', 'content', 'direction', 'platform', 'recency'], -0.295)
+(['audience', 'content', 'direction', 'platform', 'recency', 'shares'], -0.295)
 """
 
 from __future__ import annotations
@@ -112,10 +116,17 @@ def _reliable_gap_hours(u: dict, v: dict) -> float | None:
     return (tv - tu).total_seconds() / 3600.0
 
 
+def _shares_term(shares: object, weight: float, unshared: float) -> float:
+    if shares is None:
+        return 0.0
+    n = _num(shares)
+    return unshared if n <= 0 else -weight * math.log1p(n) / math.log1p(100.0)
+
+
 def edge_cost(u: dict, v: dict, content: dict, *, audience: float = 0.0, weights: dict | None = None,
               direction_weight: float = 2.0, content_weight: float = 2.0, recency_weight: float = 0.1,
               recency_hours: float = 1.0, audience_weight: float = 1.0, platform_bonus: float = 0.0,
-              time_scale: float = 600.0) -> tuple[float, dict]:
+              time_scale: float = 600.0, share_weight: float = 0.3, unshared_cost: float = 0.6) -> tuple[float, dict]:
     """Cost of ``u -> v`` and its evidence ``{"cues", "p", "parts"}`` (see the module doc).
 
     ``content`` is a :func:`kit.spread.candidates.candidate_pairs` value:
@@ -131,5 +142,6 @@ def edge_cost(u: dict, v: dict, content: dict, *, audience: float = 0.0, weights
         rec = recency_weight * math.log1p(max(gap, 0.0) / recency_hours)
     same = u.get("platform") is not None and u.get("platform") == v.get("platform")
     parts = {"content": content_weight * float(content["content"]), "direction": direction_weight * (1.0 - p),
-             "recency": rec, "audience": -audience_weight * audience, "platform": -platform_bonus if same else 0.0}
+             "recency": rec, "audience": -audience_weight * audience, "platform": -platform_bonus if same else 0.0,
+             "shares": _shares_term(u.get("shares"), share_weight, unshared_cost)}
     return float(sum(parts.values())), {"cues": cues, "p": p, "parts": parts}
