@@ -75,15 +75,12 @@ def _peak_worker_mb(client) -> float:
 
 
 def end_to_end(manifest: Path, out: Path, workers: int) -> dict:
-    import distributed
     import networkx as nx
 
     from kit import scale
 
     t0 = time.perf_counter()
-    cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
-    client = distributed.Client(cluster)
+    cluster, client = scale.local_cluster(workers)
     try:
         t1 = time.perf_counter()
         r = scale.run(manifest, ["hash.image", "metadata"], out=out, client=client, progress=False)

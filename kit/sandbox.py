@@ -102,11 +102,43 @@ def _label(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[str, str | No
     return (f"{name}({path!r})" if path else name), path
 
 
+_swept = False
+
+
+def _sweep_stale_logs() -> None:
+    """Once per process: delete worker logs left by processes that no longer run.
+
+    A process killed with SIGKILL (a Dask worker the nanny restarts, an OOM
+    kill) cannot remove its workers' logs; each log name carries the pid of
+    the process that made it, so a later process can.
+    """
+    global _swept
+    if _swept:
+        return
+    _swept = True
+    import glob
+
+    for path in glob.glob(os.path.join(tempfile.gettempdir(), "kit-sandbox-*-*.log")):
+        pid = os.path.basename(path).split("-")[2]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        except OSError:  # alive, another user's
+            pass
+
+
 class _Worker:
     def __init__(self, ctx: Any, memory_mb: float | None, capture_stderr: bool) -> None:
         self.log_path: str | None = None
         if capture_stderr:
-            fd, self.log_path = tempfile.mkstemp(prefix="kit-sandbox-", suffix=".log")
+            _sweep_stale_logs()
+            fd, self.log_path = tempfile.mkstemp(prefix=f"kit-sandbox-{os.getpid()}-", suffix=".log")
             os.close(fd)
         self.conn, child = ctx.Pipe()
         lifeline_r, self.lifeline = ctx.Pipe(duplex=False)

@@ -155,8 +155,8 @@ def run_step(step: Step, path: str | Path, *, sandbox: Any = None) -> StepOutcom
                 result = sandbox.call(step.func, Path(path), timeout=step.timeout)
         else:
             result = step.func(Path(path))
-        encoded = (step.encode or to_jsonable)(result)
-        payload = to_jsonable(encoded)
+        # an encoder's output may still hold numpy values; to_jsonable's own output is final
+        payload = to_jsonable(step.encode(result)) if step.encode else to_jsonable(result)
         if not isinstance(payload, dict):
             payload = {"value": payload}
         return StepOutcome("ok", payload, None, time.perf_counter() - start)

@@ -9,6 +9,7 @@ import pickle
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -262,3 +263,25 @@ def test_tune_malloc_undoes_dask_trim_threshold():
     out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "MALLOC_TRIM_THRESHOLD_": "65536"},
                          capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
+
+
+def test_logs_of_dead_processes_are_swept(tmp_path, monkeypatch):
+    import subprocess
+    import tempfile
+
+    import kit.sandbox as ks
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(ks, "_swept", False)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    stale = tmp_path / f"kit-sandbox-{dead}-abc.log"
+    alive = tmp_path / f"kit-sandbox-{os.getppid()}-abc.log"  # the process that started pytest still runs
+    other = tmp_path / "kit-sandbox-old.log"  # no pid in the name: not ours to judge
+    for p in (stale, alive, other):
+        p.write_text("x")
+    with ks.Sandbox(timeout=30) as sb:
+        assert sb.call(math.sqrt, 4.0) == 2.0
+        assert Path(sb._holder["worker"].log_path).name.startswith(f"kit-sandbox-{os.getpid()}-")
+    assert not stale.exists() and alive.exists() and other.exists()
+    assert not list(tmp_path.glob(f"kit-sandbox-{os.getpid()}-*.log"))  # closed: its own log is gone

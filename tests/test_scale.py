@@ -38,9 +38,9 @@ def _collection(folder, n=240, seeds=12):
 def test_worker_killed_mid_run_then_resume_and_match(tmp_path):
     manifest = _collection(tmp_path / "src")
     out = tmp_path / "out"
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
-    client = distributed.Client(cluster)
+    cluster, client = scale.local_cluster(2)
+    assert client.run(lambda: __import__("dask").config.get("distributed.worker.profile.enabled")) == {
+        w: False for w in client.scheduler_info()["workers"]}  # the workers got the kit's settings
     try:
         result: dict = {}
         t = threading.Thread(target=lambda: result.update(r=scale.run(
