@@ -10,8 +10,11 @@ workers. It prints wall time, items/s, peak memory per worker and the 1 -> 2
 worker speed-up (the baseline is the 1-worker run of the same collection).
 
 Part 2 builds an index over ``--rows`` random 64-bit and 256-bit hashes (with
-planted near duplicates) and matches every row against all rows at radius 8 /
-31, printing build time, matching time, pairs and peak memory.
+planted near duplicates), saves it, and matches every row against all rows at
+radius 8 / 31 in ``--match-workers`` processes (kit.scale.range_all: each loads
+the saved index once), printing build, save and matching time, pairs and peak
+memory of the main process and of the largest worker. Run it alone
+(``--skip-collection``) for worker memory that is not the Dask workers' of part 1.
 """
 
 from __future__ import annotations
@@ -102,8 +105,9 @@ def end_to_end(manifest: Path, out: Path, workers: int) -> dict:
             "peak_worker_MB": peak, "pairs": len(pairs), "clusters": len(clusters)}
 
 
-def hash_rows(n: int, nbits: int, radius: int, seed: int = 1) -> dict:
+def hash_rows(n: int, nbits: int, radius: int, workers: int, seed: int = 1) -> dict:
     from kit.matching import build_index
+    from kit.scale import range_all
 
     rng = np.random.default_rng(seed)
     packed = rng.integers(0, 256, (n, nbits // 8), dtype=np.uint8)
@@ -118,16 +122,20 @@ def hash_rows(n: int, nbits: int, radius: int, seed: int = 1) -> dict:
     t0 = time.perf_counter()
     index = build_index(packed, radius=radius)
     t_build = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    n_pairs = 0
-    for start in range(0, n, 50_000):
-        hits = index.range(packed[start:start + 50_000], radius)
-        n_pairs += int((hits["query"].to_numpy() + start < hits["target"].to_numpy()).sum())
-    t_match = time.perf_counter() - t1
+    with tempfile.TemporaryDirectory() as tmp:
+        t1 = time.perf_counter()
+        path = index.save(Path(tmp) / "index.npz")
+        t_save = time.perf_counter() - t1
+        del index
+        t2 = time.perf_counter()
+        n_pairs = sum(len(hits) for hits in range_all(path, radius, workers=workers, batch=25_000))
+        t_match = time.perf_counter() - t2
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"rows": n, "bits": nbits, "radius": radius, "backend": index.backend, "build_s": t_build,
-            "match_all_s": t_match, "ms_per_query": 1000 * t_match / n, "pairs": n_pairs,
-            "peak_MB": peak, "peak_growth_MB": peak - before}
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"rows": n, "bits": nbits, "radius": radius, "workers": workers, "build_s": t_build,
+            "save_s": t_save, "match_all_s": t_match, "ms_per_query": 1000 * t_match / n, "pairs": n_pairs,
+            "peak_MB_main": peak, "main_growth_MB": peak - before, "peak_MB_largest_worker": child,
+            "total_s": t_build + t_save + t_match}
 
 
 def main() -> None:
@@ -136,6 +144,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--skip-collection", action="store_true")
     ap.add_argument("--skip-rows", action="store_true")
+    ap.add_argument("--match-workers", type=int, default=2, help="processes for matching all rows (2)")
     args = ap.parse_args()
     pd.set_option("display.width", 200)
     if not args.skip_collection:
@@ -150,7 +159,7 @@ def main() -> None:
         print(f"speed-up 1 -> 2 workers (end to end): {runs[0]['wall_s'] / runs[1]['wall_s']:.2f}x; "
               f"steps only: {runs[0]['steps_s'] / runs[1]['steps_s']:.2f}x")
     if not args.skip_rows:
-        rows = [hash_rows(args.rows, 64, 8), hash_rows(args.rows, 256, 31)]
+        rows = [hash_rows(args.rows, 64, 8, args.match_workers), hash_rows(args.rows, 256, 31, args.match_workers)]
         print(pd.DataFrame(rows).round(3).to_string(index=False))
 
 

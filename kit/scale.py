@@ -24,11 +24,12 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from kit.errors import KitError
@@ -36,7 +37,7 @@ from kit.extras import optional_import
 from kit.steps import Step, run_step
 
 __all__ = ["ScaleError", "ScaleResult", "DEFAULT_STEPS", "DASK_CONFIG", "RESULT_COLUMNS", "collection_items",
-           "local_cluster", "run", "read_results", "build_hash_index", "match_index"]
+           "local_cluster", "run", "read_results", "build_hash_index", "match_index", "range_all"]
 
 DEFAULT_STEPS = ("hash.image", "metadata")
 DASK_CONFIG = {
@@ -275,29 +276,87 @@ def build_hash_index(out: str | Path, *, algo: str = "pdq", min_quality: int = 5
     return Path(index.save(Path(out) / f"index-{algo}.npz"))
 
 
-def match_index(out: str | Path, *, algo: str = "pdq", radius: int = 31, batch: int = 20_000) -> Path:
-    """All pairs within ``radius`` (inclusive) from the saved index, in query batches; Parquet out."""
+_INDEX: Any = None  # the index a range_all worker process loaded once
+
+
+def _load_worker_index(path: str) -> None:
+    global _INDEX
+    from kit.matching import load_index
+
+    _INDEX = load_index(path)
+    _INDEX.ids = None  # answer in row numbers; the caller maps them to ids
+
+
+def _range_rows(start: int, stop: int, radius: int) -> pd.DataFrame:
+    hits = _INDEX.range(_INDEX.packed[start:stop], radius)
+    q = hits["query"].to_numpy() + start
+    t = hits["target"].to_numpy()
+    keep = q < t
+    return pd.DataFrame({"a": q[keep], "b": t[keep], "distance": hits["distance"].to_numpy()[keep]})
+
+
+def range_all(index_path: str | Path, radius: int, *, workers: int = 1, batch: int = 20_000) -> Iterator[pd.DataFrame]:
+    """Every pair of rows of a saved index within ``radius`` (inclusive), once (``a < b``, row numbers).
+
+    Yields one DataFrame (``a``, ``b``, ``distance``) per query batch, in
+    order. With ``workers > 1`` the batches run in that many processes
+    (forkserver), each loading the index from ``index_path`` once; memory is
+    then the index once per process. Scripts need the ``__main__`` guard.
+    """
+    path = str(index_path)
+    with np.load(path, allow_pickle=False) as z:
+        n = int(z["packed"].shape[0])
+    spans = [(s, min(n, s + batch)) for s in range(0, n, batch)]
+    if workers <= 1:
+        global _INDEX
+        _load_worker_index(path)
+        try:
+            for a, b in spans:
+                yield _range_rows(a, b, radius)
+        finally:
+            _INDEX = None
+        return
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from kit.sandbox import START_METHOD
+
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context(START_METHOD), initializer=_load_worker_index,
+                             initargs=(path,)) as pool:
+        futures = [pool.submit(_range_rows, a, b, radius) for a, b in spans]
+        for f in futures:
+            yield f.result()
+
+
+def match_index(out: str | Path, *, algo: str = "pdq", radius: int = 31, batch: int = 20_000,
+                workers: int = 1) -> Path:
+    """All pairs within ``radius`` (inclusive) from the saved index, in query batches (``workers``
+    processes, see :func:`range_all`); streamed to ``OUT/matches-<algo>.parquet`` (sha256 ids)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from kit.matching import load_index
-
     out = Path(out)
-    index = load_index(out / f"index-{algo}.npz")
-    ids = list(index.ids)
+    path = out / f"index-{algo}.npz"
+    if not path.exists():
+        raise ScaleError(f"no {algo} index under {out.name}: run build_hash_index first")
+    with np.load(path, allow_pickle=False) as z:
+        ids = z["ids"].astype(object) if bool(z["has_ids"]) else None
     target = out / f"matches-{algo}.parquet"
+    key = pa.int64() if ids is None else pa.string()
+    schema = pa.schema([("a", key), ("b", key), ("distance", pa.int64())])
     writer = None
     try:
-        for start in range(0, len(ids), batch):
-            hits = index.range(index.packed[start:start + batch], radius)
-            hits["a"] = [ids[start + int(i)] for i in hits["query"]]
-            hits = hits[hits["a"] < hits["target"]].rename(columns={"target": "b"})[["a", "b", "distance"]]
-            table = pa.Table.from_pandas(hits, preserve_index=False)
-            writer = writer or pq.ParquetWriter(str(target), table.schema)
-            writer.write_table(table)
+        for hits in range_all(path, radius, workers=workers, batch=batch):
+            if ids is not None:  # by id, the smaller first
+                a, b = ids[hits["a"].to_numpy()], ids[hits["b"].to_numpy()]
+                swap = a > b
+                hits = pd.DataFrame({"a": np.where(swap, b, a), "b": np.where(swap, a, b),
+                                     "distance": hits["distance"].to_numpy()})
+            writer = writer or pq.ParquetWriter(str(target), schema)
+            writer.write_table(pa.Table.from_pandas(hits, schema=schema, preserve_index=False))
     finally:
         if writer is not None:
             writer.close()
     if writer is None:
-        pd.DataFrame(columns=["a", "b", "distance"]).to_parquet(target, index=False)
+        pq.write_table(schema.empty_table(), str(target))
     return target

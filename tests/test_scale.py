@@ -98,3 +98,6 @@ def test_worker_killed_mid_run_then_resume_and_match(tmp_path):
     brute = search(list(stored.values()), list(stored.values()), radius=31)
     expected = {(ids[q], ids[t]) for q, t in zip(brute["query"], brute["target"]) if ids[q] < ids[t]}
     assert set(zip(pairs["a"], pairs["b"])) == expected and len(pairs) == len(expected)
+    # the same pairs from 2 processes, each loading the saved index once
+    two = pd.read_parquet(scale.match_index(out, batch=40, workers=2))
+    assert set(zip(two["a"], two["b"])) == expected and len(two) == len(expected)

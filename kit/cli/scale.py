@@ -38,6 +38,6 @@ def _scale(args: argparse.Namespace) -> int:
           f"already done, {r.n_errors} error rows, {r.seconds:.1f} s")
     if args.match:
         scale.build_hash_index(args.out)
-        path = scale.match_index(args.out)
+        path = scale.match_index(args.out, workers=1 if args.scheduler else args.workers)
         print(f"pairs within PDQ distance 31: {path}")
     return 0
