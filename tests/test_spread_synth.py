@@ -101,7 +101,8 @@ def test_bench_trace_small_prints_every_method(capsys):
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     table, info = bench.run(cascades=2, sizes=(8, 12), seed=1, archive=None)
-    assert set(table["method"]) == {"ours", "ours, no timestamps", "earliest (matcher clusters)",
+    assert set(table["method"]) == {"ours", "ours, no timestamps", "ours, no engagement counts",
+                                    "earliest (matcher clusters)",
                                     "earliest (true clusters)", "preceding (matcher clusters)", "explicit only",
                                     "truth"}
     t = table.set_index("method")

@@ -141,7 +141,7 @@ def build(posts: pd.DataFrame, matches: pd.DataFrame | None = None, *, media: pd
           clusters: pd.DataFrame | None = None, decisions: pd.DataFrame | None = None,
           evidence: pd.DataFrame | None = None, weights: dict | None = None, direction_weight: float = 2.0,
           root_cost: float = 1.6, refine_margin: float = 0.0, explicit_bonus: float = 0.0,
-          time_scale: float = 600.0, include_review: bool = False, indirect: bool = True,
+          time_scale: float = 300.0, include_review: bool = False, indirect: bool = True,
           indirect_penalty: float = 0.15, max_content: float = 0.9, content_weight: float = 2.0,
           recency_weight: float = 0.1, recency_hours: float = 1.0, audience_weight: float = 1.0,
           platform_bonus: float = 0.0, share_weight: float = 0.3, unshared_cost: float = 0.6, max_parents: int = 30, content_options: dict | None = None) -> nx.DiGraph:
