@@ -175,7 +175,7 @@ def test_share_count_picks_the_shared_copy_among_identical_ones():
     posts = _shared([("o", 0, 2, 40), ("a", 60, 0, 3), ("b", 120, 0, 2)])
     g = build(posts, None)
     assert sorted(g.edges) == [("o", "a"), ("o", "b")]
-    assert g.edges["o", "b"]["cost_parts"]["shares"] < 0
+    assert g.graph["alternatives"]["b"][1][0] == "a"  # the runner-up paid for being unshared
     assert g.nodes["a"]["shares"] == 0
     off = build(posts, None, share_weight=0.0, unshared_cost=0.0)  # the cue switched off: time decides
     assert sorted(off.edges) == [("a", "b"), ("o", "a")]
