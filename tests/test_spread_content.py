@@ -41,6 +41,17 @@ def test_pair_evidence_measures_the_edit(child, check):
     assert check(r), r.to_dict()
 
 
+def test_colour_cast_on_a_gray_picture_is_not_colour():
+    # a sepia / tint filter on a gray original gives every pixel about the same hue: it must not
+    # read as colour (>= 6), or the colour cue ("colour is never regained") makes the tinted copy
+    # the parent of its own gray original; a real colour picture stays colourful
+    gray = np.repeat(cv2.cvtColor(BASE, cv2.COLOR_RGB2GRAY)[:, :, None], 3, axis=2)
+    sepia = np.clip(gray.astype(np.float32) * np.array([1.15, 0.95, 0.75], np.float32), 0, 255).astype(np.uint8)
+    r = _ev(gray, sepia)
+    assert r.chroma_a < 3 and r.chroma_b < 6
+    assert _ev(BASE, sepia).chroma_a >= 6
+
+
 def test_overlay_raises_changed_share():
     over = BASE.copy()
     over[100:220, 120:360] = (250, 20, 20)

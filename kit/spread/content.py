@@ -25,7 +25,11 @@ Columns of the result (one row per requested ``(a, b)``):
 ``residual_l``, ``changed_l``
     The same from lightness only (for a grayscale child).
 ``chroma_a``, ``chroma_b``
-    Mean ``|a| + |b|`` of each picture over the overlap (< 3: grayscale).
+    Colourfulness of each picture over the overlap: mean ``|a - mean a| +
+    |b - mean b|`` (< 3: grayscale). The picture's mean colour is taken out
+    first, so a colour cast on a gray picture (a tint or sepia filter) does
+    not count as colour: with the plain mean ``|a| + |b|`` a tinted copy of
+    a gray original looked upstream of it ("colour is never regained").
 ``scale``
     a-pixels per b-pixel at full size (> 1: a is sharper, i.e. upstream).
 ``overlap_a``, ``overlap_b``
@@ -264,8 +268,8 @@ def pair_evidence(images: dict, pairs: Iterable[tuple], *, kinds: dict | None = 
         sc = float(np.sqrt(abs(np.linalg.det(M[:, :2]))))
         row.update(inliers=n, residual=float(d.mean()), changed=float((d > changed_z).mean()),
                    residual_l=float(dl.mean()), changed_l=float((dl > changed_z).mean()),
-                   chroma_a=float(np.abs(y[:, 1:]).sum(axis=1).mean()),
-                   chroma_b=float(np.abs(x[:, 1:]).sum(axis=1).mean()),
+                   chroma_a=float(np.abs(cy).sum(axis=1).mean()),
+                   chroma_b=float(np.abs(cx).sum(axis=1).mean()),
                    scale=sc * B[1] / A[1] if A[1] else sc,
                    overlap_a=float((back & (box_a > 0.5)).sum() / max(1.0, (box_a > 0.5).sum())),
                    overlap_b=float(valid.sum() / max(1.0, (box_b > 0.5).sum())), mirror=bool(mirrored))

@@ -28,7 +28,7 @@ Cues (each skipped, i.e. absent from the result, when its inputs are missing):
 ``added_content``
     +1 when only ``v`` has added content, -1 when only ``u`` has.
 ``colour``
-    From the transform's ``chroma_a`` / ``chroma_b`` (mean Lab chroma, see
+    From the transform's ``chroma_a`` / ``chroma_b`` (Lab colourfulness without the mean cast, see
     :mod:`kit.spread.content`): +1 when ``u`` has colour (>= 6) and ``v`` is
     grayscale (< 3): colour is lost downstream, never regained.
 ``quality``
