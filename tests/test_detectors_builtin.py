@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from _media import jpeg_bytes, scene
 from kit.detectors import get_detector
 from kit.metadata.jpeg import estimate_quality
 from kit.detectors.provenance import provenance_from_metadata
@@ -17,28 +18,15 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 C2PA = SHARED / "metadata" / "c2pa"
 
 
-def _scene(seed: int, h: int = 256, w: int = 320) -> np.ndarray:
-    import cv2
-
-    rng = np.random.default_rng(seed)
-    img = np.zeros((h, w, 3), np.float32)
-    for s, a in ((4, 40), (16, 40), (64, 50)):
-        f = rng.normal(0, 1, (h // s + 2, w // s + 2, 3)).astype(np.float32)
-        img += a * cv2.resize(f, (w, h), interpolation=cv2.INTER_CUBIC)[:h, :w]
-    return np.clip(img + 128 + rng.normal(0, 3, img.shape), 0, 255).astype(np.uint8)
 
 
-def _jpeg(a, q) -> bytes:
-    b = io.BytesIO()
-    Image.fromarray(a).save(b, "JPEG", quality=q)
-    return b.getvalue()
 
 
 @pytest.mark.parametrize("q", [pytest.param(q, id=f"q{q}") for q in (30, 50, 75, 90, 95)])
 def test_quality_estimate_matches_libjpeg(tmp_path, q):
     """libjpeg (through Pillow) writes the IJG-scaled tables for quality q: we must read q back."""
     p = tmp_path / "a.jpg"
-    p.write_bytes(_jpeg(_scene(1), q))
+    p.write_bytes(jpeg_bytes(scene(1), q))
     assert estimate_quality({0: tuple(Image.open(p).quantization[0])})[0] == q
     r = get_detector("jpeg").score(p)
     assert r.raw["quality"] == q and r.raw["standard_tables"]
@@ -50,22 +38,22 @@ def test_quality_estimate_matches_libjpeg(tmp_path, q):
      pytest.param(60, 90, True, id="q60-then-q90"), pytest.param(50, 85, True, id="q50-then-q85")],
 )
 def test_double_compression(tmp_path, first, second, double):
-    img = _scene(2, 512, 512)
+    img = scene(2, 512, 512)
     if first:
-        img = np.asarray(Image.open(io.BytesIO(_jpeg(img, first))))
+        img = np.asarray(Image.open(io.BytesIO(jpeg_bytes(img, first))))
     p = tmp_path / "d.jpg"
-    p.write_bytes(_jpeg(img, second))
+    p.write_bytes(jpeg_bytes(img, second))
     assert (get_detector("jpeg").score(p).score > 0.5) is double
 
 
 def test_jpeg_detector_says_nothing_on_png(tmp_path):
     p = tmp_path / "a.png"
-    Image.fromarray(_scene(3)).save(p)
+    Image.fromarray(scene(3)).save(p)
     assert get_detector("jpeg").score(p).score is None
 
 
 def test_copy_move_found_and_localised():
-    img = _scene(4)
+    img = scene(4)
     fake = img.copy()
     fake[20:100, 30:130] = img[150:230, 190:290]
     clean_r, fake_r = get_detector("copymove").score(img), get_detector("copymove").score(fake)
@@ -77,9 +65,9 @@ def test_spectral_sees_nearest_neighbour_upsampling():
     """2x nearest up-sampling (as in naive generator layers) puts a peak/dip at half the band."""
     import cv2
 
-    img = cv2.cvtColor(_scene(5, 128, 128), cv2.COLOR_RGB2GRAY)
+    img = cv2.cvtColor(scene(5, 128, 128), cv2.COLOR_RGB2GRAY)
     up = np.repeat(np.repeat(img, 2, 0), 2, 1)
-    natural = cv2.resize(cv2.cvtColor(_scene(5, 256, 256), cv2.COLOR_RGB2GRAY), (256, 256))
+    natural = cv2.resize(cv2.cvtColor(scene(5, 256, 256), cv2.COLOR_RGB2GRAY), (256, 256))
     det = get_detector("spectral")
     assert det.score(up).raw["hf_excess"] != pytest.approx(det.score(natural).raw["hf_excess"], abs=0.3)
 
@@ -130,7 +118,7 @@ def test_provenance_from_metadata_payload(payload, score):
 
 def test_provenance_uses_metadata_function(tmp_path):
     p = tmp_path / "a.jpg"
-    p.write_bytes(_jpeg(_scene(7), 90))
+    p.write_bytes(jpeg_bytes(scene(7), 90))
     det = get_detector("provenance", metadata=lambda path: {"c2pa": {"digitalSourceType": "trainedAlgorithmicMedia"}})
     assert det.score(p).score == 1.0
     assert get_detector("provenance").score(p).score is None

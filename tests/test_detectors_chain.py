@@ -9,25 +9,17 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from _media import scene
 from kit.detectors import get_detector, scores_table
 from kit.detectors.chain import best_copies, chain_scores, copy_quality, score_drift
 
 
-def _scene(seed=0, h=384, w=512):
-    import cv2
-
-    rng = np.random.default_rng(seed)
-    img = np.zeros((h, w, 3), np.float32)
-    for s, a in ((4, 40), (16, 40), (64, 50)):
-        f = rng.normal(0, 1, (h // s + 2, w // s + 2, 3)).astype(np.float32)
-        img += a * cv2.resize(f, (w, h), interpolation=cv2.INTER_CUBIC)[:h, :w]
-    return np.clip(img + 128 + rng.normal(0, 3, img.shape), 0, 255).astype(np.uint8)
 
 
 @pytest.fixture
 def chain(tmp_path):
     """original (q95) -> repost q80 -> resized 0.5 at q75 -> repost q60; plus an unrelated file."""
-    paths, img = {}, _scene()
+    paths, img = {}, scene(0, 384, 512)
     steps = [("g0", 1.0, 95), ("g1", 1.0, 80), ("g2", 0.5, 75), ("g3", 1.0, 60)]
     for name, scale, q in steps:
         im = Image.fromarray(img)
@@ -39,7 +31,7 @@ def chain(tmp_path):
         paths[name].write_bytes(b.getvalue())
         img = np.asarray(Image.open(io.BytesIO(b.getvalue())).convert("RGB"))
     paths["other"] = tmp_path / "other.png"
-    Image.fromarray(_scene(1)).save(paths["other"])
+    Image.fromarray(scene(1, 384, 512)).save(paths["other"])
     paths["broken"] = tmp_path / "broken.jpg"
     paths["broken"].write_bytes(b"\xff\xd8 nope")
     return paths

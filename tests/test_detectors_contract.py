@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from _media import scene
 from kit.detectors import (
     Detector,
     DetectorError,
@@ -27,16 +28,6 @@ from kit.detectors import registry
 from kit.steps import run_step
 
 
-def _scene(seed: int, h: int = 192, w: int = 256) -> np.ndarray:
-    import cv2
-
-    rng = np.random.default_rng(seed)
-    img = np.zeros((h, w, 3), np.float32)
-    for s, a in ((4, 40), (16, 40), (64, 50)):
-        f = rng.normal(0, 1, (h // s + 2, w // s + 2, 3)).astype(np.float32)
-        img += a * cv2.resize(f, (w, h), interpolation=cv2.INTER_CUBIC)[:h, :w]
-    img += 128 + rng.normal(0, 3, img.shape)
-    return np.clip(img, 0, 255).astype(np.uint8)
 
 
 @pytest.fixture(scope="module")
@@ -47,12 +38,12 @@ def media(tmp_path_factory) -> dict[str, Path]:
     out = {}
     for i in (1, 2):
         out[f"jpg{i}"] = d / f"img{i}.jpg"
-        cv2.imwrite(str(out[f"jpg{i}"]), _scene(i)[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 85])
+        cv2.imwrite(str(out[f"jpg{i}"]), scene(i, 192, 256)[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 85])
     out["png"] = d / "img.png"
-    cv2.imwrite(str(out["png"]), _scene(3)[..., ::-1])
+    cv2.imwrite(str(out["png"]), scene(3, 192, 256)[..., ::-1])
     vw = cv2.VideoWriter(str(d / "v.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 5, (128, 96))
     for k in range(12):
-        vw.write(np.roll(_scene(4, 96, 128), 4 * k, axis=1))
+        vw.write(np.roll(scene(4, 96, 128), 4 * k, axis=1))
     vw.release()
     out["video"] = d / "v.avi"
     out["garbage"] = d / "garbage.jpg"

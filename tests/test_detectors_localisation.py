@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from _media import jpeg_bytes
 from kit.detectors import get_detector
 
 
@@ -23,10 +24,6 @@ def _scene(seed: int, noise: float, h: int = 384, w: int = 512) -> np.ndarray:
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def _jpeg(a: np.ndarray, q: int) -> bytes:
-    b = io.BytesIO()
-    Image.fromarray(a).save(b, "JPEG", quality=q)
-    return b.getvalue()
 
 
 def _decode(b: bytes) -> np.ndarray:
@@ -34,13 +31,13 @@ def _decode(b: bytes) -> np.ndarray:
 
 
 def _splice(tmp_path, seed, box, q_host, q_donor, q_final):
-    host = _decode(_jpeg(_scene(seed, noise=4.0), q_host))  # camera JPEG, noisier sensor
-    donor = _decode(_jpeg(_scene(seed + 100, noise=1.0), q_donor))  # another JPEG, other quality
+    host = _decode(jpeg_bytes(_scene(seed, noise=4.0), q_host))  # camera JPEG, noisier sensor
+    donor = _decode(jpeg_bytes(_scene(seed + 100, noise=1.0), q_donor))  # another JPEG, other quality
     y, x, h, w = box
     out = host.copy()
     out[y:y + h, x:x + w] = donor[y:y + h, x:x + w]
     path = tmp_path / "splice.jpg"
-    path.write_bytes(_jpeg(out, q_final))
+    path.write_bytes(jpeg_bytes(out, q_final))
     truth = np.zeros(host.shape[:2], bool)
     truth[y:y + h, x:x + w] = True
     return path, truth
@@ -71,6 +68,6 @@ def test_heatmap_localises_splice(request, tmp_path, name, seed, box, q_host, q_
 @pytest.mark.parametrize("name", ["ela", "noise", "ghost"])
 def test_untouched_image_is_quiet(tmp_path, name):
     path = tmp_path / "clean.jpg"
-    path.write_bytes(_jpeg(_decode(_jpeg(_scene(9, noise=4.0), 95)), 92))
+    path.write_bytes(jpeg_bytes(_decode(jpeg_bytes(_scene(9, noise=4.0), 95)), 92))
     res = get_detector(name).score(path)
     assert res.score < 0.5 and (res.heatmap >= 0.5).mean() < 0.05
