@@ -36,10 +36,11 @@ def tune_malloc(mmap_threshold_mb: int = 32, trim_threshold_mb: int = 64) -> boo
     it also freezes glibc's mmap threshold at 128 KiB, so every image-sized
     numpy array is mmapped and unmapped again: hashing an image then takes
     twice as long (measured 30 -> 60 ms per 1 MP JPEG). This raises both
-    thresholds for the current process; returns False where there is no glibc.
-    Memory above the thresholds is still returned to the system.
+    thresholds for the current process and returns True; it does nothing (False)
+    when the variable is not set or there is no glibc. Memory above the
+    thresholds is still returned to the system.
     """
-    if not sys.platform.startswith("linux"):
+    if not os.environ.get("MALLOC_TRIM_THRESHOLD_") or not sys.platform.startswith("linux"):
         return False
     try:
         import ctypes
@@ -153,8 +154,7 @@ def worker_main(
         if p not in sys.path:
             sys.path.insert(0, p)
     _limit_resources(memory_mb)
-    if os.environ.get("MALLOC_TRIM_THRESHOLD_"):
-        tune_malloc()
+    tune_malloc()
     _release_fork_server()
     _die_with_parent()
     threading.Thread(target=_watch_parent, args=(lifeline,), daemon=True).start()

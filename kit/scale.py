@@ -102,8 +102,7 @@ def _partition_task(step: Step, paths: list[str], target: str) -> dict[str, int]
     from kit.hashing import file_digests
     from kit.sandbox_worker import tune_malloc
 
-    if os.environ.get("MALLOC_TRIM_THRESHOLD_"):  # set by Dask's nanny; halves numpy speed here
-        tune_malloc()
+    tune_malloc()  # Dask's nanny sets MALLOC_TRIM_THRESHOLD_, which halves numpy speed here
     sandbox: Any = None
     if step.isolate:  # one sandbox worker per Dask worker process, kept across tasks
         from kit.sandbox import default_sandbox
@@ -303,19 +302,19 @@ def range_all(index_path: str | Path, radius: int, *, workers: int = 1, batch: i
     (forkserver), each loading the index from ``index_path`` once; memory is
     then the index once per process. Scripts need the ``__main__`` guard.
     """
+    global _INDEX
     path = str(index_path)
-    with np.load(path, allow_pickle=False) as z:
-        n = int(z["packed"].shape[0])
-    spans = [(s, min(n, s + batch)) for s in range(0, n, batch)]
     if workers <= 1:
-        global _INDEX
         _load_worker_index(path)
         try:
-            for a, b in spans:
-                yield _range_rows(a, b, radius)
+            for a in range(0, len(_INDEX), batch):
+                yield _range_rows(a, min(len(_INDEX), a + batch), radius)
         finally:
             _INDEX = None
         return
+    with np.load(path, allow_pickle=False) as z:
+        n = int(z["packed"].shape[0])
+    spans = [(s, min(n, s + batch)) for s in range(0, n, batch)]
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 

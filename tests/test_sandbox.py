@@ -263,6 +263,9 @@ def test_tune_malloc_undoes_dask_trim_threshold():
     out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "MALLOC_TRIM_THRESHOLD_": "65536"},
                          capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_TRIM_THRESHOLD_"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"  # nothing to undo: glibc keeps its own dynamic thresholds
 
 
 def test_logs_of_dead_processes_are_swept(tmp_path, monkeypatch):

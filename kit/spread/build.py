@@ -147,7 +147,8 @@ def build(posts: pd.DataFrame, matches: pd.DataFrame | None = None, *, media: pd
           time_scale: float = 300.0, include_review: bool = False, indirect: bool = True,
           indirect_penalty: float = 0.15, max_content: float = 0.9, content_weight: float = 2.0,
           recency_weight: float = 0.1, recency_hours: float = 1.0, audience_weight: float = 1.0,
-          platform_bonus: float = 0.0, share_weight: float = 0.0, unshared_cost: float = 0.6, max_parents: int = 30, content_options: dict | None = None) -> nx.DiGraph:
+          platform_bonus: float = 0.0, share_weight: float = 0.0, unshared_cost: float = 0.6,
+          max_parents: int = 30, content_options: dict | None = None) -> nx.DiGraph:
     """Spread graph of ``posts`` (see the module doc for the rules and attributes).
 
     Parameters

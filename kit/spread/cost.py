@@ -126,7 +126,8 @@ def _shares_term(shares: object, weight: float, unshared: float) -> float:
 def edge_cost(u: dict, v: dict, content: dict, *, audience: float = 0.0, weights: dict | None = None,
               direction_weight: float = 2.0, content_weight: float = 2.0, recency_weight: float = 0.1,
               recency_hours: float = 1.0, audience_weight: float = 1.0, platform_bonus: float = 0.0,
-              time_scale: float = 300.0, share_weight: float = 0.0, unshared_cost: float = 0.6) -> tuple[float, dict]:
+              time_scale: float = 300.0, share_weight: float = 0.0,
+              unshared_cost: float = 0.6) -> tuple[float, dict]:
     """Cost of ``u -> v`` and its evidence ``{"cues", "p", "parts"}`` (see the module doc).
 
     ``content`` is a :func:`kit.spread.candidates.candidate_pairs` value:
