@@ -47,8 +47,8 @@ COLS = ["root_accuracy", "edge_precision", "edge_recall", "edge_f1", "undirected
 def _pipeline(col, *, workers: int = 1) -> dict:
     from kit.hashing import hash_image_file
     from kit.matching import match_collection
-    from kit.spread.content import content_evidence
     from kit.spread.facts import media_facts
+    from kit.spread.trace import posts_content_evidence
 
     t0 = time.perf_counter()
     hashes = []
@@ -65,20 +65,8 @@ def _pipeline(col, *, workers: int = 1) -> dict:
     t2 = time.perf_counter()
     facts = media_facts(None, hashes, col.media)
     facts["jpeg_quality"] = facts["sha256"].map(dict(zip(col.media["sha256"], col.media["jpeg_quality"])))
-    boxes, sizes = {}, {}
-    for r in hashes.to_dict("records"):
-        p = r["payload"]
-        if p:
-            w, h = p["width"], p["height"]
-            sizes[r["sha256"]] = w * h
-            x0, y0, x1, y1 = p["box"]
-            boxes[r["sha256"]] = [x0 / w, y0 / h, x1 / w, y1 / h]
-    first = col.posts.groupby("media_sha256")["posted_at"].min()
-    first_seen = {k: (None if pd.isna(v) else v.value) for k, v in first.items()}
-    ev, group = content_evidence(dict(zip(col.media["sha256"], col.media["path"])), res.clusters, boxes=boxes,
-                                 first_seen=first_seen, sizes=sizes)
+    ev, groups = posts_content_evidence(col.posts, hashes, col.media, res.clusters)
     t3 = time.perf_counter()
-    groups = pd.DataFrame({"id": list(group), "cluster": list(group.values())})
     return {"pairs": res.pairs, "clusters": res.clusters, "groups": groups, "facts": facts, "evidence": ev,
             "seconds": {"hash": t1 - t0, "match": t2 - t1, "content": t3 - t2}}
 

@@ -45,7 +45,7 @@ from kit.spread.facts import media_facts
 from kit.spread.metrics import CascadeMetrics, metrics
 
 __all__ = ["SpreadResult", "case_spread", "trace_case", "load_exported_graph", "export_graph", "origins_table", "scalar_graph", "spread_builder",
-           "spread_inputs"]
+           "spread_inputs", "posts_content_evidence"]
 
 _HASH_STEPS = ("hash.image", "hash.video")
 
@@ -84,6 +84,27 @@ def _boxes_sizes(hashes: pd.DataFrame) -> tuple[dict, dict]:
     return boxes, sizes
 
 
+def posts_content_evidence(posts: pd.DataFrame, hashes: pd.DataFrame, media: pd.DataFrame,
+                           clusters: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Dense content evidence (:func:`kit.spread.content.content_evidence`) for a collection.
+
+    ``hashes``: ``hash.image`` / ``hash.video`` rows (``sha256``, ``status``,
+    ``payload`` dicts) for the content boxes and sizes; ``media``: ``sha256``,
+    ``path``, ``kind``; pairs are ordered by each file's first post time.
+    Returns ``(evidence, clusters)`` with the re-joined variant groups as an
+    ``id`` -> ``cluster`` table.
+    """
+    from kit.spread.content import content_evidence
+
+    boxes, sizes = _boxes_sizes(hashes)
+    first = posts.dropna(subset=["media_sha256"]).groupby("media_sha256")["posted_at"].min()
+    first_seen = {k: (None if pd.isna(v) else v.value) for k, v in first.items()}
+    images = {s: p for s, p, k in zip(media["sha256"], media["path"], media["kind"]) if k in ("image", "video")}
+    evidence, group = content_evidence(images, clusters, kinds=dict(zip(media["sha256"], media["kind"])),
+                                       boxes=boxes, first_seen=first_seen, sizes=sizes)
+    return evidence, pd.DataFrame({"id": list(group), "cluster": list(group.values())})
+
+
 def spread_inputs(case: Any, *, run_missing: bool = True, content: bool = True, progress: bool = False) -> dict:
     """The inputs of :func:`kit.spread.build` for ``case``: a dict with ``posts``,
     ``matches``, ``clusters``, ``media`` (facts), ``evidence``, ``decisions``."""
@@ -112,15 +133,7 @@ def spread_inputs(case: Any, *, run_missing: bool = True, content: bool = True, 
     posts = case.posts()
     evidence = pd.DataFrame()
     if content and len(media):
-        from kit.spread.content import content_evidence
-
-        boxes, sizes = _boxes_sizes(hashes)
-        first = posts.dropna(subset=["media_sha256"]).groupby("media_sha256")["posted_at"].min()
-        first_seen = {k: (None if pd.isna(v) else v.value) for k, v in first.items()}
-        images = {s: p for s, p, k in zip(media["sha256"], media["path"], media["kind"]) if k in ("image", "video")}
-        evidence, group = content_evidence(images, clusters, kinds=dict(zip(media["sha256"], media["kind"])),
-                                           boxes=boxes, first_seen=first_seen, sizes=sizes)
-        clusters = pd.DataFrame({"id": list(group), "cluster": list(group.values())})
+        evidence, clusters = posts_content_evidence(posts, hashes, media, clusters)
     return {"posts": posts, "matches": pairs, "clusters": clusters, "media": facts, "evidence": evidence,
             "decisions": case.decisions()}
 
