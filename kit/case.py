@@ -32,6 +32,7 @@ import getpass
 import json
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,11 +42,11 @@ from typing import Any
 import pandas as pd
 
 from kit import __version__
-from kit.custody import GENESIS, CustodyEntry, make_entry, verify_chain
-from kit.errors import CaseError, CaseExists, CaseNotFound
+from kit.custody import GENESIS, CustodyEntry, audit_database, make_entry, row_digest, vouch
+from kit.errors import CaseError, CaseExists, CaseNotFound, SchemaError
 from kit.ingest import IngestReport, hash_file, ingest
 from kit.steps import Step, run_step
-from kit.store import connect, migrate
+from kit.store import VOUCHED, connect, iter_vouched, migrate, track_writes
 
 __all__ = ["Case", "VerifyReport", "POST_COLUMNS", "MEDIA_COLUMNS", "RESULT_COLUMNS"]
 
@@ -57,6 +58,8 @@ MEDIA_COLUMNS = ["sha256", "md5", "size", "mime", "kind", "ext", "path", "origin
                  "ingested_at"]
 RESULT_COLUMNS = ["sha256", "step", "version", "status", "error", "seconds", "payload",
                   "computed_at"]
+PARENT_KINDS = ("parent", "spread.parent")  # the analyst's "X is the parent of post Y" decisions
+RESULT_BATCH = 32, 2.0  # step results committed (and vouched for) together: items, seconds
 
 
 def _now() -> str:
@@ -65,7 +68,13 @@ def _now() -> str:
 
 @dataclass(frozen=True)
 class VerifyReport:
-    """Outcome of :meth:`Case.verify`: ``problems`` has columns kind, subject, detail."""
+    """Outcome of :meth:`Case.verify`: ``problems`` has columns kind, subject, detail.
+
+    Kinds: ``evidence`` (a file missing or changed), ``custody`` (the chain
+    broken), ``trigger`` (a guard trigger dropped or altered), ``row`` (a
+    database row that no custody entry vouches for, or changed or removed
+    since one did).
+    """
 
     n_media: int
     n_custody: int
@@ -73,7 +82,7 @@ class VerifyReport:
 
     @property
     def ok(self) -> bool:
-        """True when no evidence file and no log entry was found altered."""
+        """True when no evidence file, log entry, guard trigger or vouched row was found altered."""
         return self.problems.empty
 
 
@@ -85,6 +94,7 @@ class Case:
         self.conn = conn
         self.analyst = analyst
         self._lock = threading.RLock()
+        track_writes(conn)
 
     # -- opening -----------------------------------------------------------------
     @classmethod
@@ -111,14 +121,35 @@ class Case:
 
     @classmethod
     def open(cls, path: str | Path, *, analyst: str | None = None) -> Case:
-        """Open an existing case; older schemas are migrated, newer ones refused."""
+        """Open an existing case; older schemas are migrated, newer ones refused.
+
+        A missing, empty (0-byte) or schema-less ``case.sqlite`` is an error:
+        a case database is never re-created in place. A case from before
+        schema 3 has its rows attested as found, once, when first opened.
+        """
         path = Path(path)
-        if not (path / DB_NAME).is_file():
+        db = path / DB_NAME
+        if not db.is_file():
             raise CaseNotFound(f"{path}: no case here (no {DB_NAME})", path=path)
-        conn = connect(path / DB_NAME)
-        migrate(conn)
-        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-        return cls(path.resolve(), conn, analyst or meta.get("analyst") or _default_analyst())
+        if db.stat().st_size == 0:
+            raise SchemaError(f"{db}: the case database is empty (0 bytes); it is not re-created: "
+                              "restore it from a bundle or a backup", path=db)
+        conn = connect(db, create=False)
+        try:
+            found = conn.execute("PRAGMA user_version").fetchone()[0]
+            if found == 0:
+                raise SchemaError(f"{db}: not a case database (no case schema in it); it is not "
+                                  "re-created: restore it from a bundle or a backup", path=db)
+            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise SchemaError(f"{db}: not a case database ({exc})", path=db) from exc
+        except SchemaError:
+            conn.close()
+            raise
+        who = analyst or meta.get("analyst") or _default_analyst()
+        migrate(conn, upgraded=lambda c, v: _attest_rows(path.resolve(), c, v, who))
+        return cls(path.resolve(), conn, who)
 
     def close(self) -> None:
         """Close the database connection."""
@@ -135,11 +166,18 @@ class Case:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE ... COMMIT, ROLLBACK on error), one thread at a time."""
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT, ROLLBACK on error), one thread at a time.
+
+        Rows of :data:`kit.store.VOUCHED` written in it and not yet vouched for
+        by a custody entry get a ``rows.written`` entry before the commit.
+        """
         with self._lock:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
+                rows = vouch(self.conn)
+                if rows:
+                    self._append("rows.written", ",".join(sorted(rows)), {}, self.analyst, rows)
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
@@ -148,14 +186,16 @@ class Case:
     # -- custody -----------------------------------------------------------------
     def append_custody(self, action: str, subject: str, details: dict[str, Any],
                        *, actor: str | None = None) -> CustodyEntry:
-        """Append one entry to the custody chain; call inside :meth:`transaction`."""
-        last = self.conn.execute("SELECT seq, hash FROM custody ORDER BY seq DESC LIMIT 1").fetchone()
-        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-        entry = make_entry(seq, _now(), actor or self.analyst, action, subject, details, prev)
-        self.conn.execute("INSERT INTO custody VALUES (?,?,?,?,?,?,?,?)",
-                          (entry.seq, entry.at, entry.actor, entry.action, entry.subject,
-                           entry.details, entry.prev_hash, entry.hash))
-        return entry
+        """Append one entry to the custody chain; call inside :meth:`transaction`.
+
+        The entry vouches for the rows this transaction wrote since the last
+        entry (``details["vouched"]``: table -> row key -> content digest).
+        """
+        return self._append(action, subject, details, actor or self.analyst, vouch(self.conn))
+
+    def _append(self, action: str, subject: str, details: dict[str, Any], actor: str,
+                rows: dict[str, dict[str, str | None]]) -> CustodyEntry:
+        return _append_entry(self.conn, action, subject, {**details, "vouched": rows} if rows else details, actor)
 
     def log(self, action: str, subject: str, details: dict[str, Any] | None = None) -> CustodyEntry:
         """Record an action (an export, a report) in the custody log."""
@@ -165,12 +205,16 @@ class Case:
     def custody(self) -> pd.DataFrame:
         """The custody log: seq, at, actor, action, subject, details (dict), prev_hash, hash."""
         df = pd.read_sql_query("SELECT * FROM custody ORDER BY seq", self.conn)
-        df["details"] = [_details(CustodyEntry(*r)) for r in df.itertuples(index=False)]
+        df["details"] = [_details(d) for d in df["details"]]
         df["at"] = pd.to_datetime(df["at"], utc=True, format="ISO8601")
         return df
 
     def verify(self) -> VerifyReport:
-        """Re-hash every evidence file and the custody chain; report every mismatch."""
+        """Re-hash every evidence file, the custody chain and the rows it vouches for; report every mismatch.
+
+        Also checks that the guard triggers are there as the kit made them.
+        Reads the database only (an open never re-creates a missing one).
+        """
         problems: list[dict[str, str]] = []
         media = self.conn.execute("SELECT sha256, stored_path FROM media").fetchall()
         for sha, rel in media:
@@ -182,17 +226,15 @@ class Case:
             if actual != sha:
                 problems.append({"kind": "evidence", "subject": sha,
                                  "detail": f"{rel} now hashes to {actual}"})
-        rows = self.conn.execute("SELECT * FROM custody ORDER BY seq").fetchall()
-        entries = [CustodyEntry(*tuple(r)) for r in rows]
-        for p in verify_chain(entries):
-            problems.append({"kind": "custody", "subject": f"entry {p['seq']}",
-                             "detail": f"{p['problem']}: {p['detail']}"})
-        logged = {_details(e).get("sha256") for e in entries if e.action == "file.ingested"}
+        n_entries, found = audit_database(self.conn)
+        problems += found
+        logged = {_details(d).get("sha256") for (d,) in self.conn.execute(
+            "SELECT details FROM custody WHERE action = 'file.ingested'")}
         for sha, _ in media:
             if sha not in logged:
                 problems.append({"kind": "custody", "subject": sha,
                                  "detail": "evidence has no file.ingested entry in the log"})
-        return VerifyReport(len(media), len(entries),
+        return VerifyReport(len(media), n_entries,
                             pd.DataFrame(problems, columns=["kind", "subject", "detail"]))
 
     # -- intake ------------------------------------------------------------------
@@ -272,20 +314,43 @@ class Case:
 
                 items = tqdm(todo, desc=step.name, unit="file")
             with sandbox_cm as sandbox:
+                batch: list[tuple] = []
+                flushed = time.monotonic()
                 for sha, path in items:
                     out = run_step(step, path, sandbox=sandbox)
                     n_err += out.status == "error"
                     seconds += out.seconds
-                    with self.transaction():
-                        self.conn.execute(
-                            "INSERT OR REPLACE INTO step_results VALUES (?,?,?,?,?,?,?,?)",
-                            (sha, step.name, step.version, out.status, out.error, out.seconds,
-                             None if out.payload is None else json.dumps(out.payload), _now()))
+                    payload = None if out.payload is None else json.dumps(
+                        self._relative(out.payload, path), ensure_ascii=False)
+                    batch.append((sha, step.name, step.version, out.status, out.error, out.seconds,
+                                  payload, _now()))
+                    if len(batch) >= RESULT_BATCH[0] or time.monotonic() - flushed > RESULT_BATCH[1]:
+                        self._store_results(step, batch)
+                        flushed = time.monotonic()
+                self._store_results(step, batch)
             self.log("step.run", step.name, {
                 "step": step.name, "version": step.version, "tool": step.tool,
                 "kit_version": __version__, "items": len(todo), "errors": n_err,
                 "seconds": round(seconds, 3)})
         return self.results(step.name, step.version)
+
+    def _store_results(self, step: Step, batch: list[tuple]) -> None:
+        """Commit a batch of results with the custody entry that vouches for them; empty the batch."""
+        if not batch:
+            return
+        with self.transaction():
+            self.conn.executemany("INSERT OR REPLACE INTO step_results VALUES (?,?,?,?,?,?,?,?)", batch)
+            self.append_custody("step.results", step.name, {
+                "step": step.name, "version": step.version, "items": len(batch),
+                "errors": sum(r[3] == "error" for r in batch)})
+        batch.clear()
+
+    def _relative(self, payload: Any, path: str) -> Any:
+        """The payload with the evidence file's absolute path (echoed by some steps) made relative."""
+        if isinstance(payload, dict):
+            rel = Path(path).relative_to(self.path).as_posix() if Path(path).is_relative_to(self.path) else path
+            return {k: rel if v == path else v for k, v in payload.items()}
+        return payload
 
     def results(self, step: str, version: str | None = None) -> pd.DataFrame:
         """Stored results of a step: :data:`RESULT_COLUMNS`, ``payload`` a dict (None on error).
@@ -349,15 +414,46 @@ class Case:
     # -- analyst decisions and settings ---------------------------------------------
     def record_decision(self, kind: str, subject: str, value: Any, note: str | None = None,
                         *, analyst: str | None = None) -> int:
-        """Store an analyst decision (who, when) and log it; return its id."""
+        """Store an analyst decision (who, when) and log it; return its id.
+
+        A parent decision (kind ``parent`` / ``spread.parent``: ``subject`` the
+        child post, ``value`` its parent or None) that names the post itself,
+        or would close a cycle with the manifest's repost links and the other
+        parent decisions, is refused with a :class:`CaseError` naming the cycle.
+        """
         who = analyst or self.analyst
         with self.transaction():
+            if kind in PARENT_KINDS and value is not None:
+                self._check_parent(str(subject), str(value))
             cur = self.conn.execute(
                 "INSERT INTO decisions(at, analyst, kind, subject, value, note) VALUES (?,?,?,?,?,?)",
                 (_now(), who, kind, subject, json.dumps(value), note))
             self.append_custody("decision", subject, {"kind": kind, "value": value, "note": note},
                                 actor=who)
         return int(cur.lastrowid)
+
+    def _check_parent(self, child: str, parent: str) -> None:
+        """Refuse ``parent -> child`` if it is a self-parent or closes a cycle of effective parents."""
+        if parent == child:
+            raise CaseError(f"refused: post {child} cannot be its own parent")
+        parents = {r[0]: r[1] for r in self.conn.execute(
+            "SELECT post_id, parent_post_id FROM posts WHERE parent_post_id IS NOT NULL")}
+        marks = ",".join("?" * len(PARENT_KINDS))
+        for subj, val in self.conn.execute(
+                f"SELECT subject, value FROM decisions WHERE kind IN ({marks}) ORDER BY id", PARENT_KINDS):
+            chosen = json.loads(val) if val else None
+            if chosen is None:
+                parents.pop(subj, None)
+            else:
+                parents[subj] = str(chosen)
+        chain, cur = [child, parent], parent
+        while cur in parents and parents[cur] not in chain[1:]:
+            cur = parents[cur]
+            chain.append(cur)
+            if cur == child:
+                cycle = " <- ".join(chain)
+                raise CaseError(f"refused: {parent} as the parent of {child} would close the cycle {cycle} "
+                                "(each post's parent after the arrow)")
 
     def decisions(self, kind: str | None = None) -> pd.DataFrame:
         """Analyst decisions: id, at, analyst, kind, subject, value, note (latest last)."""
@@ -380,13 +476,54 @@ class Case:
             self.append_custody("setting.changed", key, {"value": value})
 
 
-def _details(entry: CustodyEntry) -> dict[str, Any]:
+def _details(text: str) -> dict[str, Any]:
     """An entry's details, or {} where tampering left them unreadable (reported by the chain)."""
     try:
-        value = json.loads(entry.details)
+        value = json.loads(text)
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def _append_entry(conn: sqlite3.Connection, action: str, subject: str, details: dict[str, Any],
+                  actor: str) -> CustodyEntry:
+    last = conn.execute("SELECT seq, hash FROM custody ORDER BY seq DESC LIMIT 1").fetchone()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    entry = make_entry(seq, _now(), actor, action, subject, details, prev)
+    conn.execute("INSERT INTO custody VALUES (?,?,?,?,?,?,?,?)",
+                 (entry.seq, entry.at, entry.actor, entry.action, entry.subject, entry.details,
+                  entry.prev_hash, entry.hash))
+    return entry
+
+
+def _attest_rows(path: Path, conn: sqlite3.Connection, found: int, actor: str) -> None:
+    """Upgrade of a case from before schema 3: vouch for its rows as they are now (one entry).
+
+    Step payloads that echo an absolute evidence path get the path relative
+    to the case first (a bundle must not carry local paths).
+    """
+    if found == 0:
+        return
+    fixed = 0
+    for rowid, payload in conn.execute("SELECT rowid, payload FROM step_results WHERE payload LIKE '%\"path\"%'"
+                                       ).fetchall():
+        value = json.loads(payload)
+        where = value.get("path") if isinstance(value, dict) else None
+        if isinstance(where, str) and Path(where).is_absolute() and "/evidence/" in where:
+            value["path"] = "evidence/" + where.rsplit("/evidence/", 1)[1]
+            conn.execute("UPDATE step_results SET payload = ? WHERE rowid = ?",
+                         (json.dumps(value, ensure_ascii=False), rowid))
+            fixed += 1
+    rows: dict[str, dict[str, str | None]] = {}
+    for table in VOUCHED:
+        found_rows: dict[str, list[dict[str, Any]]] = {}
+        for key, row in iter_vouched(conn, table):
+            found_rows.setdefault(key, []).append(row)
+        if found_rows:
+            rows[table] = {key: row_digest(group) for key, group in found_rows.items()}
+    _append_entry(conn, "rows.attested", path.name, {
+        "from_schema": found, "kit_version": __version__, "paths_made_relative": fixed,
+        "why": "rows written before the custody chain vouched for rows: attested as found", "vouched": rows}, actor)
 
 
 def _default_analyst() -> str:

@@ -6,6 +6,12 @@ JSON form, which includes the previous entry's hash, so changing any byte of
 any stored entry (or removing one from the middle) breaks the chain from
 there on. The database also refuses UPDATE and DELETE on the table.
 
+The chain also vouches for the database: an entry's ``details["vouched"]``
+names each row of :data:`kit.store.VOUCHED` that its transaction wrote, with
+:func:`row_digest` of the row's content (or None for a row it removed).
+:func:`audit_database` checks a database against its chain: rows that no
+entry vouches for, rows changed or removed since, and the guard triggers.
+
 Examples
 --------
 >>> e1 = make_entry(1, "2024-01-01T00:00:00+00:00", "ana", "case.created", "c1", {}, GENESIS)
@@ -21,13 +27,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from kit.steps import to_jsonable
+from kit.store import VOUCHED, iter_vouched, row_key, rows_by_key, take_written, trigger_problems
 
-__all__ = ["GENESIS", "CustodyEntry", "canonical_json", "make_entry", "entry_hash", "verify_chain"]
+__all__ = ["GENESIS", "CustodyEntry", "canonical_json", "make_entry", "entry_hash", "verify_chain",
+           "row_digest", "vouch", "audit_database", "read_entries"]
 
 GENESIS = "0" * 64
 
@@ -83,3 +92,103 @@ def verify_chain(entries: Iterable[CustodyEntry]) -> list[dict[str, Any]]:
                              "detail": f"stored {e.hash[:12]}..., recomputed {recomputed[:12]}..."})
         prev, expected_seq = e.hash, e.seq + 1
     return problems
+
+
+# -- the database against the chain ---------------------------------------------------------------
+
+def row_digest(rows: list[Mapping[str, Any]]) -> str | None:
+    """SHA-256 of the stored rows with one key (one row, as a rule); None when there are none.
+
+    A row's digest is the SHA-256 of its canonical JSON with NULL columns left
+    out (so a nullable column added by a later schema keeps older digests);
+    several rows with one key get the SHA-256 of their sorted digests.
+
+    >>> row_digest([{"post_id": "p1", "account": "@a", "likes": None}]) == row_digest([{"account": "@a", "post_id": "p1"}])
+    True
+    >>> row_digest([]) is None
+    True
+    """
+    return _combine([_one_row(r) for r in rows])
+
+
+def _one_row(row: Mapping[str, Any]) -> str:
+    text = canonical_json({k: (v.hex() if isinstance(v, bytes) else v) for k, v in row.items() if v is not None})
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _combine(digests: list[str]) -> str | None:
+    if len(digests) <= 1:
+        return digests[0] if digests else None
+    return hashlib.sha256("\n".join(sorted(digests)).encode()).hexdigest()
+
+
+def vouch(conn: sqlite3.Connection) -> dict[str, dict[str, str | None]]:
+    """``details["vouched"]`` for the next entry: what this connection wrote since the last one."""
+    out: dict[str, dict[str, str | None]] = {}
+    for table, keys in take_written(conn).items():
+        out[table] = {row_key(k): row_digest(rows_by_key(conn, table, k)) for k in keys}
+    return out
+
+
+def read_entries(conn: sqlite3.Connection) -> Iterator[CustodyEntry]:
+    """The stored custody log, in order, one entry at a time."""
+    for r in conn.execute("SELECT seq, at, actor, action, subject, details, prev_hash, hash "
+                          "FROM main.custody ORDER BY seq"):
+        yield CustodyEntry(*tuple(r))
+
+
+def _problem(kind: str, subject: str, detail: str) -> dict[str, str]:
+    return {"kind": kind, "subject": subject, "detail": detail}
+
+
+def audit_database(conn: sqlite3.Connection) -> tuple[int, list[dict[str, str]]]:
+    """Check a case database against its own custody chain: (entries, problems).
+
+    Problems (kind, subject, detail): a broken chain; a guard trigger missing,
+    altered or added; a row that no entry vouches for; a row changed or removed
+    since the entry that vouched for it. Reads the log and each table once,
+    keeping only a digest per row.
+    """
+    problems = [_problem("trigger", name, what) for name, what in trigger_problems(conn)]
+    claims: dict[str, dict[str, tuple[int, str | None]]] = {t: {} for t in VOUCHED}
+    n = 0
+
+    def entries() -> Iterator[CustodyEntry]:
+        nonlocal n
+        for e in read_entries(conn):
+            n += 1
+            rows = _details_rows(e.details)
+            for table, digests in rows.items():
+                if table in claims and isinstance(digests, dict):
+                    claims[table].update({str(k): (e.seq, v) for k, v in digests.items()})
+            yield e
+
+    for p in verify_chain(entries()):
+        problems.append(_problem("custody", f"entry {p['seq']}", f"{p['problem']}: {p['detail']}"))
+    for table in VOUCHED:
+        claimed = claims[table]
+        found: dict[str, list[str]] = {}
+        for key, row in iter_vouched(conn, table):
+            found.setdefault(key, []).append(_one_row(row))
+        for key, digests in found.items():
+            claim = claimed.get(key)
+            if claim is None:
+                problems.append(_problem("row", f"{table} {key}", "no custody entry vouches for this row "
+                                                                  "(written outside the kit)"))
+            elif claim[1] != _combine(digests):
+                problems.append(_problem("row", f"{table} {key}",
+                                         f"changed since custody entry {claim[0]} vouched for it"))
+        for key, (seq, digest) in claimed.items():
+            if digest is not None and key not in found:
+                problems.append(_problem("row", f"{table} {key}",
+                                         f"removed since custody entry {seq} vouched for it"))
+    return n, problems
+
+
+def _details_rows(details: str) -> dict[str, Any]:
+    try:
+        value = json.loads(details)
+    except ValueError:
+        return {}
+    rows = value.get("vouched") if isinstance(value, dict) else None
+    return rows if isinstance(rows, dict) else {}

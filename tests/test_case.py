@@ -227,20 +227,23 @@ def test_any_changed_byte_in_a_log_row_is_detected(case, tmp_path, column):
         report = case.verify()
         assert not report.ok and report.problems["subject"].str.contains(f"entry {seq}").any()
         case.conn.execute(f"UPDATE custody SET {column} = ? WHERE seq = ?", (value, seq))
-        assert case.verify().ok
+        assert set(case.verify().problems["kind"]) == {"trigger"}, "the dropped guards are named"
         case.conn.executescript("""
             CREATE TRIGGER custody_no_update BEFORE UPDATE ON custody
                 BEGIN SELECT RAISE(ABORT, 'the custody log is append-only'); END;
             CREATE TRIGGER custody_no_delete BEFORE DELETE ON custody
                 BEGIN SELECT RAISE(ABORT, 'the custody log is append-only'); END;""")
+        assert case.verify().ok
 
 
 def test_removed_log_row_is_detected(case, tmp_path):
     case.ingest(_incident(tmp_path / "inc", n=3))
-    _tamper(case, "DELETE FROM custody WHERE seq = 2")
+    seq = case.custody().query("action == 'file.ingested'")["seq"].iloc[0]
+    _tamper(case, "DELETE FROM custody WHERE seq = ?", int(seq))
     problems = case.verify().problems
-    assert {"custody"} == set(problems["kind"])
+    assert {"custody", "trigger", "row"} == set(problems["kind"])
     assert problems["detail"].str.contains("sequence gap|no file.ingested").any()
+    assert "posts p0" in set(problems.query("kind == 'row'")["subject"])
 
 
 # -- crash safety: kill -9 in the middle of an ingest ---------------------------------
@@ -314,3 +317,36 @@ def test_writes_from_another_thread(case):
     for t in threads:
         t.join()
     assert sorted(out) == [1, 2, 3, 4] and case.verify().ok
+
+
+# -- analyst parent decisions --------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "earlier, child, parent, cycle",
+    [
+        pytest.param([], "p2", "p2", "own parent", id="self-parent"),
+        pytest.param([("p4", "p3")], "p3", "p4", "p3 <- p4 <- p3", id="two-decisions"),
+        pytest.param([], "p0", "p1", "p0 <- p1 <- p0", id="against-manifest-link"),
+        pytest.param([("p3", "p2"), ("p4", "p3")], "p2", "p4", "p2 <- p4 <- p3 <- p2", id="three-posts"),
+    ],
+)
+def test_parent_decision_closing_a_cycle_is_refused(case, tmp_path, earlier, child, parent, cycle):
+    from kit.errors import CaseError
+
+    case.ingest(_incident(tmp_path / "inc"))
+    for c, p in earlier:
+        case.record_decision("spread.parent", c, p)
+    before = (len(case.decisions()), len(case.custody()))
+    with pytest.raises(CaseError, match=cycle):
+        case.record_decision("spread.parent", child, parent)
+    assert (len(case.decisions()), len(case.custody())) == before, "nothing stored"
+
+
+def test_parent_decisions_that_close_no_cycle_are_stored(case, tmp_path):
+    case.ingest(_incident(tmp_path / "inc"))
+    case.record_decision("spread.parent", "p4", "p3")
+    case.record_decision("spread.parent", "p4", None)  # p4 is now a root: p3 may descend from it
+    case.record_decision("spread.parent", "p3", "p4")
+    case.record_decision("spread.parent", "p1", None)  # overrides the manifest's p1 <- p0
+    case.record_decision("parent", "p0", "p1")
+    assert len(case.decisions()) == 5 and case.verify().ok
