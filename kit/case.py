@@ -44,7 +44,7 @@ import pandas as pd
 from kit import __version__
 from kit.custody import GENESIS, CustodyEntry, audit_database, make_entry, row_digest, vouch
 from kit.errors import CaseError, CaseExists, CaseNotFound, SchemaError
-from kit.ingest import IngestReport, hash_file, ingest
+from kit.ingest import IngestLimits, IngestReport, hash_file, ingest, ingest_runs
 from kit.steps import Step, run_step
 from kit.store import VOUCHED, connect, iter_vouched, migrate, track_writes
 
@@ -238,17 +238,18 @@ class Case:
                             pd.DataFrame(problems, columns=["kind", "subject", "detail"]))
 
     # -- intake ------------------------------------------------------------------
-    def ingest(self, source: str | Path, *, progress: bool = False) -> IngestReport:
+    def ingest(self, source: str | Path, *, media_root: str | Path | None = None,
+               limits: IngestLimits = IngestLimits(), progress: bool = False) -> IngestReport:
         """Ingest a manifest or a folder (see :func:`kit.ingest.ingest`)."""
-        return ingest(self, source, progress=progress)
+        return ingest(self, source, media_root=media_root, limits=limits, progress=progress)
 
     def intake_report(self) -> pd.DataFrame:
         """Every bad or doubtful row of every ingest: ingest_id, source, line, post_id, severity, field, reason."""
         return pd.read_sql_query("SELECT * FROM intake_issues ORDER BY ingest_id, line", self.conn)
 
     def ingests(self) -> pd.DataFrame:
-        """One row per ingest run with its counts."""
-        return pd.read_sql_query("SELECT * FROM ingests ORDER BY ingest_id", self.conn)
+        """One row per ingest run with its counts and state (finished, running, interrupted)."""
+        return ingest_runs(self)
 
     # -- queries -----------------------------------------------------------------
     def meta(self) -> dict[str, str]:

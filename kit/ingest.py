@@ -1,27 +1,44 @@
-"""Copy evidence into a case, crash-safe and idempotent.
+"""Copy evidence into a case: crash-safe, idempotent, contained, and safe to run concurrently.
 
-Files are copied to ``evidence/.tmp`` while they are hashed, then flushed to
-disk a batch at a time, made read-only and renamed into
-``evidence/<sha[:2]>/<sha256>.<ext>`` (rename is atomic). Then one transaction
-adds the batch's media rows, post rows and custody entries together. A process killed at any point leaves either
-nothing or a complete evidence file that the next run adopts; running the
-same ingest again adds nothing.
+Each ingest gets its own staging folder ``evidence/.tmp/<token>/``, locked
+(``flock`` on ``<token>.lock``) while the ingest runs. Files are copied there
+while they are hashed, flushed to disk a batch at a time, made read-only and
+renamed into ``evidence/<sha[:2]>/<sha256>.<ext>`` (rename is atomic; the
+extension comes from the sniffed type only). Then one transaction adds the
+batch's media rows, post rows and custody entries together, re-checking inside
+the transaction what another ingest may have added meanwhile.
+
+The ``ingests`` row is written when the run starts and completed when it ends,
+so a run that dies leaves a record: :func:`ingest_runs` reports it as
+``interrupted`` (its staging lock is free and it never finished), and the next
+ingest removes its partial copies and logs ``ingest.interrupted``. A process
+killed at any point leaves either nothing or a complete evidence file that the
+next run adopts; running the same ingest again adds nothing.
+
+Media paths are resolved and opened with :mod:`kit.containment` (nothing
+outside the manifest's folder, or ``media_root``, is read); :class:`IngestLimits`
+caps the size of each file and of the whole run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import fcntl
 import hashlib
 import json
 import os
+import shutil
+import uuid
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import pandas as pd
 
+from kit.containment import PathRefused, open_media
 from kit.digest import CHUNK, hash_file
 from kit.errors import CaseError
 from kit.manifest import ISSUE_COLUMNS, Manifest, ManifestRow, read_folder, read_manifest
@@ -30,9 +47,25 @@ from kit.sniff import sniff_bytes
 if TYPE_CHECKING:
     from kit.case import Case
 
-__all__ = ["IngestReport", "ingest", "hash_file", "clean_tmp", "CHUNK", "BATCH"]
+__all__ = ["IngestReport", "IngestLimits", "ingest", "ingest_runs", "hash_file", "clean_tmp", "CHUNK",
+           "BATCH"]
 
 BATCH = 32  # files flushed together and committed in one transaction
+GIB = 1 << 30
+
+
+@dataclass(frozen=True)
+class IngestLimits:
+    """Size limits of one ingest, in bytes: each evidence file, and all new copies together.
+
+    A file over ``max_file_bytes`` (or one that would take the run over
+    ``max_total_bytes``) is not copied; its row gets an intake issue saying
+    which limit it hit and how to raise it. The defaults (4 GiB a file, 64 GiB
+    a run) fit long videos and stop a 50 GB sparse file.
+    """
+
+    max_file_bytes: int = 4 * GIB
+    max_total_bytes: int = 64 * GIB
 
 
 @dataclass(frozen=True)
@@ -57,24 +90,169 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
-def _copy_hashed(src: Path, tmp_dir: Path) -> tuple[Path, str, str, int, bytes]:
-    """Copy ``src`` into ``tmp_dir`` while hashing; return tmp path, hashes, size, head."""
-    sha, md5, size, head = hashlib.sha256(), hashlib.md5(), 0, b""
-    tmp = tmp_dir / f"{os.getpid()}-{hashlib.sha1(str(src).encode()).hexdigest()[:16]}.part"
-    with open(src, "rb") as fin, open(tmp, "wb") as fout:
+def _size_text(n: int) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n} bytes" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+class LimitExceeded(Exception):
+    """A file over a size limit (internal: becomes an intake issue)."""
+
+
+# -- the staging folder of this process -----------------------------------------------------
+
+def _tmp_root(case_path: Path) -> Path:
+    return case_path / "evidence" / ".tmp"
+
+
+class _Staging:
+    """This ingest's own folder under ``evidence/.tmp``, held by an exclusive ``flock`` while it runs."""
+
+    def __init__(self, case_path: Path) -> None:
+        root = _tmp_root(case_path)
+        root.mkdir(parents=True, exist_ok=True)
+        while True:
+            token = uuid.uuid4().hex
+            lock = root / f"{token}.lock"
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:  # a cleaner may have taken the lock file between create and flock
+                same = os.stat(lock).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)
+        self.lock, self.fd, self.dir, self._n = lock, fd, root / token, 0
+        self.dir.mkdir()
+
+    def claim(self, ingest_id: int) -> None:
+        """Write the ingest id into the lock file (for :func:`ingest_runs`: "running")."""
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, str(ingest_id).encode(), 0)
+
+    def new_part(self) -> Path:
+        self._n += 1
+        return self.dir / f"{self._n:08d}.part"
+
+    def close(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.lock.unlink(missing_ok=True)
+        os.close(self.fd)
+
+    def __enter__(self) -> _Staging:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _try_lock(lock: Path) -> int | None:
+    """An fd holding ``lock`` when no live process holds it, else None."""
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        os.close(fd)
+        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+            return None
+        raise
+    return fd
+
+
+def _lock_id(fd: int) -> int | None:
+    text = os.pread(fd, 32, 0).decode(errors="replace").strip()
+    return int(text) if text.isdigit() else None
+
+
+def clean_tmp(case_path: Path) -> list[int | None]:
+    """Remove what dead ingests left in ``evidence/.tmp``; return the ingest id of each one removed.
+
+    A staging folder whose lock no live process holds belongs to an ingest
+    that died: its partial copies go. Folders of running ingests are kept.
+    Loose files (older kits staged there directly) are removed too.
+    """
+    tmp = _tmp_root(case_path)
+    if not tmp.is_dir():
+        return []
+    removed: list[int | None] = []
+    try:
+        for p in sorted(tmp.iterdir()):
+            if p.suffix == ".lock":
+                fd = _try_lock(p)
+                if fd is None:
+                    continue
+                try:
+                    removed.append(_lock_id(fd))
+                    shutil.rmtree(tmp / p.stem, ignore_errors=True)
+                    p.unlink(missing_ok=True)
+                finally:
+                    os.close(fd)
+            elif p.is_dir():
+                if not (tmp / f"{p.name}.lock").exists():  # its lock went with a dead owner
+                    shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+                removed.append(None)
+    except OSError as exc:
+        raise CaseError(f"cannot clean the staging folder evidence/.tmp ({exc})", path=tmp) from exc
+    return removed
+
+
+def _live_ingests(case_path: Path) -> set[int]:
+    """Ids of ingests whose staging lock a live process holds."""
+    tmp = _tmp_root(case_path)
+    live: set[int] = set()
+    for lock in tmp.glob("*.lock") if tmp.is_dir() else []:
+        fd = _try_lock(lock)
+        if fd is not None:
+            os.close(fd)
+            continue
+        try:
+            text = lock.read_text(errors="replace").strip()
+        except OSError:
+            continue
+        if text.isdigit():
+            live.add(int(text))
+    return live
+
+
+def ingest_runs(case: Case) -> pd.DataFrame:
+    """One row per ingest with its counts and ``state``: finished, running or interrupted."""
+    df = pd.read_sql_query("SELECT * FROM ingests ORDER BY ingest_id", case.conn)
+    live = _live_ingests(case.path)
+    df["state"] = ["finished" if isinstance(f, str) else "running" if i in live else "interrupted"
+                   for i, f in zip(df["ingest_id"], df["finished_at"], strict=True)]
+    return df
+
+
+# -- copying ------------------------------------------------------------------------------
+
+def _copy_hashed(fin: IO[bytes], tmp: Path, limit: int) -> tuple[str, str, int, bytes]:
+    """Copy an open file to ``tmp`` while hashing; return hashes, size, head. Stops past ``limit`` bytes."""
+    sha, md5, size, head = hashlib.sha256(), hashlib.md5(), 0, b""  # noqa: S324 - MD5 is a lookup key
+    with open(tmp, "wb") as fout:
         while chunk := fin.read(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise LimitExceeded(size)
             if len(head) < 256:
                 head += chunk[: 256 - len(head)]
             sha.update(chunk)
             md5.update(chunk)
-            size += len(chunk)
             fout.write(chunk)
-    return tmp, sha.hexdigest(), md5.hexdigest(), size, head
+    return sha.hexdigest(), md5.hexdigest(), size, head
 
 
 @dataclass(frozen=True)
 class _Staged:
-    """A copy waiting in ``evidence/.tmp`` to be flushed and renamed into place."""
+    """A copy waiting in the staging folder to be flushed and renamed into place."""
 
     tmp: Path
     final: Path
@@ -82,13 +260,18 @@ class _Staged:
     row: dict[str, Any]
 
 
-def _stage(case: Case, src: Path) -> _Staged:
-    tmp, sha, md5, size, head = _copy_hashed(src, case.path / "evidence" / ".tmp")
+def _stage(case: Case, staging: _Staging, fin: IO[bytes], name: str, limit: int) -> _Staged:
+    tmp = staging.new_part()
+    try:
+        sha, md5, size, head = _copy_hashed(fin, tmp, limit)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     ftype = sniff_bytes(head)
-    ext = ftype.ext or src.suffix.lower().lstrip(".") or "bin"
+    ext = ftype.ext or "bin"  # never from the file name: names are the collection's, not ours
     rel = Path("evidence") / sha[:2] / f"{sha}.{ext}"
     row = {"sha256": sha, "md5": md5, "size": size, "mime": ftype.mime, "kind": ftype.kind,
-           "ext": ext, "stored_path": rel.as_posix(), "original_name": src.name}
+           "ext": ext, "stored_path": rel.as_posix(), "original_name": name}
     return _Staged(tmp, case.path / rel, sha, row)
 
 
@@ -100,80 +283,160 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _commit_files(staged: list[_Staged]) -> None:
-    """Flush staged copies to disk (in parallel), make them read-only, rename them into place.
-
-    A final file that already exists came from an earlier, interrupted run:
-    its name is its SHA-256, so it holds the same bytes and is adopted.
-    """
-    fresh = [s for s in staged if not s.final.exists()]
+def _flush_to_disk(staged: list[_Staged]) -> None:
+    """fsync staged copies (in parallel) before any of them is renamed into place."""
     with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(_fsync, [s.tmp for s in fresh]))
-    for s in staged:
-        if s.final.exists():
-            s.tmp.unlink(missing_ok=True)
-            continue
-        s.final.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(s.tmp, 0o444)
-        os.replace(s.tmp, s.final)
+        list(pool.map(_fsync, [s.tmp for s in staged if not s.final.exists()]))
+
+
+def _place(s: _Staged) -> None:
+    """Make a flushed copy read-only and rename it into place.
+
+    A final file that already exists came from an earlier, interrupted run or
+    from a concurrent ingest: its name is its SHA-256, so it holds the same
+    bytes and is adopted.
+    """
+    if s.final.exists():
+        s.tmp.unlink(missing_ok=True)
+        return
+    s.final.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(s.tmp, 0o444)
+    os.replace(s.tmp, s.final)
 
 
 def _store_file(case: Case, src: Path) -> tuple[str, dict[str, Any]]:
-    """Put one file into the evidence store; return its sha256 and the media row."""
-    staged = _stage(case, src)
-    _commit_files([staged])
+    """Put one file into the evidence store without a database row; return its sha256 and media row."""
+    with _Staging(case.path) as staging, open(src, "rb") as fin:
+        staged = _stage(case, staging, fin, src.name, IngestLimits().max_file_bytes)
+        _flush_to_disk([staged])
+        _place(staged)
     return staged.sha256, staged.row
 
 
-def _load(source: Path) -> Manifest:
-    return read_folder(source) if source.is_dir() else read_manifest(source)
+def _load(source: Path, media_root: str | Path | None) -> Manifest:
+    if source.is_dir():
+        if media_root is not None:
+            raise CaseError(f"{source.name}: --media-root applies to manifests, not to folders")
+        return read_folder(source)
+    return read_manifest(source, media_root=media_root)
 
 
-def _relative_source(row: ManifestRow, base: Path) -> str:
+def _relative_source(row: ManifestRow, base: Path | None) -> str:
     try:
-        return row.media_path.resolve().relative_to(base).as_posix()
+        return row.media_path.relative_to(base).as_posix() if base else row.media_path.name
     except ValueError:
         return row.media_path.name
 
 
-def ingest(case: Case, source: str | Path, *, progress: bool = False) -> IngestReport:
+def _digest(path: Path, root: Path | None) -> str:
+    if root is None:
+        return hash_file(path)[0]
+    sha = hashlib.sha256()
+    with open_media(path, root) as fh:
+        while chunk := fh.read(CHUNK):
+            sha.update(chunk)
+    return sha.hexdigest()
+
+
+# -- the ingest -----------------------------------------------------------------------------
+
+def ingest(case: Case, source: str | Path, *, media_root: str | Path | None = None,
+           limits: IngestLimits = IngestLimits(), progress: bool = False) -> IngestReport:
     """Ingest a manifest (CSV/JSONL) or a folder of media into ``case``.
 
     Bad rows are reported (line, post, field, reason) and skipped; the good
-    rows load. A post already in the case with the same media is left alone,
-    so running an ingest twice adds nothing.
+    rows load. Media paths must stay inside the manifest's folder (or
+    ``media_root``); files over ``limits`` are refused per row. A post already
+    in the case with the same media is left alone, so running an ingest twice
+    adds nothing. Several ingests may run into one case at once.
     """
     source = Path(source)
-    manifest = _load(source)
-    base = (source if source.is_dir() else source.parent).resolve()
+    manifest = _load(source, media_root)
+    root = manifest.media_root
     source_sha = None if source.is_dir() else hash_file(source)[0]
-    (case.path / "evidence" / ".tmp").mkdir(parents=True, exist_ok=True)
-    clean_tmp(case.path)
     n_rows = len(manifest.rows) + int((manifest.issues["severity"] == "error").sum())
-    started = _now()
+    with _Staging(case.path) as staging:
+        dead = clean_tmp(case.path)
+        with case.transaction():
+            unfinished = {r[0] for r in case.conn.execute(
+                "SELECT ingest_id FROM ingests WHERE finished_at IS NULL")}
+            for old in sorted({d for d in dead if d is not None} & unfinished):
+                case.append_custody("ingest.interrupted", str(old), {
+                    "ingest_id": old, "found_by": "next ingest",
+                    "detail": "the run stopped before it finished; its committed posts stay, "
+                              "its partial copies were removed"})
+            cur = case.conn.execute(
+                "INSERT INTO ingests(source, source_name, source_sha256, started_at, n_rows) "
+                "VALUES (?,?,?,?,?)", (manifest.source.name, manifest.source.name, source_sha, _now(), n_rows))
+            ingest_id = int(cur.lastrowid)
+            case.append_custody("ingest.started", manifest.source.name, {
+                "ingest_id": ingest_id, "manifest_sha256": source_sha, "rows": n_rows})
+        staging.claim(ingest_id)
+        try:
+            return _run(case, manifest, staging, ingest_id, n_rows, source_sha, limits, progress)
+        except BaseException as exc:
+            _record_failure(case, manifest, ingest_id, exc)
+            raise
+
+
+def _record_failure(case: Case, manifest: Manifest, ingest_id: int, exc: BaseException) -> None:
+    """Best effort: say in the case why an ingest stopped (the run is then ``interrupted``)."""
+    reason = f"ingest stopped: {type(exc).__name__}: {exc}"[:500]
+    try:
+        with case.transaction():
+            case.conn.execute("INSERT INTO intake_issues VALUES (?,?,?,?,?,?,?)",
+                              (ingest_id, manifest.source.name, None, None, "error", "", reason))
+            case.append_custody("ingest.failed", manifest.source.name, {"ingest_id": ingest_id,
+                                                                         "reason": reason})
+    except Exception:  # noqa: BLE001 - the original error is the one to raise
+        pass
+
+
+def _run(case: Case, manifest: Manifest, staging: _Staging, ingest_id: int, n_rows: int,
+         source_sha: str | None, limits: IngestLimits, progress: bool) -> IngestReport:
+    name = manifest.source.name
+    root = manifest.media_root
     issues = list(manifest.issues.to_dict("records"))
     existing = {r["post_id"]: r["media_sha256"]
                 for r in case.conn.execute("SELECT post_id, media_sha256 FROM posts")}
-    known_media = {r[0] for r in case.conn.execute("SELECT sha256 FROM media")}
-    n_posts = n_media = n_existing = 0
+    n_posts = n_media = n_existing = total = 0
     rows: Iterable[ManifestRow] = manifest.rows
     if progress:
         from tqdm.auto import tqdm
 
-        rows = tqdm(manifest.rows, desc=f"ingest {source.name}", unit="file")
-    ingest_id = case.conn.execute("SELECT COALESCE(MAX(ingest_id), 0) + 1 FROM ingests").fetchone()[0]
+        rows = tqdm(manifest.rows, desc=f"ingest {name}", unit="file")
     batch: list[tuple[ManifestRow, _Staged]] = []
 
+    def issue(row: ManifestRow, fld: str, reason: str) -> None:
+        issues.append({"source": name, "line": row.line, "post_id": row.post_id, "severity": "error",
+                       "field": fld, "reason": reason})
+
     def flush() -> None:
-        nonlocal n_posts, n_media
-        _commit_files([s for _, s in batch])
+        """Place the batch's files and add its rows in one write transaction.
+
+        Inside the transaction nobody else writes, so what a concurrent ingest
+        added meanwhile (the same post, the same media) is seen and not added twice.
+        """
+        nonlocal n_posts, n_media, n_existing
+        _flush_to_disk([s for _, s in batch])
         with case.transaction():
             for row, staged in batch:
                 sha = staged.sha256
-                new_media = sha not in known_media
-                if new_media:
+                have = case.conn.execute("SELECT media_sha256 FROM posts WHERE post_id = ?",
+                                         (row.post_id,)).fetchone()
+                known = case.conn.execute("SELECT 1 FROM media WHERE sha256 = ?", (sha,)).fetchone()
+                if have is not None or known is not None:  # no second file (perhaps another name)
+                    staged.tmp.unlink(missing_ok=True)
+                if have is not None:  # added by a concurrent ingest since this one started
+                    if have[0] == sha:
+                        n_existing += 1
+                    else:
+                        issue(row, "post_id", "post_id already in the case with different media")
+                    continue
+                if known is None:
+                    _place(staged)
                     case.conn.execute(
-                        "INSERT OR IGNORE INTO media VALUES (:sha256, :md5, :size, :mime, :kind, "
+                        "INSERT INTO media VALUES (:sha256, :md5, :size, :mime, :kind, "
                         ":ext, :stored_path, :original_name, :at)", {**staged.row, "at": _now()})
                 case.conn.execute(
                     "INSERT INTO posts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -181,32 +444,46 @@ def ingest(case: Case, source: str | Path, *, progress: bool = False) -> IngestR
                      row.posted_at.isoformat() if row.posted_at else None, row.posted_at_raw,
                      row.url, sha, row.parent_post_id, row.caption, row.likes, row.shares,
                      row.views, json.dumps(row.extra, ensure_ascii=False, default=str),
-                     manifest.source.name, row.line, ingest_id, _now()))
+                     name, row.line, ingest_id, _now()))
                 case.append_custody("file.ingested", sha, {
-                    "post_id": row.post_id, "source": _relative_source(row, base),
-                    "manifest": manifest.source.name, "sha256": sha, "md5": staged.row["md5"],
-                    "size": staged.row["size"], "new_media": new_media})
-                known_media.add(sha)
+                    "post_id": row.post_id, "source": _relative_source(row, root),
+                    "manifest": name, "sha256": sha, "md5": staged.row["md5"],
+                    "size": staged.row["size"], "new_media": known is None})
                 n_posts += 1
-                n_media += int(new_media)
+                n_media += int(known is None)
         batch.clear()
 
     for row in rows:
         try:
             if row.post_id in existing:
-                if hash_file(row.media_path)[0] != existing[row.post_id]:
-                    issues.append({"source": manifest.source.name, "line": row.line,
-                                   "post_id": row.post_id, "severity": "error", "field": "post_id",
-                                   "reason": "post_id already in the case with different media"})
+                if _digest(row.media_path, root) != existing[row.post_id]:
+                    issue(row, "post_id", "post_id already in the case with different media")
                 else:
                     n_existing += 1
                 continue
-            staged = _stage(case, row.media_path)
-        except OSError as exc:
-            issues.append({"source": manifest.source.name, "line": row.line, "post_id": row.post_id,
-                           "severity": "error", "field": "media_path",
-                           "reason": f"cannot read media file ({exc.strerror or exc})"})
+            fin = open_media(row.media_path, root) if root is not None else open(row.media_path, "rb")
+            with fin:
+                size = os.fstat(fin.fileno()).st_size
+                if size > limits.max_file_bytes:
+                    raise LimitExceeded(size)
+                if total + size > limits.max_total_bytes:
+                    issue(row, "media_path", f"not copied: this ingest reached its size limit of "
+                          f"{_size_text(limits.max_total_bytes)} (IngestLimits.max_total_bytes, "
+                          "dfkit ingest --max-ingest-size)")
+                    continue
+                staged = _stage(case, staging, fin, row.media_path.name, limits.max_file_bytes)
+        except LimitExceeded as exc:
+            issue(row, "media_path", f"file of {_size_text(exc.args[0])} or more is over the limit of "
+                  f"{_size_text(limits.max_file_bytes)} a file (IngestLimits.max_file_bytes, "
+                  "dfkit ingest --max-file-size)")
             continue
+        except PathRefused as exc:
+            issue(row, "media_path", f"refused: {exc.reason}")
+            continue
+        except OSError as exc:
+            issue(row, "media_path", f"cannot read media file ({exc.strerror or exc})")
+            continue
+        total += staged.row["size"]
         existing[row.post_id] = staged.sha256
         batch.append((row, staged))
         if len(batch) >= BATCH:
@@ -217,31 +494,15 @@ def ingest(case: Case, source: str | Path, *, progress: bool = False) -> IngestR
     n_err = int((report["severity"] == "error").sum())
     with case.transaction():
         case.conn.execute(
-            "INSERT INTO ingests VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (ingest_id, str(source.resolve()), manifest.source.name, source_sha, started, _now(),
-             n_rows, n_posts, n_media, n_err, len(report) - n_err))
+            "UPDATE ingests SET finished_at = ?, n_new_posts = ?, n_new_media = ?, n_errors = ?, "
+            "n_warnings = ? WHERE ingest_id = ?",
+            (_now(), n_posts, n_media, n_err, len(report) - n_err, ingest_id))
         case.conn.executemany(
             "INSERT INTO intake_issues VALUES (?,?,?,?,?,?,?)",
             [(ingest_id, r["source"], r["line"], r["post_id"], r["severity"], r["field"], r["reason"])
              for r in report.to_dict("records")])
-        case.append_custody("ingest.finished", manifest.source.name, {
+        case.append_custody("ingest.finished", name, {
             "ingest_id": ingest_id, "manifest_sha256": source_sha, "new_posts": n_posts,
             "new_media": n_media, "already_present": n_existing, "errors": n_err,
             "warnings": len(report) - n_err})
-    return IngestReport(ingest_id, manifest.source.name, n_rows, n_posts,
-                        n_media, n_existing, report)
-
-
-def clean_tmp(case_path: Path) -> int:
-    """Remove partial copies left by an interrupted ingest; return how many."""
-    tmp = case_path / "evidence" / ".tmp"
-    if not tmp.is_dir():
-        return 0
-    removed = 0
-    for p in tmp.iterdir():
-        try:
-            p.unlink()
-            removed += 1
-        except OSError as exc:
-            raise CaseError(f"cannot remove partial copy {p.name} ({exc})", path=p) from exc
-    return removed
+    return IngestReport(ingest_id, name, n_rows, n_posts, n_media, n_existing, report)

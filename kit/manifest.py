@@ -2,7 +2,8 @@
 
 One row a post. Columns (DESIGN.md): ``post_id, platform, account, posted_at,
 url, media_path, parent_post_id, caption, likes, shares, views``; any other
-column is kept in ``extra``. ``posted_at`` may carry any time zone (or be a
+column is kept in ``extra``. ``media_path`` is relative to the manifest's folder
+(or to ``media_root``) and must stay inside it (:mod:`kit.containment`). ``posted_at`` may carry any time zone (or be a
 Unix epoch); it is stored in UTC. A time without a zone is read as UTC and
 reported as a warning.
 
@@ -32,14 +33,16 @@ import datetime as dt
 import io
 import json
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from kit.containment import PathRefused, media_root as real_root, open_media, resolve_media
 from kit.errors import ManifestError
-from kit.sniff import sniff_path
+from kit.sniff import HEADER_BYTES, sniff_bytes
 
 __all__ = [
     "ManifestRow",
@@ -65,6 +68,7 @@ KNOWN_COLUMNS = (
     "views",
 )
 ENGAGEMENT = ("likes", "shares", "views")
+MAX_COUNT = 2**63 - 1  # SQLite's INTEGER
 ISSUE_COLUMNS = ["source", "line", "post_id", "severity", "field", "reason"]
 MEDIA_SUFFIXES = {
     ".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".heif",
@@ -74,7 +78,7 @@ MEDIA_SUFFIXES = {
 
 @dataclass(frozen=True)
 class ManifestRow:
-    """One valid post. ``media_path`` is absolute; ``posted_at`` is aware UTC or None."""
+    """One valid post. ``media_path`` is the real path inside the media root; ``posted_at`` is aware UTC or None."""
 
     line: int
     post_id: str
@@ -94,11 +98,16 @@ class ManifestRow:
 
 @dataclass(frozen=True)
 class Manifest:
-    """The good rows of a manifest and the issue table (columns :data:`ISSUE_COLUMNS`)."""
+    """The good rows of a manifest, the issue table (columns :data:`ISSUE_COLUMNS`), the media root.
+
+    Every ``row.media_path`` lies inside ``media_root``; read it with
+    ``kit.containment.open_media(row.media_path, manifest.media_root)``.
+    """
 
     source: Path
     rows: list[ManifestRow]
     issues: pd.DataFrame
+    media_root: Path | None = None
 
 
 def parse_time(value: Any) -> tuple[dt.datetime | None, str | None]:
@@ -182,7 +191,8 @@ def _records_csv(path: Path) -> list[tuple[int, dict[str, Any]]]:
 
 def _records_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
     try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
+        # JSON Lines break at "\n" only: str.splitlines would also cut at U+2028, U+0085, ...
+        lines = path.read_text(encoding="utf-8-sig").split("\n")
     except UnicodeDecodeError as exc:
         raise ManifestError(f"{path.name}: not UTF-8 text ({exc})", path=path) from exc
     out: list[tuple[int, dict[str, Any]]] = []
@@ -194,11 +204,40 @@ def _records_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
         except json.JSONDecodeError as exc:
             out.append((number, {"__error__": f"invalid JSON ({exc.msg} at column {exc.colno})"}))
             continue
+        except RecursionError:
+            out.append((number, {"__error__": "invalid JSON (nested too deeply)"}))
+            continue
+        except ValueError as exc:  # e.g. an integer of more than 4300 digits
+            out.append((number, {"__error__": f"invalid JSON ({exc})"}))
+            continue
         if not isinstance(record, dict):
             out.append((number, {"__error__": "a line must be a JSON object"}))
             continue
-        out.append((number, {str(k).strip().lower(): v for k, v in record.items()}))
+        try:
+            out.append((number, {_text(str(k)).strip().lower(): _plain(v) for k, v in record.items()}))
+        except RecursionError:
+            out.append((number, {"__error__": "invalid JSON (nested too deeply)"}))
     return out
+
+
+def _text(value: str) -> str:
+    """Text that can be stored: lone UTF-16 surrogates (legal in JSON escapes) become U+FFFD."""
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+def _plain(value: Any) -> Any:
+    """A JSON value with every string made storable (see :func:`_text`)."""
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {_text(str(k)): _plain(v) for k, v in value.items()}
+    return value
 
 
 def _engagement(value: Any) -> int:
@@ -206,24 +245,29 @@ def _engagement(value: Any) -> int:
         raise ValueError("a boolean is not a count")
     number = float(str(value).replace(",", "").replace("_", ""))
     if number < 0 or not number.is_integer():
-        raise ValueError(f"{value!r} is not a non-negative whole number")
+        raise ValueError(f"{str(value)[:40]!r} is not a non-negative whole number")
+    if number > MAX_COUNT:
+        raise ValueError(f"{str(value)[:40]!r} is larger than any count can be")
     return int(number)
 
 
-def read_manifest(path: str | Path) -> Manifest:
-    """Read a CSV or JSONL manifest; media paths are resolved against its folder.
+def read_manifest(path: str | Path, *, media_root: str | Path | None = None) -> Manifest:
+    """Read a CSV or JSONL manifest; media paths are resolved against its folder (or ``media_root``).
 
-    Raises :class:`kit.errors.ManifestError` only when the file as a whole is
-    unreadable; every row-level problem goes into ``Manifest.issues``.
+    A media path must name a regular file inside that folder once every
+    symbolic link is resolved (:func:`kit.containment.resolve_media`); other
+    rows are reported with the reason. Raises :class:`kit.errors.ManifestError`
+    only when the file as a whole is unreadable; every row-level problem goes
+    into ``Manifest.issues``.
     """
     path = Path(path)
     if not path.is_file():
         raise ManifestError(f"{path}: manifest not found", path=path)
+    base = real_root(media_root if media_root is not None else path.parent)
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
         records = _records_jsonl(path)
     else:
         records = _records_csv(path)
-    base = path.parent.resolve()
     rows: list[ManifestRow] = []
     issues: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
@@ -249,9 +293,10 @@ def read_manifest(path: str | Path) -> Manifest:
         if media is None:
             issue(line, post_id, "error", "media_path", "missing media_path")
             continue
-        media_path = Path(media) if Path(media).is_absolute() else base / media
-        if not media_path.is_file():
-            issue(line, post_id, "error", "media_path", f"media file not found: {media}")
+        try:
+            media_path = resolve_media(media, base)
+        except PathRefused as exc:
+            issue(line, post_id, "error", "media_path", f"{exc.reason}: {media[:200]!r}")
             continue
         try:
             posted_at, warning = parse_time(rec.get("posted_at"))
@@ -288,7 +333,7 @@ def read_manifest(path: str | Path) -> Manifest:
         if r.parent_post_id and r.parent_post_id not in known:
             issue(r.line, r.post_id, "warning", "parent_post_id",
                   f"parent {r.parent_post_id} is not in this manifest (kept as given)")
-    return Manifest(path, rows, pd.DataFrame(issues, columns=ISSUE_COLUMNS))
+    return Manifest(path, rows, pd.DataFrame(issues, columns=ISSUE_COLUMNS), base)
 
 
 def read_folder(folder: str | Path) -> Manifest:
@@ -297,24 +342,51 @@ def read_folder(folder: str | Path) -> Manifest:
     The post id is the file's path relative to the folder; the file's
     modification time is kept in ``extra['file_mtime']`` (a weak time cue,
     never used as the post time). Files that are not media by name or by
-    magic bytes are reported as warnings and skipped.
+    magic bytes are reported as warnings and skipped. Symbolic links to
+    folders are not followed; links to files count only when they stay inside
+    the folder; devices, FIFOs and sockets are refused (each one reported).
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise ManifestError(f"{folder}: not a folder", path=folder)
+    root = real_root(folder)
     rows: list[ManifestRow] = []
     issues: list[dict[str, Any]] = []
-    files = sorted(p for p in folder.rglob("*") if p.is_file()
-                   and not any(part.startswith(".") for part in p.relative_to(folder).parts))
-    for number, p in enumerate(files, start=1):
-        rel = p.relative_to(folder).as_posix()
-        kind = sniff_path(p).kind
-        if kind == "other" and p.suffix.lower() not in MEDIA_SUFFIXES:
+    entries: list[tuple[str, str | None]] = []  # (relative path, refusal of a linked folder)
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        rel_dir = Path(dirpath).relative_to(root)
+        keep = []
+        for d in sorted(dirnames):
+            if d.startswith("."):
+                continue
+            if os.path.islink(os.path.join(dirpath, d)):
+                entries.append(((rel_dir / d).as_posix(), "a symbolic link to a folder: not followed"))
+            else:
+                keep.append(d)
+        dirnames[:] = keep
+        entries += [((rel_dir / f).as_posix(), None) for f in filenames if not f.startswith(".")]
+    for number, (rel, refusal) in enumerate(sorted(entries, key=lambda e: Path(e[0]).parts), start=1):
+        def issue(severity: str, reason: str, rel: str = rel, number: int = number) -> None:
             issues.append({"source": folder.name, "line": number, "post_id": rel,
-                           "severity": "warning", "field": "media_path",
-                           "reason": "not a media file (by name or content): skipped"})
+                           "severity": severity, "field": "media_path", "reason": reason})
+
+        if refusal:
+            issue("warning", refusal)
             continue
-        mtime = dt.datetime.fromtimestamp(p.stat().st_mtime, dt.timezone.utc).isoformat()
-        rows.append(ManifestRow(line=number, post_id=rel, media_path=p.resolve(),
-                                extra={"file_mtime": mtime}))
-    return Manifest(folder, rows, pd.DataFrame(issues, columns=ISSUE_COLUMNS))
+        try:
+            real = resolve_media(rel, root)
+            with open_media(real, root) as fh:
+                head = fh.read(max(HEADER_BYTES, 189))
+                mtime = os.fstat(fh.fileno()).st_mtime
+        except PathRefused as exc:
+            issue("error", f"{exc.reason}: refused")
+            continue
+        except OSError as exc:
+            issue("error", f"cannot read media file ({exc.strerror or exc})")
+            continue
+        if sniff_bytes(head).kind == "other" and Path(rel).suffix.lower() not in MEDIA_SUFFIXES:
+            issue("warning", "not a media file (by name or content): skipped")
+            continue
+        when = dt.datetime.fromtimestamp(mtime, dt.timezone.utc).isoformat()
+        rows.append(ManifestRow(line=number, post_id=rel, media_path=real, extra={"file_mtime": when}))
+    return Manifest(folder, rows, pd.DataFrame(issues, columns=ISSUE_COLUMNS), root)

@@ -103,7 +103,7 @@ def test_ingest_twice_adds_nothing(case, tmp_path):
     rep = case.ingest(manifest)
     assert (rep.n_new_posts, rep.n_new_media, rep.n_existing) == (0, 0, 6)
     after = (len(case.posts()), len(case.media()), len(case.custody()))
-    assert after == (before[0], before[1], before[2] + 1)  # only the ingest summary entry
+    assert after == (before[0], before[1], before[2] + 2)  # only ingest.started and ingest.finished
     assert case.verify().ok
 
 
