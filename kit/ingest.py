@@ -23,13 +23,9 @@ caps the size of each file and of the whole run.
 from __future__ import annotations
 
 import datetime as dt
-import errno
-import fcntl
 import hashlib
 import json
 import os
-import shutil
-import uuid
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -43,6 +39,7 @@ from kit.digest import CHUNK, hash_file
 from kit.errors import CaseError
 from kit.manifest import ISSUE_COLUMNS, Manifest, ManifestRow, read_folder, read_manifest
 from kit.sniff import sniff_bytes
+from kit.staging import Staging, clean_tmp, live_ingests
 
 if TYPE_CHECKING:
     from kit.case import Case
@@ -102,131 +99,10 @@ class LimitExceeded(Exception):
     """A file over a size limit (internal: becomes an intake issue)."""
 
 
-# -- the staging folder of this process -----------------------------------------------------
-
-def _tmp_root(case_path: Path) -> Path:
-    return case_path / "evidence" / ".tmp"
-
-
-class _Staging:
-    """This ingest's own folder under ``evidence/.tmp``, held by an exclusive ``flock`` while it runs."""
-
-    def __init__(self, case_path: Path) -> None:
-        root = _tmp_root(case_path)
-        root.mkdir(parents=True, exist_ok=True)
-        while True:
-            token = uuid.uuid4().hex
-            lock = root / f"{token}.lock"
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            try:  # a cleaner may have taken the lock file between create and flock
-                same = os.stat(lock).st_ino == os.fstat(fd).st_ino
-            except FileNotFoundError:
-                same = False
-            if same:
-                break
-            os.close(fd)
-        self.lock, self.fd, self.dir, self._n = lock, fd, root / token, 0
-        self.dir.mkdir()
-
-    def claim(self, ingest_id: int) -> None:
-        """Write the ingest id into the lock file (for :func:`ingest_runs`: "running")."""
-        os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, str(ingest_id).encode(), 0)
-
-    def new_part(self) -> Path:
-        self._n += 1
-        return self.dir / f"{self._n:08d}.part"
-
-    def close(self) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
-        self.lock.unlink(missing_ok=True)
-        os.close(self.fd)
-
-    def __enter__(self) -> _Staging:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def _try_lock(lock: Path) -> int | None:
-    """An fd holding ``lock`` when no live process holds it, else None."""
-    try:
-        fd = os.open(lock, os.O_RDWR | os.O_CLOEXEC)
-    except FileNotFoundError:
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
-        os.close(fd)
-        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
-            return None
-        raise
-    return fd
-
-
-def _lock_id(fd: int) -> int | None:
-    text = os.pread(fd, 32, 0).decode(errors="replace").strip()
-    return int(text) if text.isdigit() else None
-
-
-def clean_tmp(case_path: Path) -> list[int | None]:
-    """Remove what dead ingests left in ``evidence/.tmp``; return the ingest id of each one removed.
-
-    A staging folder whose lock no live process holds belongs to an ingest
-    that died: its partial copies go. Folders of running ingests are kept.
-    Loose files (older kits staged there directly) are removed too.
-    """
-    tmp = _tmp_root(case_path)
-    if not tmp.is_dir():
-        return []
-    removed: list[int | None] = []
-    try:
-        for p in sorted(tmp.iterdir()):
-            if p.suffix == ".lock":
-                fd = _try_lock(p)
-                if fd is None:
-                    continue
-                try:
-                    removed.append(_lock_id(fd))
-                    shutil.rmtree(tmp / p.stem, ignore_errors=True)
-                    p.unlink(missing_ok=True)
-                finally:
-                    os.close(fd)
-            elif p.is_dir():
-                if not (tmp / f"{p.name}.lock").exists():  # its lock went with a dead owner
-                    shutil.rmtree(p, ignore_errors=True)
-            else:
-                p.unlink(missing_ok=True)
-                removed.append(None)
-    except OSError as exc:
-        raise CaseError(f"cannot clean the staging folder evidence/.tmp ({exc})", path=tmp) from exc
-    return removed
-
-
-def _live_ingests(case_path: Path) -> set[int]:
-    """Ids of ingests whose staging lock a live process holds."""
-    tmp = _tmp_root(case_path)
-    live: set[int] = set()
-    for lock in tmp.glob("*.lock") if tmp.is_dir() else []:
-        fd = _try_lock(lock)
-        if fd is not None:
-            os.close(fd)
-            continue
-        try:
-            text = lock.read_text(errors="replace").strip()
-        except OSError:
-            continue
-        if text.isdigit():
-            live.add(int(text))
-    return live
-
-
 def ingest_runs(case: Case) -> pd.DataFrame:
     """One row per ingest with its counts and ``state``: finished, running or interrupted."""
     df = pd.read_sql_query("SELECT * FROM ingests ORDER BY ingest_id", case.conn)
-    live = _live_ingests(case.path)
+    live = live_ingests(case.path)
     df["state"] = ["finished" if isinstance(f, str) else "running" if i in live else "interrupted"
                    for i, f in zip(df["ingest_id"], df["finished_at"], strict=True)]
     return df
@@ -260,7 +136,7 @@ class _Staged:
     row: dict[str, Any]
 
 
-def _stage(case: Case, staging: _Staging, fin: IO[bytes], name: str, limit: int) -> _Staged:
+def _stage(case: Case, staging: Staging, fin: IO[bytes], name: str, limit: int) -> _Staged:
     tmp = staging.new_part()
     try:
         sha, md5, size, head = _copy_hashed(fin, tmp, limit)
@@ -306,7 +182,7 @@ def _place(s: _Staged) -> None:
 
 def _store_file(case: Case, src: Path) -> tuple[str, dict[str, Any]]:
     """Put one file into the evidence store without a database row; return its sha256 and media row."""
-    with _Staging(case.path) as staging, open(src, "rb") as fin:
+    with Staging(case.path) as staging, open(src, "rb") as fin:
         staged = _stage(case, staging, fin, src.name, IngestLimits().max_file_bytes)
         _flush_to_disk([staged])
         _place(staged)
@@ -355,7 +231,7 @@ def ingest(case: Case, source: str | Path, *, media_root: str | Path | None = No
     root = manifest.media_root
     source_sha = None if source.is_dir() else hash_file(source)[0]
     n_rows = len(manifest.rows) + int((manifest.issues["severity"] == "error").sum())
-    with _Staging(case.path) as staging:
+    with Staging(case.path) as staging:
         dead = clean_tmp(case.path)
         with case.transaction():
             unfinished = {r[0] for r in case.conn.execute(
@@ -392,7 +268,7 @@ def _record_failure(case: Case, manifest: Manifest, ingest_id: int, exc: BaseExc
         pass
 
 
-def _run(case: Case, manifest: Manifest, staging: _Staging, ingest_id: int, n_rows: int,
+def _run(case: Case, manifest: Manifest, staging: Staging, ingest_id: int, n_rows: int,
          source_sha: str | None, limits: IngestLimits, progress: bool) -> IngestReport:
     name = manifest.source.name
     root = manifest.media_root
