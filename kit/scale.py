@@ -82,19 +82,31 @@ def _steps_by_name(names: Sequence[str]) -> list[Step]:
 def collection_items(source: str | Path) -> pd.DataFrame:
     """Posts of a manifest (CSV/JSONL), a Parquet table (``post_id``, ``media_path``) or a folder.
 
-    Columns: post_id, media_path (absolute text).
+    Columns: post_id, media_path (absolute text, None where refused), error.
+    A Parquet table's media paths are relative to its folder and must stay
+    inside it (:func:`kit.containment.resolve_media`); a refused row keeps its
+    post id and says why in ``error``.
     """
+    from kit.containment import PathRefused, resolve_media
+
     source = Path(source)
     if source.suffix == ".parquet":
         df = pd.read_parquet(source, columns=["post_id", "media_path"])
-        base = source.parent
-        df["media_path"] = [str(p if Path(p).is_absolute() else (base / p).resolve()) for p in df["media_path"]]
-        return df
+        paths, errors = [], []
+        for raw in df["media_path"]:
+            try:
+                paths.append(str(resolve_media(raw, source.parent)))
+                errors.append(None)
+            except PathRefused as exc:
+                paths.append(None)
+                errors.append(f"media_path refused: {exc}")
+        return df.assign(media_path=paths, error=errors)
     from kit.manifest import read_folder, read_manifest
 
     manifest = read_folder(source) if source.is_dir() else read_manifest(source)
     return pd.DataFrame({"post_id": [r.post_id for r in manifest.rows],
-                         "media_path": [str(r.media_path) for r in manifest.rows]})
+                         "media_path": [str(r.media_path) for r in manifest.rows],
+                         "error": None})
 
 
 def _partition_task(step: Step, paths: list[str], target: str) -> dict[str, int]:
@@ -198,7 +210,7 @@ def run(source: str | Path, steps: Sequence[str] = DEFAULT_STEPS, *, out: str | 
     step_objs = _steps_by_name(steps)
     partition_size = _settle(out, partition_size, step_objs)
     items = collection_items(source)
-    paths = sorted(set(items["media_path"]))
+    paths = sorted(set(items["media_path"].dropna()))
     part_of = {p: i // partition_size for i, p in enumerate(paths)}
     items["partition"] = items["media_path"].map(part_of)
     items.to_parquet(out / "items.parquet", index=False)

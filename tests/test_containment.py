@@ -119,3 +119,17 @@ def test_media_root_must_be_a_folder(tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(ManifestError, match="not a folder"):
         media_root(tmp_path / "f")
+
+
+def test_scale_parquet_paths_follow_the_same_rule(layout):
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    from kit.scale import collection_items
+
+    table = layout / "items.parquet"
+    pd.DataFrame({"post_id": ["p1", "p2", "p3"],
+                  "media_path": ["a.jpg", "out.jpg", str(layout / "a.jpg")]}).to_parquet(table)
+    items = collection_items(table).set_index("post_id")
+    assert items.loc["p1", "media_path"] == str((layout / "a.jpg").resolve()) and pd.isna(items.loc["p1", "error"])
+    assert pd.isna(items.loc["p2", "media_path"]) and "leads out" in items.loc["p2", "error"]
+    assert "absolute path" in items.loc["p3", "error"]
