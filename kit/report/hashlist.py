@@ -17,13 +17,13 @@ Formats:
 - ``stopncii-style``: ``hash_type,hash_value,label`` rows with PDQ and MD5
   only, the two hash kinds StopNCII-type programmes exchange.
 
-Each export is logged in the custody chain with its SHA-256.
+Each export is logged in the custody chain with its SHA-256. Text cells of
+the CSV formats (labels come from the analyst or the case) are defused for
+spreadsheets (:func:`kit.safetext.csv_cell`): ``=HYPERLINK(...)`` stays text.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +33,7 @@ import pandas as pd
 from kit import __version__
 from kit.errors import KitError
 from kit.ingest import hash_file
+from kit.safetext import csv_text
 
 if TYPE_CHECKING:
     from kit.case import Case
@@ -103,16 +104,11 @@ def _render(df: pd.DataFrame, fmt: str) -> str:
             elif r.signal_type == "md5" and r.content_type == "video":
                 lines.append(f"video_md5 {r.signal}")
         return "".join(f"{line}\n" for line in dict.fromkeys(lines))
-    buf = io.StringIO()
     if fmt == "csv":
-        df.to_csv(buf, index=False)
-        return buf.getvalue()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["hash_type", "hash_value", "label"])
-    for r in df.itertuples(index=False):
-        if r.signal_type == "md5" or (r.signal_type == "pdq" and (r.quality or 0) >= MIN_PDQ_QUALITY):
-            writer.writerow([r.signal_type, r.signal, r.label])
-    return buf.getvalue()
+        return csv_text(df)
+    rows = [[r.signal_type, r.signal, r.label] for r in df.itertuples(index=False)
+            if r.signal_type == "md5" or (r.signal_type == "pdq" and (r.quality or 0) >= MIN_PDQ_QUALITY)]
+    return csv_text(rows, header=["hash_type", "hash_value", "label"])
 
 
 def export_hashlist(case: Case, out: str | Path | None = None, *, fmt: str = "hma",
