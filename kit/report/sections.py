@@ -3,18 +3,20 @@
 Every section returns an ``IPython.display.HTML`` object that carries its own
 styling and, for figures, its own JavaScript, so the exported HTML opens
 offline. A section whose analysis has not been run says so plainly.
-Nothing here prints a local path: the report is meant to be sent.
+Nothing here prints a local path: the report is meant to be sent. Every text
+from the case (post ids, accounts, captions, titles, notes, tags) reaches HTML
+through :mod:`kit.safetext`, escaped.
 """
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import pandas as pd
 from IPython.display import HTML
 
 from kit.case import Case
+from kit.safetext import html_table, html_text
 
 __all__ = ["open_case", "summary", "evidence_table", "intake", "findings", "variants", "detectors",
            "spread",
@@ -39,21 +41,17 @@ def open_case(case_path: str) -> Case:
 
 
 def _wrap(title: str, body: str) -> HTML:
-    return HTML(f'{STYLE}<div class="dfk"><h2>{html.escape(title)}</h2>{body}</div>')
+    return HTML(f'{STYLE}<div class="dfk"><h2>{html_text(title)}</h2>{body}</div>')
 
 
 def not_computed(title: str, what: str) -> HTML:
     """A section whose analysis has not been run on this case."""
-    return _wrap(title, f'<p class="muted">Not computed for this case: {html.escape(what)}.</p>')
+    return _wrap(title, f'<p class="muted">Not computed for this case: {html_text(what)}.</p>')
 
 
-def table_html(df: pd.DataFrame, *, max_rows: int = 500) -> str:
-    """An escaped HTML table (at most ``max_rows`` rows, with a note when cut)."""
-    note = ""
-    if len(df) > max_rows:
-        note = f'<p class="muted">First {max_rows} of {len(df)} rows.</p>'
-        df = df.head(max_rows)
-    return df.to_html(index=False, escape=True, na_rep="", border=0) + note
+def table_html(df: pd.DataFrame, *, max_rows: int = 500, raw: tuple[str, ...] = ()) -> str:
+    """An escaped HTML table (at most ``max_rows`` rows, with a note when cut; see kit.safetext)."""
+    return html_table(df, max_rows=max_rows, raw=raw)
 
 
 def _when(ts: Any) -> str:
@@ -70,15 +68,15 @@ def summary(case: Case) -> HTML:
                     .rename(columns={"min": "first seen (UTC)", "count": "posts"}))
     per_platform["first seen (UTC)"] = per_platform["first seen (UTC)"].map(_when)
     rows = [
-        ("Case", html.escape(meta.get("title", ""))),
-        ("Case id", f"<code>{meta.get('case_id', '')}</code>"),
-        ("Analyst", html.escape(meta.get("analyst", ""))),
+        ("Case", html_text(meta.get("title", ""))),
+        ("Case id", f"<code>{html_text(meta.get('case_id', ''))}</code>"),
+        ("Analyst", html_text(meta.get("analyst", ""))),
         ("Posts", f"{len(posts)} by {posts['account'].nunique()} accounts on "
                   f"{posts['platform'].nunique()} platforms"),
-        ("Distinct files", f"{len(media)} ({', '.join(f'{k}: {v}' for k, v in media['kind'].value_counts().items())})"),
+        ("Distinct files", f"{len(media)} ({', '.join(f'{html_text(k)}: {v}' for k, v in media['kind'].value_counts().items())})"),
         ("First seen", "unknown" if first is None else
-         f"{_when(first['posted_at'])} on {html.escape(str(first['platform']))} "
-         f"(post {html.escape(str(first['post_id']))})"),
+         f"{_when(first['posted_at'])} on {html_text(first['platform'])} "
+         f"(post {html_text(first['post_id'])})"),
         ("Last seen", _when(timed["posted_at"].iloc[-1]) if len(timed) else "unknown"),
     ]
     body = "<table>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"
@@ -124,8 +122,8 @@ def custody_digest(case: Case) -> HTML:
     counts = log["action"].value_counts().rename_axis("action").reset_index(name="entries")
     status = ("intact: every evidence file and every log entry matches its hash" if check.ok
               else f'<span class="sev-high">{len(check.problems)} problems found</span>')
-    body = (f"<p>{len(log)} entries; head entry {head['seq'] if head is not None else '-'} "
-            f"with hash <code>{head['hash'] if head is not None else '-'}</code>; {status}.</p>"
+    body = (f"<p>{len(log)} entries; head entry {html_text(head['seq'] if head is not None else '-')} "
+            f"with hash <code>{html_text(head['hash'] if head is not None else '-')}</code>; {status}.</p>"
             + table_html(counts))
     if not check.ok:
         body += table_html(check.problems)
@@ -170,15 +168,15 @@ def _media_sizes(case: Case) -> dict[str, int]:
 def _thumb(path: str, kind: str, sha: str, *, blur: bool, redact: bool) -> str:
     if redact:
         return (f'<div style="width:120px;height:90px;background:#ddd;display:flex;align-items:center;'
-                f'justify-content:center;font-size:11px">redacted<br>{sha[:12]}</div>')
+                f'justify-content:center;font-size:11px">redacted<br>{html_text(sha[:12])}</div>')
     from kit.viz import data_uri, thumbnail
 
     try:
         uri = data_uri(thumbnail(path, size=160, blur=blur, kind=kind))
     except Exception as exc:  # noqa: BLE001 - a bad file shows as such, the report goes on
-        return f'<span class="muted">no thumbnail ({html.escape(type(exc).__name__)})</span>'
+        return f'<span class="muted">no thumbnail ({html_text(type(exc).__name__)})</span>'
     label = "blurred" if blur else "not blurred"
-    return f'<img src="{uri}" alt="{label} thumbnail of {sha[:12]}" title="{label}">'
+    return f'<img src="{html_text(uri)}" alt="{label} thumbnail of {html_text(sha[:12])}" title="{label}">'
 
 
 def variants(case: Case, *, blur: bool = True, redact: bool = False, top: int = 12) -> HTML:
@@ -199,7 +197,7 @@ def variants(case: Case, *, blur: bool = True, redact: bool = False, top: int = 
             "first seen": _when(first["posted_at"].iloc[0]) if len(first) else "unknown",
             "first post": first["post_id"].iloc[0] if len(first) else "",
             "representative": _thumb(media.loc[rep, "path"], media.loc[rep, "kind"], rep,
-                                     blur=blur, redact=redact) + f"<br><code>{rep[:16]}</code>",
+                                     blur=blur, redact=redact) + f"<br><code>{html_text(rep[:16])}</code>",
         })
     df = pd.DataFrame(rows).sort_values("posts", ascending=False)
     singles = int((df["files"] == 1).sum())
@@ -208,7 +206,7 @@ def variants(case: Case, *, blur: bool = True, redact: bool = False, top: int = 
             f"The representative is the largest copy (most pixels) in the cluster; "
             f"{'thumbnails are redacted' if redact else 'thumbnails are blurred' if blur else 'thumbnails are shown unblurred'}.</p>")
     cols = ["cluster", "files", "posts", "platforms", "first seen", "first post", "representative"]
-    body += shown[cols].to_html(index=False, escape=False, border=0)
+    body += table_html(shown[cols], raw=("representative",))  # the thumbnail is the kit's own markup
     return _wrap("Variant clusters", body)
 
 
@@ -240,7 +238,7 @@ def detectors(case: Case) -> HTML:
     table = best.pivot_table(index=["cluster", "sha256"], columns="detector", values="score",
                              aggfunc="first").round(2).reset_index()
     table["sha256"] = table["sha256"].str[:16]
-    caveats = "".join(f"<li>{html.escape(c)}</li>" for c in DETECTOR_CAVEATS)
+    caveats = "".join(f"<li>{html_text(c)}</li>" for c in DETECTOR_CAVEATS)
     body = (f"<p>{scores['detector'].nunique()} detectors on {scores['sha256'].nunique()} files; "
             f"{int(scores['error'].notna().sum())} errors.</p><h3>Best copy of each variant cluster</h3>"
             + table_html(table) + f"<h3>Caveats</h3><ul>{caveats}</ul>")

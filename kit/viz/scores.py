@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kit.safetext import html_text
 from kit.viz.safe import data_uri, safe_image
 
 __all__ = ["score_figure", "chain_score_figure", "align_pair", "compare_figure", "heatmap_overlay_figure",
@@ -24,9 +25,9 @@ def score_figure(scores: pd.DataFrame, *, labels: Mapping | None = None) -> Any:
     fig = go.Figure()
     df = scores.dropna(subset=["score"])
     for det, grp in df.groupby("detector", sort=True):
-        names = [labels.get(s, s[:12]) if labels else str(s)[:12] for s in grp["sha256"]]
-        fig.add_trace(go.Scatter(x=grp["score"], y=[det] * len(grp), mode="markers", name=det,
-                                 text=names, hovertemplate="%{text}: %{x:.3f}<extra>" + det + "</extra>",
+        names = [html_text(labels.get(s, s[:12]) if labels else str(s)[:12]) for s in grp["sha256"]]
+        fig.add_trace(go.Scatter(x=grp["score"], y=[det] * len(grp), mode="markers", name=html_text(det),
+                                 text=names, hovertemplate="%{text}: %{x:.3f}<extra>" + html_text(det) + "</extra>",
                                  marker={"size": 9, "opacity": 0.7}))
     fig.update_layout(template="plotly_white", xaxis={"range": [0, 1], "title": "score (1 = manipulated)"},
                       height=max(220, 40 * df["detector"].nunique() + 100), showlegend=False,

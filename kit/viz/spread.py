@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kit.safetext import html_text
+
 __all__ = ["EDGE_STYLES", "PLATFORM_COLOURS", "spread_layout", "spread_figure", "timeline_figure", "colour"]
 
 PLATFORM_COLOURS = {"x": "#222222", "twitter": "#222222", "facebook": "#3b5fc0", "telegram": "#27a7e7",
@@ -154,10 +156,10 @@ def spread_figure(g: Any, *, size_by: str | None = "descendants", until: Any = N
             when = d.get(time_attr)
             when = "time unknown" if when is None or pd.isna(when) else pd.Timestamp(when).strftime(
                 "%Y-%m-%d %H:%M UTC")
-            text.append(f"<b>{n}</b> {d.get('account', '')}<br>{plat} · {when}<br>"
-                        f"descendants: {d.get('descendants', 0)}")
+            text.append(f"<b>{html_text(n)}</b> {html_text(d.get('account', ''))}<br>{html_text(plat)} · "
+                        f"{when}<br>descendants: {html_text(d.get('descendants', 0))}")
         fig.add_trace(go.Scatter(
-            x=[pos[n][0] for n in nodes], y=[pos[n][1] for n in nodes], mode="markers", name=plat or "?",
+            x=[pos[n][0] for n in nodes], y=[pos[n][1] for n in nodes], mode="markers", name=html_text(plat) or "?",
             customdata=[str(n) for n in nodes], hovertext=text, hoverinfo="text",
             marker={"color": colour(plat, i), "size": [_node_size(g, n, size_by) for n in nodes],
                     "opacity": [0.95 if shown[n] else 0.08 for n in nodes],

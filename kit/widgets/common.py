@@ -1,11 +1,16 @@
-"""Small display helpers shared by the apps: escaped HTML tables and the "not computed yet" note."""
+"""Small display helpers shared by the apps: escaped HTML tables and the "not computed yet" note.
+
+Text reaches the widgets' HTML only through :mod:`kit.safetext`, the helper the report shares.
+"""
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import pandas as pd
+
+from kit.safetext import html_table as _escaped_table
+from kit.safetext import html_text
 
 __all__ = ["STYLE", "html_table", "not_computed", "note", "when"]
 
@@ -27,12 +32,7 @@ def html_table(df: pd.DataFrame, *, max_rows: int = 200) -> str:
     >>> html_table(pd.DataFrame({"a": ["<b>"]})).count("&lt;b&gt;")
     1
     """
-    extra = ""
-    if len(df) > max_rows:
-        extra = f'<p class="muted">First {max_rows} of {len(df)} rows.</p>'
-        df = df.head(max_rows)
-    body = df.to_html(index=False, escape=True, na_rep="", border=0)
-    return f'{STYLE}<div class="dfk-w">{body}{extra}</div>'
+    return f'{STYLE}<div class="dfk-w">{_escaped_table(df, max_rows=max_rows)}</div>'
 
 
 def not_computed(what: str) -> str:
@@ -41,12 +41,12 @@ def not_computed(what: str) -> str:
     >>> "not computed yet" in not_computed("hashes")
     True
     """
-    return f'{STYLE}<div class="dfk-w"><p class="muted">{html.escape(what)}: not computed yet.</p></div>'
+    return f'{STYLE}<div class="dfk-w"><p class="muted">{html_text(what)}: not computed yet.</p></div>'
 
 
 def note(text: str, *, cls: str = "muted") -> str:
     """One escaped paragraph."""
-    return f'{STYLE}<div class="dfk-w"><p class="{cls}">{html.escape(text)}</p></div>'
+    return f'{STYLE}<div class="dfk-w"><p class="{html_text(cls)}">{html_text(text)}</p></div>'
 
 
 def when(ts: Any) -> str:

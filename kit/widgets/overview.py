@@ -11,12 +11,12 @@ Examples
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import ipywidgets as widgets
 import pandas as pd
 
+from kit.safetext import html_text
 from kit.widgets.common import STYLE, html_table, note, when
 
 __all__ = ["CaseOverview", "NOTEBOOKS", "STEP_NAMES"]
@@ -38,7 +38,7 @@ class CaseOverview(widgets.VBox):
         self.blur = widgets.Checkbox(value=bool(case.settings().get("blur_media", True)), indent=False,
                                      description="blur media until revealed (case setting)")
         self.status = widgets.HTML()
-        links = "".join(f'<li><a href="{n}" target="_blank">{n}</a>: {html.escape(d)}</li>' for n, d in NOTEBOOKS)
+        links = "".join(f'<li><a href="{n}" target="_blank">{n}</a>: {html_text(d)}</li>' for n, d in NOTEBOOKS)
         super().__init__([widgets.HTML("<h3>Case overview</h3>"), self.summary, self.steps, self.blur, self.status,
                           widgets.HTML(f'{STYLE}<div class="dfk-w"><b>Notebooks</b><ul>{links}</ul></div>')])
         self.add_class("dfk-overview")

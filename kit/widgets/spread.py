@@ -17,7 +17,6 @@ Examples
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +25,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from kit import viz
+from kit.safetext import html_text
 from kit.spread_preview import PARENT_DECISION, build_preview, likely_origin, spread_metrics
 from kit.widgets.common import STYLE, html_table, when
 from kit.widgets.common import note as note_html
@@ -183,9 +183,9 @@ class SpreadExplorer(widgets.VBox):
         self.metrics_html.value = "<b>Metrics</b>" + html_table(
             pd.DataFrame({"metric": list(rows), "value": [str(v) for v in rows.values()]}))
         o = self._origin(g)
-        items = "".join(f"<li>{html.escape(e)}</li>" for e in o.evidence)
+        items = "".join(f"<li>{html_text(e)}</li>" for e in o.evidence)
         self.origin_html.value = (f'{STYLE}<div class="dfk-w dfk-origin"><b>Likely origin: '
-                                  f'{html.escape(str(o.post_id))}</b><ul>{items}</ul></div>')
+                                  f'{html_text(o.post_id)}</b><ul>{items}</ul></div>')
 
     # -- actions ---------------------------------------------------------------------------------
     def select(self, post_id: str) -> None:
@@ -196,15 +196,14 @@ class SpreadExplorer(widgets.VBox):
             return
         self._selected = post_id
         d = g.nodes[post_id]
-        parents = [f"{html.escape(p)} ({html.escape(str(k))})" for p, _, k in g.in_edges(post_id, data="kind")]
+        parents = [f"{p} ({k})" for p, _, k in g.in_edges(post_id, data="kind")]  # escaped below, once
         facts = {"post": post_id, "platform": d.get("platform"), "account": d.get("account"),
                  "posted": when(d.get("posted_at")), "url": d.get("url"), "parent": ", ".join(parents) or "none",
                  "descendants": d.get("descendants"), "likes / shares / views":
                  " / ".join(str(d.get(k)) for k in ("likes", "shares", "views")),
                  "caption": d.get("caption"), "media": str(d.get("media_sha256") or "")[:16]}
-        rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v) if v is not None else '')}"
-                       f"</td></tr>" for k, v in facts.items())
-        self.detail.value = f'{STYLE}<div class="dfk-w" data-post="{html.escape(post_id)}"><table>{rows}</table></div>'
+        rows = "".join(f"<tr><th>{html_text(k)}</th><td>{html_text(v)}</td></tr>" for k, v in facts.items())
+        self.detail.value = f'{STYLE}<div class="dfk-w" data-post="{html_text(post_id)}"><table>{rows}</table></div>'
         sha = d.get("media_sha256")
         self.thumb.show(self._paths.get(sha) if sha else None, kind=self._kinds.get(sha))
         others = sorted((n for n in g if n != post_id), key=lambda n: (str(g.nodes[n].get("posted_at")), n))
