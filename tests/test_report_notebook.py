@@ -82,3 +82,31 @@ def test_thumbnails_blurred_by_default_and_absent_when_redacted(reported):
     img = re.compile(r'<img[^>]*src="data:image')
     assert not img.search(red) and re.search(r"redacted<br\s*/?>", red)
     assert img.search(text)
+
+
+def test_nothing_in_the_case_folder_is_imported_by_the_report(reported, tmp_path):
+    """An imported case folder holding Python modules: the report kernel never has it on sys.path."""
+    case, _, _ = reported
+    marker = tmp_path / "ran"
+    for module in ("kit/__init__.py", "pandas.py", "sitecustomize.py"):
+        target = case.path / module
+        target.parent.mkdir(exist_ok=True)
+        target.write_text(f"open({str(marker)!r}, 'a').write({module!r})\n")
+    try:
+        result = build_report(case, tmp_path / "again.html", redact=True)
+    finally:
+        import shutil
+
+        shutil.rmtree(case.path / "kit")
+        (case.path / "pandas.py").unlink()
+        (case.path / "sitecustomize.py").unlink()
+    assert not marker.exists(), marker.read_text()
+    assert "Custody log" in result.html.read_text()
+
+
+def test_out_naming_a_folder_is_an_error(reported, tmp_path):
+    from kit.report.notebook import ReportError
+
+    case, _, _ = reported
+    with pytest.raises(ReportError, match="is a folder"):
+        build_report(case, tmp_path)

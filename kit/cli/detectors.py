@@ -44,12 +44,29 @@ def _run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _labelled(args: argparse.Namespace):
+    """The labelled table of --real and --fake, or a KitError naming a folder that is not one."""
+    from pathlib import Path
+
+    from kit.detectors.evaluate import labelled_folder
+    from kit.errors import KitError
+
+    for flag, folder in (("--real", args.real), ("--fake", args.fake)):
+        if not Path(folder).is_dir():
+            raise KitError(f"{flag} {folder}: no such folder", path=folder)
+    items = labelled_folder(args.real, args.fake)
+    for label, flag in ((0, "--real"), (1, "--fake")):
+        if not (items["label"] == label).any():
+            raise KitError(f"{flag} {args.real if label == 0 else args.fake}: no images in it")
+    return items
+
+
 def _eval(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from kit.detectors.evaluate import evaluate_scores, labelled_folder, score_images
+    from kit.detectors.evaluate import evaluate_scores, score_images
 
-    items = labelled_folder(args.real, args.fake)
+    items = _labelled(args)
     names = args.detector or ["ela", "noise", "ghost", "jpeg", "copymove", "spectral", "faces"]
     scores = score_images(items, names, transforms=args.transform)
     for t in args.transform:
@@ -92,11 +109,15 @@ def _fused(items, scores, args) -> int:
 def _train(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from kit.detectors.evaluate import labelled_folder
+    from pathlib import Path
+
     from kit.detectors.residual import fit_residual
     from kit.detectors.stacking import residual_matrices
+    from kit.errors import KitError
 
-    items = labelled_folder(args.real, args.fake)
+    if Path(args.out).is_dir():
+        raise KitError(f"{args.out}: is a folder; --out takes the name of the model file to write", path=args.out)
+    items = _labelled(args)
     transforms = ("clean", "q70", "half") if args.augment else ("clean",)
     feats = residual_matrices(items["path"], transforms)
     ok = ~np.isnan(feats["clean"]).any(axis=1)

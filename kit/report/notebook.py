@@ -1,9 +1,11 @@
 """Execute the parameterised case report and export it as one offline HTML file.
 
-``notebooks/case_report.ipynb`` is run with papermill in the case folder
-(the only parameter that names a place is ``case_path = "."``), papermill's
-own record of local paths is removed, and nbconvert writes HTML with the code
-hidden. Figures carry their own JavaScript, so the file opens offline. The
+``notebooks/case_report.ipynb`` is run with papermill in a fresh, empty
+working folder that holds only a link to the case (``case_path =
+"case-folder"``, a name Python cannot import), so nothing in the case folder
+(an imported bundle, say) is ever on the kernel's ``sys.path``; the kernel
+gets no ``PYTHONPATH``. Papermill's own record of local paths is removed, and
+nbconvert writes HTML with the code hidden. Figures carry their own JavaScript, so the file opens offline. The
 written files are checked for the case's absolute path and the home folder
 before anything is logged, and each export gets a custody entry with its
 SHA-256.
@@ -11,9 +13,12 @@ SHA-256.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -86,13 +91,17 @@ def build_report(case: Case, out: str | Path | None = None, *, redact: bool = Fa
     t0 = time.perf_counter()
     name = "report-redacted" if redact else ("report" if blur else "report-unblurred")
     html_path = Path(out) if out else case.path / "exports" / f"{name}.html"
+    if html_path.is_dir():
+        raise ReportError(f"{html_path}: is a folder; --out takes the name of the HTML file to write",
+                          path=html_path)
     nb_path = case.path / "exports" / f"{name}.ipynb"
     html_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        pm.execute_notebook(str(report_template()), str(nb_path),
-                            parameters={"case_path": ".", "redact": redact, "blur": blur},
-                            cwd=str(case.path), kernel_name="python3", progress_bar=False,
-                            execution_timeout=timeout)
+        with _clean_run(case.path) as (cwd, case_path):
+            pm.execute_notebook(str(report_template()), str(nb_path),
+                                parameters={"case_path": case_path, "redact": redact, "blur": blur},
+                                cwd=cwd, kernel_name="python3", progress_bar=False,
+                                execution_timeout=timeout)
     except Exception as exc:  # papermill raises its own PapermillExecutionError
         raise ReportError(f"report notebook failed on this case: {exc}") from exc
     nb = nbformat.read(nb_path, as_version=4)
@@ -115,6 +124,19 @@ def build_report(case: Case, out: str | Path | None = None, *, redact: bool = Fa
         "sha256": digest, "bytes": size, "notebook_sha256": hash_file(nb_path)[0],
         "redact": redact, "blur": blur, "kit_version": __version__})
     return ReportResult(html_path, nb_path, digest, size, time.perf_counter() - t0)
+
+
+@contextlib.contextmanager
+def _clean_run(case_path: Path) -> Iterator[tuple[str, str]]:
+    """An empty working folder with only a link to the case, and no PYTHONPATH: (cwd, case_path)."""
+    saved = os.environ.pop("PYTHONPATH", None)
+    try:
+        with tempfile.TemporaryDirectory(prefix="dfkit-report-") as tmp:
+            (Path(tmp) / "case-folder").symlink_to(case_path, target_is_directory=True)
+            yield tmp, "case-folder"
+    finally:
+        if saved is not None:
+            os.environ["PYTHONPATH"] = saved
 
 
 _REMOTE = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>', re.IGNORECASE)
