@@ -65,7 +65,11 @@ def build_preview(posts: pd.DataFrame, decisions: pd.DataFrame | None = None, **
     """
     from kit.spread.build import build
 
+    posts, far = _ns_range(posts)
     g = build(posts, inputs.pop("matches", None), decisions=decisions, **inputs)
+    for n, t in far.items():
+        if n in g:
+            g.nodes[n]["posted_at"] = t
     extra = {str(r["post_id"]): r for r in posts.to_dict("records")}
     for n in g:
         rec = extra.get(n, {})
@@ -85,6 +89,19 @@ def build_preview(posts: pd.DataFrame, decisions: pd.DataFrame | None = None, **
     for n in g:
         g.nodes[n]["descendants"] = len(nx.descendants(g, n))
     return g
+
+
+def _ns_range(posts: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Posts with times outside pandas' nanosecond range (years 1677-2262, e.g. 9999-12-31) as unknown
+    for the builder, which counts in nanoseconds, and those times by post id (put back on the nodes)."""
+    if "posted_at" not in posts or not len(posts):
+        return posts, {}
+    t = posts["posted_at"]
+    lo, hi = pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC")
+    far = t.notna() & ((t < lo) | (t > hi))
+    if not far.any():
+        return posts, {}
+    return posts.assign(posted_at=t.where(~far)), dict(zip(posts.loc[far, "post_id"].astype(str), t[far]))
 
 
 @dataclass(frozen=True)
@@ -126,7 +143,7 @@ def spread_metrics(g: nx.DiGraph) -> SpreadMetrics:
     virality = 0.0
     if len(largest) > 1:
         virality = float(nx.average_shortest_path_length(g.subgraph(largest).to_undirected()))
-    times = pd.Series([g.nodes[n].get("posted_at") for n in g], dtype="datetime64[ns, UTC]").dropna()
+    times = pd.Series([g.nodes[n].get("posted_at") for n in g], dtype="datetime64[us, UTC]").dropna()
     span = float((times.max() - times.min()).total_seconds() / 3600) if len(times) else 0.0
     plat = pd.Series([str(g.nodes[n].get("platform")) for n in g]).value_counts()
     kinds = pd.Series([k for _, _, k in g.edges(data="kind")], dtype=object).value_counts()
@@ -157,7 +174,7 @@ def likely_origin(g: nx.DiGraph) -> Origin:
         t = g.nodes[n].get("posted_at")
         return pd.Timestamp.max.tz_localize("UTC") if t is None or pd.isna(t) else pd.Timestamp(t)
 
-    best = max(roots, key=lambda n: (g.nodes[n].get("descendants", 0), -when(n).value))
+    best = min(roots, key=lambda n: (-g.nodes[n].get("descendants", 0), when(n)))
     ev = [f"{g.nodes[best].get('descendants', 0)} of {len(g) - 1} other posts descend from it "
           f"through repost links"]
     t = g.nodes[best].get("posted_at")

@@ -91,3 +91,21 @@ def test_events_on_another_thread_still_store(app: SpreadExplorer) -> None:
     assert "not stored" not in app.status.value and "stored:" in app.status.value
     assert app.case.decisions(PARENT_DECISION)["value"].tolist() == ["p2"]
     assert app.graph.edges["p2", "p4"]["kind"] == "analyst"
+
+
+@pytest.mark.parametrize("stamp", [pytest.param("9999-12-31T23:59:59Z", id="year-9999"),
+                                   pytest.param("1000-01-01T00:00:00Z", id="year-1000")])
+def test_dates_outside_the_nanosecond_range_do_not_crash(tmp_path: Path, stamp: str) -> None:
+    from _demo import small_incident
+    from kit.case import Case
+
+    manifest = small_incident(tmp_path / "incident")
+    manifest.write_text(manifest.read_text().replace("2026-03-16T00:00:00Z", stamp))
+    case = Case.create(tmp_path / "case", analyst="tester")
+    case.ingest(manifest)
+    app = SpreadExplorer(case)
+    app.slider.value = app.slider.max
+    app.select("p4")
+    assert stamp[:10] in app.detail.value and "Likely origin" in app.origin_html.value
+    app.slider.value = 1
+    assert "Metrics" in app.metrics_html.value

@@ -61,6 +61,7 @@ class SpreadExplorer(widgets.VBox):
         self._paths = dict(zip(media["sha256"], media["path"], strict=False))
         times = self.posts["posted_at"].dropna()
         self.t0 = times.min() if len(times) else None
+        self._t_last = times.max() if len(times) else None  # the slider never goes past it (year 9999 is valid)
         hours = math.ceil((times.max() - self.t0).total_seconds() / 3600) if len(times) else 0
         self.size_by = widgets.ToggleButtons(options=[("descendants", "descendants"),
                                                       ("engagement", "engagement")],
@@ -112,7 +113,7 @@ class SpreadExplorer(widgets.VBox):
     @property
     def until(self) -> pd.Timestamp | None:
         """The replay time of the slider (None when no post has a time)."""
-        return None if self.t0 is None else self.t0 + pd.Timedelta(hours=self.slider.value)
+        return None if self.t0 is None else min(self.t0 + pd.Timedelta(hours=self.slider.value), self._t_last)
 
     def refresh(self, *, rebuild: bool = True) -> None:
         """Rebuild the graph from the case (``rebuild``) and redraw every panel."""
