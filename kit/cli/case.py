@@ -38,9 +38,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p_ingest.set_defaults(func=_ingest)
 
     p_verify = sub.add_parser(
-        "verify", help="re-hash evidence and the custody chain",
-        description="Re-hash every evidence file and every custody log entry and list each "
-                    "mismatch. Exit status 1 when anything was altered.")
+        "verify", help="re-hash evidence, the custody chain and the database rows it vouches for",
+        description="Re-hash every evidence file and every custody log entry, check every post, "
+                    "media row, result, match, decision and setting against the custody entry that "
+                    "wrote it, and the guard triggers; list each mismatch. Exit status 1 when anything "
+                    "was altered, 2 when there is no readable case (a missing or empty database is "
+                    "never re-created).")
     p_verify.add_argument("--case", required=True, help="case folder")
     p_verify.set_defaults(func=_verify)
 
@@ -111,7 +114,7 @@ def _verify(args: argparse.Namespace) -> int:
     report = Case.open(args.case).verify()
     print(f"checked {report.n_media} evidence files and {report.n_custody} custody entries")
     if report.ok:
-        print("intact: every evidence file and log entry matches its hash")
+        print("intact: every evidence file, log entry and vouched database row matches its hash")
         return 0
     print(report.problems.to_string(index=False))
     return 1
