@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
@@ -44,9 +45,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from kit import __version__
-from kit.custody import audit_database, canonical_json, read_entries, verify_chain
+from kit.custody import audit_database, read_entries, verify_chain
 from kit.digest import hash_file
-from kit.report.bundle_checks import authenticity, check_log, sums_problems
+from kit.report.bundle_checks import authenticity, check_log, signed_payload, sums_problems
 from kit.report.bundle_members import (
     CHUNK, SIGNATURE, SUMS, BundleError, allowed, copy_member, evidence_name, open_zip, read_small,
     safe_members,
@@ -193,8 +194,6 @@ def _stored_paths(snap: Path) -> list[str]:
 
 def _add(zf: zipfile.ZipFile, name: str, src: Path | bytes) -> str:
     """Stream one member into the zip; return its SHA-256."""
-    import hashlib
-
     sha = hashlib.sha256()
     if isinstance(src, bytes):
         zf.writestr(name, src)
@@ -206,14 +205,6 @@ def _add(zf: zipfile.ZipFile, name: str, src: Path | bytes) -> str:
             sha.update(chunk)
             fout.write(chunk)
     return sha.hexdigest()
-
-
-def signed_payload(case_id: str, head: dict[str, Any] | None, sums: bytes) -> bytes:
-    """The bytes a bundle signature covers: case id, custody head and SHA-256 of SHA256SUMS."""
-    import hashlib
-
-    return canonical_json({"format": "dfkit-bundle-signature", "case_id": case_id, "custody_head": head,
-                           "sha256sums": hashlib.sha256(sums).hexdigest()}).encode()
 
 
 def _sign(case: Case, head: dict[str, Any] | None, sums: bytes,

@@ -13,17 +13,18 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from kit.custody import CustodyEntry, verify_chain
+from kit.custody import CustodyEntry, canonical_json, verify_chain
 from kit.report.bundle_members import SIGNATURE, SUMS, BundleError, read_lines
 from kit.signing import PublicKey, verify_signature
 
-__all__ = ["sums_problems", "check_log", "authenticity", "UNSIGNED"]
+__all__ = ["sums_problems", "check_log", "signed_payload", "authenticity", "UNSIGNED"]
 
 _FIELDS = {f.name for f in fields(CustodyEntry)}
 UNSIGNED = ("unsigned: SHA256SUMS and the custody head only show that the bundle agrees with itself; "
@@ -79,11 +80,15 @@ def check_log(log: Path | None, db_entries: Iterable[CustodyEntry]) -> list[dict
     return problems
 
 
+def signed_payload(case_id: str, head: dict[str, Any] | None, sums: bytes) -> bytes:
+    """The bytes a bundle signature covers: case id, custody head and SHA-256 of SHA256SUMS."""
+    return canonical_json({"format": "dfkit-bundle-signature", "case_id": case_id, "custody_head": head,
+                           "sha256sums": hashlib.sha256(sums).hexdigest()}).encode()
+
+
 def authenticity(sig: bytes | None, case_id: str, head: dict[str, Any] | None, sums: bytes,
                  trusted: tuple[PublicKey, ...], problems: list[dict[str, str]]) -> tuple[str, str | None]:
     """What proves who made the bundle: (a sentence, the signing key's id or None); problems appended."""
-    from kit.report.bundle import signed_payload
-
     if sig is None:
         if trusted:
             problems.append({"member": SIGNATURE, "problem": "missing: the bundle is unsigned, and a signature "
