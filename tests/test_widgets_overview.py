@@ -21,5 +21,7 @@ def test_blur_checkbox_changes_case_setting(tmp_path: Path) -> None:
     app.blur.value = False
     assert case.settings()["blur_media"] is False
     log = case.custody()
-    assert log.iloc[-1]["action"] == "setting.changed" and log.iloc[-1]["details"] == {"value": False}
+    details = log.iloc[-1]["details"]
+    assert log.iloc[-1]["action"] == "setting.changed" and details["value"] is False
+    assert list(details["vouched"]) == ["settings"], "the entry vouches for the row it wrote"
     assert app.value["blur_media"] is False
