@@ -65,7 +65,7 @@ def hostile_manifest(folder: Path) -> Path:
     parents = ["", _pid(1), _pid(2), "", ""]
     rows = [[_pid(i + 1), payload("platform", i % 2 + 1), payload("account", i), times[i],
              payload("url", 3) if i % 2 == 0 else f"https://x.example/{i}?q={payload('url', 0)}",
-             files[i], parents[i], payload("caption", i), 10 - i, i, payload("extra", i)]
+             files[i], parents[i], payload("caption", 5 - i), 10 - i, i, payload("extra", i)]
             for i in range(5)]
     manifest = folder / "manifest.csv"
     with open(manifest, "w", newline="", encoding="utf-8") as fh:

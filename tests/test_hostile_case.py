@@ -155,11 +155,33 @@ def test_graph_exports_keep_hostile_text_as_data(case):
     assert all(n.get("caption") == posts.loc[n["id"], "caption"] for n in data["nodes"] if "caption" in n)
 
 
+def test_csv_exports_carry_no_live_formula(case, tmp_path):
+    """Every CSV the kit writes from the hostile case (captions hold =HYPERLINK(...)); the label too."""
+    import csv
+
+    from kit.cli import main
+
+    assert case.posts()["caption"].str.startswith("=HYPERLINK").any()
+    label = payload("label", 5)
+    outs = []
+    for fmt in ("csv", "stopncii-style"):
+        outs.append(tmp_path / f"{fmt}.csv")
+        assert main(["hashes", "export", "--case", str(case.path), "--format", fmt, "--out", str(outs[-1]),
+                     f"--label={label}"]) == 0
+    outs.append(tmp_path / "pairs.csv")
+    assert main(["match", "--case", str(case.path), "--no-progress", "--no-verify", "--out", str(outs[-1])]) == 0
+    for out in outs:
+        cells = [c for row in csv.reader(out.open(encoding="utf-8")) for c in row]
+        assert cells and not [c for c in cells if c.lstrip(" ")[:1] in ("=", "+", "-", "@", "\t", "\r")], out.name
+    labels = [r["label"] for r in csv.DictReader(outs[0].open(encoding="utf-8"))]
+    assert labels and all(x.startswith("'" + label) for x in labels)
+
+
 def test_every_field_is_hostile(case):
     """The fixture itself: each field of FIELDS holds a payload somewhere in the case."""
     posts = case.posts()
     found = {f for f in ("post_id", "platform", "account", "caption", "url")
-             if posts[f].astype(str).str.contains("alert", regex=False).all()}
+             if posts[f].astype(str).str.contains("alert|evil.example").all()}
     found |= {"extra"} if all("alert" in json.dumps(e) for e in posts["extra"]) else set()
     found |= {"title", "analyst"} if all("alert" in case.meta()[k] for k in ("title", "analyst")) else set()
     found |= {"note"} if case.decisions()["note"].str.contains("alert").all() else set()
