@@ -178,12 +178,20 @@ def _spread_steps(page, prefix: str, shots: list[str]) -> None:
 
 
 def _mark_parent(page, shots: list[str]) -> None:
-    """Pick a parent for the selected post and press "Mark as parent": the case stores it."""
-    page.locator(".dfk-side select").last.select_option(index=1)
-    page.locator(".dfk-side .dfk-mark-parent").click()
-    page.wait_for_function("() => /stored|not stored/.test(document.querySelector('.dfk-side').innerText)",
-                           timeout=20_000)
+    """Pick a parent for the selected post and press "Mark as parent": the case stores it.
+
+    A choice that would close a cycle (the post's own descendant) is refused, saying so; the next is tried.
+    """
     text = page.locator(".dfk-side").inner_text()
+    for index in range(1, 6):
+        page.locator(".dfk-side select").last.select_option(index=index)
+        page.locator(".dfk-side .dfk-mark-parent").click()
+        page.wait_for_function("t => { const now = document.querySelector('.dfk-side').innerText; "
+                               "return /stored/.test(now) && now !== t; }", arg=text, timeout=20_000)
+        text = page.locator(".dfk-side").inner_text()
+        if "not stored" not in text:
+            break
+        assert "would close the cycle" in text, text[-500:]
     assert "not stored" not in text and "stored:" in text, text[-500:]
     page.locator(".dfk-side .dfk-mark-parent").scroll_into_view_if_needed()
     shot = SHOTS / "04_spread_lab_marked_parent.png"
