@@ -1,179 +1,196 @@
-"""Spread-tracing accuracy on synthetic cascades with known truth (issue 6, section 5).
+"""Spread-tracing accuracy on families of synthetic collections, with the trivial baselines (issue 13).
 
-Run: .venv/bin/python benchmarks/bench_trace.py [--cascades 10] [--seed 0] [--small] [--archive PATH]
+Run: .venv/bin/python benchmarks/bench_trace.py [--families all] [--seeds 0 1] [--held-out]
+         [--cascades 10] [--small] [--cache DIR]
 
-The collection (kit.spread.synth.make_collection): tree shapes cut from random
-Twitter15/16 trees (../shared/data/cascades/twitter15_16.tgz; without it the
-documented fallback model), base pictures from scikit-image's bundled photos
-with a pasted patch, per-edge share or re-upload edit chains (crop, downscale,
-caption bar, mirror, tint, grayscale, overlay, frame) with JPEG re-encodes,
-10-40 % of the intermediate copies dropped, timestamp noise (sigma = half the
-cascade's median repost delay, on 30 %) and removal (10 %), one look-alike distractor per cascade, explicit links
-on 60 % of the shares (30 % of them naming the cascade's origin instead).
+Each family (kit.spread.synth.FAMILIES) is a generator setting that no field
+of which encodes the answer: random post ids, files named by SHA-256, share
+counts as a platform shows them (or none), delays of hours or the real
+Twitter15/16 delays, explicit links on half of the same-platform reposts
+(half of those naming the first post of the chain), 20-40 % of the
+intermediate copies never collected, 8 % of the times missing and 10 %
+shifted by up to 30 min, the composite's source photo, donor photo and a
+look-alike shot of the same scene as distractors:
+
+    no_counts         no engagement counts
+    platform_counts   counts as a platform shows them             (held out)
+    twitter_delays    delays of real Twitter15/16 cascades
+    all_edited        every repost re-encoded and edited (no byte-identical shares)
+    many_shares       70 % byte-identical shares, platform counts
+    deep_chains       deep trees: chains of 6+ edits              (held out)
+    no_time_no_links  no timestamps and no links at all
+
+Families and seeds marked held out (kit.spread.synth.HELD_OUT_FAMILIES,
+HELD_OUT_SEEDS) were not looked at while the cues were chosen; `--held-out`
+adds them.
 
 The real pipeline runs on the files: kit.hashing.hash_image_file,
-kit.matching.match_collection, kit.spread.content.content_evidence,
-kit.spread.build. Methods scored (kit.spread.evaluate, truth reduced to the
-collected posts as NIST does):
+kit.matching.match_collection, kit.spread.trace.posts_lineage (registration
+and inheritance evidence), kit.spread.build. Printed for each collection, in
+one run, on the kit's own variant clusters:
 
-- ours: kit.spread.build with every cue;
-- ours, no timestamps: the same with every posted_at removed;
-- ours, no engagement counts: the same without likes / shares / views (the
-  generator's share count is the post's true number of reposts, incl. re-uploads
-  and dropped ones; counting only same-bytes shares, or scaling each count by
-  U(0.5, 1.5), changes edge F1 by < 0.005 on seed 0);
-- earliest (matcher clusters): parent = the earliest post of its cluster;
-- earliest (true clusters): the same with the true cascades as clusters;
-- preceding: parent = the post just before it in its cluster;
-- explicit only: the manifest's parent links, nothing else.
+- ours: kit.spread.build with the lineage evidence;
+- explicit-else-earliest: parent = the post the export links to when it is in
+  the collection, else the earliest post of its cluster;
+- earliest: parent = the earliest post of its cluster.
+
+Scores (kit.spread.evaluate, truth reduced to the collected posts as NIST
+does): root accuracy, directed edge F1, ancestry F1; and for the composite's
+source / donor edges, how many of the true ones the graph records.
 """
 
 from __future__ import annotations
 
 import argparse
+import pickle
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import networkx as nx
 import pandas as pd
 
-ARCHIVE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cascades" / "twitter15_16.tgz"
-COLS = ["root_accuracy", "edge_precision", "edge_recall", "edge_f1", "undirected_f1", "orientation_accuracy",
-        "ancestry_f1", "vo", "eo", "veo", "node_recall"]
+ROOT = Path(__file__).resolve().parents[1]
+ARCHIVE = ROOT.parent / "shared" / "data" / "cascades" / "twitter15_16.tgz"
+CACHE = Path("/tmp/dfkit-bench-trace")
 
 
-def _pipeline(col, *, workers: int = 1) -> dict:
+def _collect(family: str, seed: int, cascades: int, sizes: tuple, archive: Path | None, cache: Path) -> dict:
+    """The collection and everything up to matching (kept in ``cache``: they do not change with the tracer)."""
     from kit.hashing import hash_image_file
     from kit.matching import match_collection
-    from kit.spread.facts import media_facts
-    from kit.spread.trace import posts_content_evidence
+    from kit.spread.synth import make_collection
 
+    key = cache / f"{family}-s{seed}-n{cascades}-{sizes[0]}_{sizes[1]}"
+    pkl = key / "inputs.pkl"
+    if pkl.exists():
+        with open(pkl, "rb") as fh:
+            return pickle.load(fh)
     t0 = time.perf_counter()
-    hashes = []
+    col = make_collection(key, family=family, n_cascades=cascades, sizes=sizes, seed=seed,
+                          archive=archive if archive is not None and archive.exists() else None)
+    rows = []
     for r in col.media.itertuples(index=False):
         try:
-            hashes.append({"sha256": r.sha256, "status": "ok", "payload": hash_image_file(r.path)})
+            rows.append({"sha256": r.sha256, "status": "ok", "payload": hash_image_file(r.path)})
         except Exception as exc:  # noqa: BLE001 - a failed file is reported, the run goes on
-            hashes.append({"sha256": r.sha256, "status": "error", "payload": None, "error": str(exc)})
-    hashes = pd.DataFrame(hashes)
+            rows.append({"sha256": r.sha256, "status": "error", "payload": None, "error": str(exc)})
+    hashes = pd.DataFrame(rows)
     items = pd.DataFrame({"id": col.media["sha256"], "kind": "image", "path": col.media["path"],
                           "payload": list(hashes["payload"])})
     t1 = time.perf_counter()
-    res = match_collection(items, workers=workers)
-    t2 = time.perf_counter()
-    facts = media_facts(None, hashes, col.media)
-    facts["jpeg_quality"] = facts["sha256"].map(dict(zip(col.media["sha256"], col.media["jpeg_quality"])))
-    ev, groups = posts_content_evidence(col.posts, hashes, col.media, res.clusters)
-    t3 = time.perf_counter()
-    return {"pairs": res.pairs, "clusters": res.clusters, "groups": groups, "facts": facts, "evidence": ev,
-            "seconds": {"hash": t1 - t0, "match": t2 - t1, "content": t3 - t2}}
+    res = match_collection(items)
+    out = {"col": col, "hashes": hashes, "pairs": res.pairs, "clusters": res.clusters,
+           "seconds": {"hash": t1 - t0, "match": time.perf_counter() - t1}}
+    with open(pkl, "wb") as fh:
+        pickle.dump(out, fh)
+    return out
 
 
-def _star(posts: pd.DataFrame, cluster_of: dict, *, preceding: bool) -> nx.DiGraph:
+def _earliest(posts: pd.DataFrame, cluster_of: dict, *, explicit: bool) -> nx.DiGraph:
     g = nx.DiGraph()
     g.add_nodes_from(posts["post_id"])
+    ids = set(posts["post_id"])
     big = pd.Timestamp.max.tz_localize("UTC")
     key = posts.assign(c=posts["media_sha256"].map(cluster_of), t=posts["posted_at"].fillna(big))
     for _, grp in key.groupby("c"):
         grp = grp.sort_values(["t", "post_id"])
-        ids = list(grp["post_id"])
-        for i in range(1, len(ids)):
-            g.add_edge(ids[i - 1] if preceding else ids[0], ids[i])
-    return g
-
-
-def _explicit(posts: pd.DataFrame) -> nx.DiGraph:
-    g = nx.DiGraph()
-    g.add_nodes_from(posts["post_id"])
-    for c, p in zip(posts["post_id"], posts["parent_post_id"]):
-        if isinstance(p, str) and p in g:
-            g.add_edge(p, c)
+        first = grp["post_id"].iloc[0]
+        for pid, link in zip(grp["post_id"], grp["parent_post_id"]):
+            if pid == first:
+                continue
+            g.add_edge(link if explicit and isinstance(link, str) and link in ids and link != pid else first, pid)
+    for pid, link in zip(posts["post_id"], posts["parent_post_id"]):  # a link out of the cluster
+        if explicit and g.in_degree(pid) == 0 and isinstance(link, str) and link in ids and link != pid \
+                and not nx.has_path(g, pid, link):
+            g.add_edge(link, pid)
     return g
 
 
 def _plain(G: nx.DiGraph) -> nx.DiGraph:
+    from kit.spread.build import copy_graph
+
     g = nx.DiGraph()
     g.add_nodes_from(G)
-    g.add_edges_from(G.edges)
+    g.add_edges_from(copy_graph(G).edges)
     return g
 
 
-def run(*, cascades: int = 10, sizes: tuple[int, int] = (20, 50), seed: int = 0, archive: Path | None = ARCHIVE,
-        workers: int = 1, out: Path | None = None) -> tuple[pd.DataFrame, dict]:
-    """Build a collection, run every method, return (table, info)."""
+def run_one(family: str, seed: int, *, cascades: int = 10, sizes: tuple = (20, 50), archive: Path | None = ARCHIVE,
+            cache: Path = CACHE, build_kw: dict | None = None) -> tuple[pd.DataFrame, dict]:
+    """Score every method on one collection; return (table, info)."""
     from kit.spread.build import build
     from kit.spread.evaluate import evaluate
-    from kit.spread.metrics import metrics
-    from kit.spread.synth import make_collection
+    from kit.spread.trace import posts_lineage
 
-    with tempfile.TemporaryDirectory() as tmp:
-        col = make_collection(out or tmp, n_cascades=cascades, sizes=sizes, seed=seed,
-                              archive=archive if archive is not None and archive.exists() else None)
-        inp = _pipeline(col, workers=workers)
-        if out is not None:
-            import pickle
-
-            with open(Path(out) / "inputs.pkl", "wb") as fh:
-                pickle.dump({"col": col, "inp": inp}, fh)
-        posts, truth = col.posts, col.truth
-        t = time.perf_counter()
-        kw = {"media": inp["facts"], "clusters": inp["groups"], "evidence": inp["evidence"]}
-        methods = {"ours": _plain(build(posts, inp["pairs"], **kw))}
-        t_ours = time.perf_counter() - t
-        methods["ours, no timestamps"] = _plain(build(posts.assign(posted_at=pd.NaT), inp["pairs"], **kw))
-        # the share counts carry most of the order among identical copies: show what is left without them
-        methods["ours, no engagement counts"] = _plain(build(posts.drop(columns=["likes", "shares", "views"]),
-                                                             inp["pairs"], **kw))
-        matcher = dict(zip(inp["clusters"]["id"], inp["clusters"]["cluster"]))
-        methods["earliest (matcher clusters)"] = _star(posts, matcher, preceding=False)
-        true_cluster = dict(zip(col.true_posts["media_sha256"], col.true_posts["cascade"]))
-        # a distractor is its own cluster in the "true clusters" reference
-        for r in col.true_posts.itertuples(index=False):
-            if r.role == "distractor":
-                true_cluster[r.media_sha256] = f"d{r.cascade}"
-        methods["earliest (true clusters)"] = _star(posts, true_cluster, preceding=False)
-        methods["preceding (matcher clusters)"] = _star(posts, matcher, preceding=True)
-        methods["explicit only"] = _explicit(posts)
-        rows = []
-        for name, g in methods.items():
-            s = evaluate(g, truth).as_dict()
-            m = metrics(g).trees
-            big = m[m["size"] > 1]
-            rows.append({"method": name, **{c: s[c] for c in COLS},
-                         "cascades": len(big), "mean_size": big["size"].mean(), "mean_depth": big["depth"].mean(),
-                         "median_sv": big["structural_virality"].median()})
-        tm = metrics(truth).trees
-        tb = tm[tm["size"] > 1]
-        rows.append({"method": "truth", "cascades": len(tb), "mean_size": tb["size"].mean(),
-                     "mean_depth": tb["depth"].mean(), "median_sv": tb["structural_virality"].median()})
-        info = {"posts": len(posts), "media": len(col.media), "truth_edges": truth.number_of_edges(),
-                "dropped": int(col.true_posts["dropped"].sum()), "shapes": "twitter15_16" if archive is not None
-                and archive.exists() else "fallback model", **{f"{k}_s": round(v, 1) for k, v in inp["seconds"].items()},
-                "build_s": round(t_ours, 1)}
+    inp = _collect(family, seed, cascades, sizes, archive, cache)
+    col = inp["col"]
+    posts, truth = col.posts, col.truth
+    t0 = time.perf_counter()
+    lineage = posts_lineage(posts, inp["hashes"], col.media.assign(kind="image"), inp["clusters"])
+    t1 = time.perf_counter()
+    G = build(posts, inp["pairs"], clusters=inp["clusters"], lineage=lineage, **(build_kw or {}))
+    t2 = time.perf_counter()
+    cluster_of = dict(zip(inp["clusters"]["id"], inp["clusters"]["cluster"]))
+    methods = {"ours": _plain(G), "explicit-else-earliest": _earliest(posts, cluster_of, explicit=True),
+               "earliest": _earliest(posts, cluster_of, explicit=False)}
+    rows = []
+    for name, g in methods.items():
+        s = evaluate(g, truth)
+        rows.append({"family": family, "seed": seed, "method": name, "root_accuracy": s.root_accuracy,
+                     "edge_f1": s.edge_f1, "ancestry_f1": s.ancestry_f1})
+    rel = col.relations
+    found = sum(1 for r in rel.itertuples(index=False)
+                if G.has_edge(r.parent, r.child) and G.edges[r.parent, r.child].get("relation") == r.relation)
+    info = {"posts": len(posts), "media": len(col.media), "truth_edges": truth.number_of_edges(),
+            "relations": len(rel), "relations_found": found,
+            "relations_extra": sum(1 for _, _, d in G.edges(data=True) if d.get("relation") in ("source", "donor"))
+            - found, "lineage_s": t1 - t0, "build_s": t2 - t1, **{f"{k}_s": v for k, v in inp["seconds"].items()}}
     return pd.DataFrame(rows), info
 
 
 def main(argv: list[str] | None = None) -> int:
+    from kit.spread.synth import FAMILIES, HELD_OUT_FAMILIES, HELD_OUT_SEEDS
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cascades", type=int, default=10, help="number of cascades (10)")
-    ap.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    ap.add_argument("--families", nargs="+", default=["all"], help="family names, or all")
+    ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1], help="tuning seeds (0 1)")
+    ap.add_argument("--held-out", action="store_true", help="also the held-out families and seeds")
+    ap.add_argument("--cascades", type=int, default=10, help="cascades per collection (10)")
     ap.add_argument("--small", action="store_true", help="3 cascades of 8-15 posts (a quick check)")
-    ap.add_argument("--archive", type=Path, default=ARCHIVE, help="twitter15_16.tgz (fallback model if absent)")
-    ap.add_argument("--workers", type=int, default=1, help="processes for keypoint extraction (1)")
-    ap.add_argument("--keep", type=Path, help="write the collection and the pipeline inputs (inputs.pkl) here")
+    ap.add_argument("--cache", type=Path, default=CACHE, help="where collections and matches are kept")
     args = ap.parse_args(argv)
+    fams = list(FAMILIES) if args.families == ["all"] else args.families
+    if not args.held_out:
+        fams = [f for f in fams if f not in HELD_OUT_FAMILIES]
+    seeds = list(args.seeds) + (list(HELD_OUT_SEEDS) if args.held_out else [])
     n, sizes = (3, (8, 15)) if args.small else (args.cascades, (20, 50))
-    t = time.perf_counter()
-    table, info = run(cascades=n, sizes=sizes, seed=args.seed, archive=args.archive, workers=args.workers,
-                      out=args.keep)
-    print(f"collection: {info['posts']} posts, {info['media']} media files, {info['truth_edges']} true edges, "
-          f"{info['dropped']} intermediate posts dropped; shapes from {info['shapes']}")
-    print(f"time: hash {info['hash_s']} s, match {info['match_s']} s, content {info['content_s']} s, "
-          f"build {info['build_s']} s, total {time.perf_counter() - t:.1f} s")
+    tables, infos = [], []
+    for fam in fams:
+        for seed in seeds:
+            t, info = run_one(fam, seed, cascades=n, sizes=sizes, cache=args.cache)
+            held = fam in HELD_OUT_FAMILIES or seed in HELD_OUT_SEEDS
+            tables.append(t.assign(held_out=held))
+            infos.append({"family": fam, "seed": seed, "held_out": held, **info})
+            ours = t.set_index("method")
+            print(f"{fam:17s} seed {seed:3d}{' (held out)' if held else '':11s} {info['posts']:4d} posts: "
+                  f"ours F1 {ours.loc['ours', 'edge_f1']:.3f} root {ours.loc['ours', 'root_accuracy']:.2f} | "
+                  f"explicit-else-earliest {ours.loc['explicit-else-earliest', 'edge_f1']:.3f} | earliest "
+                  f"{ours.loc['earliest', 'edge_f1']:.3f} | relations {info['relations_found']}/{info['relations']} "
+                  f"(+{info['relations_extra']}) | lineage {info['lineage_s']:.1f} s build {info['build_s']:.1f} s",
+                  flush=True)
+    table = pd.concat(tables, ignore_index=True)
+    wide = table.pivot_table(index=["family", "held_out"], columns="method",
+                             values=["edge_f1", "root_accuracy"], aggfunc="mean")
+    wide[("edge_f1", "ours - explicit-else-earliest")] = (wide[("edge_f1", "ours")]
+                                                          - wide[("edge_f1", "explicit-else-earliest")])
     with pd.option_context("display.width", 250, "display.max_columns", 30, "display.float_format", "{:.3f}".format):
-        print(table.set_index("method").to_string())
+        print("\nmean over seeds:")
+        print(wide.to_string())
+        inf = pd.DataFrame(infos)
+        print(f"\ntrace time after matching (lineage + build), per collection: median "
+              f"{(inf['lineage_s'] + inf['build_s']).median():.1f} s, max {(inf['lineage_s'] + inf['build_s']).max():.1f} s "
+              f"for {inf['posts'].median():.0f} posts")
     return 0
 
 

@@ -1,43 +1,51 @@
-"""Synthetic repost cascades with known truth, for the spread-tracing benchmark.
+"""Synthetic repost collections with known truth, in families, for the spread-tracing benchmark.
 
-:func:`tree_shapes` draws tree shapes: from the Twitter15/16 archive when
-given (a random tree, cut to its first ``size`` posts in time order, so the
-real shallow, broadcast-like shape and the real repost delays are kept), else
-from the documented fallback model (each new post copies the root with
-probability ``broadcast``, else an earlier post chosen in proportion to its
-children + 1; delays log-normal, median 20 min).
+No field of a generated collection encodes the answer: post ids are random,
+media files are named by their SHA-256, share counts are what a platform
+shows (shares credited to the post a share chain started from, plus the
+uncollected ones), delays are hours (or the real Twitter15/16 delays), and
+explicit links name the parent or the first post of its same-platform chain.
 
-:func:`make_collection` turns shapes into a collection: every cascade starts
-from a base picture (scikit-image's bundled photos, or arrays you pass) with
-a pasted patch (the "fake"); every edge is a share (same bytes, same
-platform) or a re-upload with a chain of 1-3 edits (crop, downscale, caption
-bar, mirror, tint, grayscale, overlay text block, frame) and a JPEG
-re-encode; 10-40 % of the intermediate posts are dropped (never collected);
-timestamps of ``noise_p`` of the posts get Gaussian noise (sigma =
-``noise_rel`` x the cascade's median repost delay: real first reposts come
-minutes apart, so a fixed sigma would scramble them) and ``missing_time_p``
-are removed; a look-alike distractor
-(the base picture without the patch, re-framed and tinted) is added per
-cascade; explicit links are given for a share of the share edges, some
-(``explicit_root_p``) naming the cascade's origin instead of the parent.
+:func:`tree_shapes` draws tree shapes: ``"twitter"`` cuts a random
+Twitter15/16 tree to its first posts in time order (real, shallow,
+broadcast-like shapes and real delays); ``"model"`` is the documented
+fallback (each new post copies the root with probability ``broadcast``, else
+an earlier post in proportion to its children + 1); ``"chain"`` makes deep
+trees (each new post copies one of the three latest posts with probability
+``chain_p``), so chains of 6+ edits occur.
 
-The result (:class:`SynthCollection`) holds the ``posts`` table (as
-``case.posts()``), the ``truth`` graph over the collected posts (NIST
-reduction: a dropped post's parent is linked to its children), the media
-files written under ``out_dir``, and ``media`` (``sha256``, ``path``,
-``kind``, ``jpeg_quality``).
+:func:`make_collection` turns shapes into a collection. A cascade starts
+from a composite (a region of one bundled photo pasted onto another,
+:func:`kit.spread.synth_edits.paste_fake`); each repost is a platform share
+(same bytes, same platform) with probability ``share_p``, else a re-upload
+edited by 1-3 of :data:`kit.spread.synth_edits.EDIT_OPS` and re-encoded.
+``drop`` of the intermediate posts are never collected; ``missing_time_p`` of
+the times are missing and ``shift_p`` shifted by up to ``shift_min``
+minutes; ``explicit_p`` of the same-platform reposts carry a link, of which
+``explicit_root_p`` name the first post of the chain. Each cascade may also
+hold the composite's source photo (``source_p``), its donor photo
+(``donor_p``) and a look-alike of the same scene (``lookalike_p``: a
+re-framed, perspective-shifted shot without the pasted region).
+
+:data:`FAMILIES` names the benchmark's families (issue 13): ``no_counts``,
+``platform_counts``, ``twitter_delays``, ``all_edited``, ``many_shares``,
+``deep_chains``, ``no_time_no_links``. :data:`HELD_OUT_FAMILIES` and
+:data:`HELD_OUT_SEEDS` are kept untouched while tuning.
 
 Examples
 --------
 >>> shapes = tree_shapes(2, sizes=(5, 8), seed=1)
 >>> [g.number_of_nodes() for g in shapes], all(nx.is_arborescence(g) for g in shapes)
 ([6, 7], True)
+>>> sorted(FAMILIES)[:3]
+['all_edited', 'deep_chains', 'many_shares']
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import io
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,35 +55,66 @@ import pandas as pd
 
 from kit.spread.evaluate import reduce_to
 
-__all__ = ["BASE_IMAGES", "SynthCollection", "base_images", "make_collection", "tree_shapes"]
+__all__ = ["BASE_IMAGES", "FAMILIES", "HELD_OUT_FAMILIES", "HELD_OUT_SEEDS", "SynthCollection", "base_images",
+           "make_collection", "tree_shapes"]
 
 BASE_IMAGES = ("chelsea.png", "coffee.png", "rocket.jpg", "astronaut.png", "hubble_deep_field.jpg",
                "motorcycle_left.png", "ihc.png", "retina.jpg", "camera.png", "coins.png", "brick.png",
                "gravel.png")
 """scikit-image bundled files used as base pictures (in this order)."""
 
-EDITS = ("crop", "resize", "caption_bar", "mirror", "tint", "grayscale", "overlay", "frame")
+EDIT_WEIGHTS = {"crop": 1.0, "resize": 1.0, "caption_bar": 1.0, "meme_text": 0.8, "logo": 0.8, "filter": 1.0,
+                "mirror": 0.5, "screenshot": 0.5, "letterbox": 0.6, "rotate": 0.5}
+PLATFORMS = ("x", "facebook", "telegram", "instagram")
 T0 = pd.Timestamp("2026-01-01T00:00:00Z")
+
+_COMMON = {"share_p": 0.3, "counts": "none", "delays": "model", "shape": "twitter", "times": True, "links": True,
+           "drop": (0.2, 0.4), "missing_time_p": 0.08, "shift_p": 0.10, "shift_min": 30.0, "explicit_p": 0.5,
+           "explicit_root_p": 0.5, "edits": (1, 3), "delay_median_min": 90.0, "delay_sigma": 1.3,
+           "source_p": 0.4, "donor_p": 0.2, "lookalike_p": 0.7}
+FAMILIES: dict[str, dict] = {
+    "no_counts": {**_COMMON},
+    "platform_counts": {**_COMMON, "counts": "platform"},
+    "twitter_delays": {**_COMMON, "delays": "twitter"},
+    "all_edited": {**_COMMON, "share_p": 0.0},
+    "many_shares": {**_COMMON, "share_p": 0.7, "counts": "platform"},
+    "deep_chains": {**_COMMON, "shape": "chain", "share_p": 0.1, "edits": (1, 2)},
+    "no_time_no_links": {**_COMMON, "times": False, "links": False},
+}
+"""Family name -> generator parameters (see the module doc)."""
+HELD_OUT_FAMILIES = ("platform_counts", "deep_chains")
+HELD_OUT_SEEDS = (100, 101)
 
 
 @dataclass(frozen=True)
 class SynthCollection:
-    """``posts`` (case.posts() columns), ``truth`` DiGraph over collected posts,
-    ``media`` (sha256, path, kind, jpeg_quality), ``true_posts`` (all generated
-    posts with ``cascade``, ``dropped``, ``role``, ``edits``)."""
+    """``posts`` (case.posts() columns), ``truth`` DiGraph of copy edges over the collected posts
+    (NIST reduction), ``media`` (sha256, path, kind), ``true_posts`` (every generated post with
+    ``cascade``, ``dropped``, ``role``, ``edits``, ``true_parent``, ``true_time``), ``relations``
+    (``parent``, ``child``, ``relation`` = source / donor: the photos a composite was made from)."""
 
     posts: pd.DataFrame
     truth: nx.DiGraph
     media: pd.DataFrame
     true_posts: pd.DataFrame
+    relations: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["parent", "child", "relation"]))
+    family: str = "custom"
 
 
 def tree_shapes(n: int, *, sizes: tuple[int, int] = (20, 60), seed: int = 0, archive: Any = None,
-                broadcast: float = 0.6) -> list[nx.DiGraph]:
-    """``n`` rooted trees (node 0 = root, node attribute ``t_min``) of ``sizes[0]..sizes[1]`` nodes."""
+                broadcast: float = 0.6, kind: str | None = None, chain_p: float = 0.75) -> list[nx.DiGraph]:
+    """``n`` rooted trees (node 0 = root, node attribute ``t_min``) of ``sizes[0]..sizes[1]`` nodes.
+
+    ``kind``: ``"twitter"`` (needs ``archive``), ``"model"`` or ``"chain"``; default ``"twitter"``
+    when ``archive`` exists, else ``"model"``.
+    """
     rng = np.random.default_rng(seed)
+    have = archive is not None and Path(archive).exists()
+    kind = kind or ("twitter" if have else "model")
+    if kind == "twitter" and not have:
+        kind = "model"
     out: list[nx.DiGraph] = []
-    if archive is not None and Path(archive).exists():
+    if kind == "twitter":
         from kit.spread.cascades import load_twitter15_16
 
         cs = load_twitter15_16(archive, limit=150)
@@ -84,18 +123,17 @@ def tree_shapes(n: int, *, sizes: tuple[int, int] = (20, 60), seed: int = 0, arc
             g = cs.trees[names[int(rng.integers(len(names)))]]
             k = int(rng.integers(sizes[0], sizes[1] + 1))
             order = sorted(g.nodes, key=lambda v: (float(g.nodes[v].get("t_min") or 0.0), v))[:k]
-            sub = g.subgraph(order)
             relabel = {v: i for i, v in enumerate(order)}
             t = nx.DiGraph()
             for v in order:
                 t.add_node(relabel[v], t_min=float(g.nodes[v].get("t_min") or 0.0))
-            t.add_edges_from((relabel[a], relabel[b]) for a, b in sub.edges)
-            if nx.is_arborescence(t):
-                out.append(t)
-            else:  # a cut that left a node without its parent: fall back for this one
-                out.append(_model_tree(rng, k, broadcast))
+            t.add_edges_from((relabel[a], relabel[b]) for a, b in g.subgraph(order).edges)
+            out.append(t if nx.is_arborescence(t) else _model_tree(rng, k, broadcast))
         return out
-    return [_model_tree(rng, int(rng.integers(sizes[0], sizes[1] + 1)), broadcast) for _ in range(n)]
+    k_of = [int(rng.integers(sizes[0], sizes[1] + 1)) for _ in range(n)]
+    if kind == "chain":
+        return [_chain_tree(rng, k, chain_p) for k in k_of]
+    return [_model_tree(rng, k, broadcast) for k in k_of]
 
 
 def _model_tree(rng: np.random.Generator, k: int, broadcast: float) -> nx.DiGraph:
@@ -115,193 +153,244 @@ def _model_tree(rng: np.random.Generator, k: int, broadcast: float) -> nx.DiGrap
     return t
 
 
+def _chain_tree(rng: np.random.Generator, k: int, chain_p: float) -> nx.DiGraph:
+    t = nx.DiGraph()
+    t.add_node(0, t_min=0.0)
+    for v in range(1, k):
+        u = int(rng.integers(max(0, v - 3), v)) if rng.random() < chain_p else int(rng.integers(0, v))
+        t.add_node(v, t_min=t.nodes[u]["t_min"] + float(rng.lognormal(np.log(20.0), 1.0)))
+        t.add_edge(u, v)
+    return t
+
+
 def base_images(names: tuple[str, ...] = BASE_IMAGES, *, side: int = 480) -> list[np.ndarray]:
     """The bundled scikit-image pictures as RGB uint8, long side ``side``."""
-    import cv2
     import skimage
 
+    from kit.spread.synth_edits import load_base
+
     root = Path(skimage.__file__).parent / "data"
-    out = []
-    for name in names:
-        p = root / name
-        if not p.exists():
-            continue
-        img = cv2.imread(str(p), cv2.IMREAD_COLOR)
-        if img is None:
-            continue
-        img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
-        s = side / max(img.shape[:2])
-        out.append(cv2.resize(img, (round(img.shape[1] * s), round(img.shape[0] * s)), interpolation=cv2.INTER_AREA))
-    return out
+    return [np.asarray(load_base(root / n, side)) for n in names if (root / n).exists()]
 
 
-def _jpeg(img: np.ndarray, q: int) -> tuple[bytes, np.ndarray]:
-    import cv2
-
-    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(img, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, int(q)])
-    data = buf.tobytes()
-    return data, cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-
-
-def _edit(img: np.ndarray, op: str, rng: np.random.Generator) -> np.ndarray:
-    import cv2
-
-    h, w = img.shape[:2]
-    if op == "crop":
-        f = rng.uniform(0.75, 0.92)
-        ch, cw = int(h * f), int(w * f)
-        y, x = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
-        return np.ascontiguousarray(img[y:y + ch, x:x + cw])
-    if op == "resize":
-        f = rng.uniform(0.6, 0.85)
-        return cv2.resize(img, (max(32, round(w * f)), max(32, round(h * f))), interpolation=cv2.INTER_AREA)
-    if op == "caption_bar":
-        bar = np.full((max(16, h // 6), w, 3), 255 if rng.random() < 0.5 else 20, np.uint8)
-        col = (0, 0, 0) if bar[0, 0, 0] > 128 else (255, 255, 255)
-        for i in range(int(rng.integers(2, 5))):
-            x0 = int(rng.integers(4, max(5, w // 3)))
-            cv2.putText(bar, "BREAKING " * 2, (x0, 14 + 12 * i), cv2.FONT_HERSHEY_SIMPLEX, 0.4, col, 1)
-        return np.ascontiguousarray(np.vstack([bar, img]) if rng.random() < 0.5 else np.vstack([img, bar]))
-    if op == "mirror":
-        return np.ascontiguousarray(img[:, ::-1])
-    if op == "tint":
-        gain = np.array(rng.uniform(0.8, 1.2, size=3), np.float32)
-        return np.clip(img.astype(np.float32) * gain, 0, 255).astype(np.uint8)
-    if op == "grayscale":
-        g = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
-        return np.repeat(g[:, :, None], 3, axis=2)
-    if op == "overlay":
-        out = img.copy()
-        bw, bh = int(w * rng.uniform(0.2, 0.4)), int(h * rng.uniform(0.08, 0.15))
-        x, y = int(rng.integers(0, w - bw)), int(rng.integers(0, h - bh))
-        out[y:y + bh, x:x + bw] = (rng.integers(0, 255, size=3)).astype(np.uint8)
-        cv2.putText(out, "LOL", (x + 4, y + bh - 4), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 2)
-        return out
-    if op == "frame":
-        b = max(6, min(h, w) // 12)
-        return np.ascontiguousarray(cv2.copyMakeBorder(img, b, b, b, b, cv2.BORDER_CONSTANT,
-                                                       value=tuple(int(c) for c in rng.integers(0, 255, 3))))
-    raise ValueError(f"unknown edit {op!r}")
+def _delays(shape: nx.DiGraph, p: dict, rng: np.random.Generator) -> dict:
+    """Minutes since the cascade's first post, child after parent."""
+    if p["delays"] == "twitter":
+        t = {v: float(shape.nodes[v]["t_min"]) for v in shape}
+        for v in nx.topological_sort(shape):  # the archive has children timed before their parent
+            for c in shape.successors(v):
+                t[c] = max(t[c], t[v] + 0.05)
+        return t
+    t = {0: 0.0}
+    for v in nx.topological_sort(shape):
+        for c in shape.successors(v):
+            t[c] = t[v] + float(np.clip(rng.lognormal(np.log(p["delay_median_min"]), p["delay_sigma"]), 1.0, 6000.0))
+    return t
 
 
-def _fake(base: np.ndarray, donor: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    import cv2
-
-    h, w = base.shape[:2]
-    ph, pw = int(h * rng.uniform(0.25, 0.4)), int(w * rng.uniform(0.25, 0.4))
-    patch = cv2.resize(donor, (pw, ph), interpolation=cv2.INTER_AREA)
-    y, x = int(rng.integers(0, h - ph)), int(rng.integers(0, w - pw))
-    out = base.copy()
-    out[y:y + ph, x:x + pw] = patch
-    return out
+def _rid(rng: np.random.Generator, platform: str) -> str:
+    n = int(rng.integers(10 ** 9, 10 ** 10))
+    return {"x": f"{n}{int(rng.integers(100, 999))}", "telegram": f"tg{n % 10 ** 6}", "facebook": f"fb_{n}",
+            "instagram": f"C{hashlib.sha1(str(n).encode()).hexdigest()[:10]}"}[platform]
 
 
-def make_collection(out_dir: str | Path, *, n_cascades: int = 10, sizes: tuple[int, int] = (20, 50), seed: int = 0,
-                    archive: Any = None, images: list[np.ndarray] | None = None, share_p: float = 0.5,
-                    drop: tuple[float, float] = (0.1, 0.4), noise_p: float = 0.3, noise_rel: float = 0.5,
-                    missing_time_p: float = 0.1, explicit_p: float = 0.6, explicit_root_p: float = 0.3,
-                    distractors: bool = True) -> SynthCollection:
-    """Write a synthetic collection under ``out_dir`` (see the module doc)."""
+def make_collection(out_dir: str | Path, *, family: str = "no_counts", n_cascades: int = 10,
+                    sizes: tuple[int, int] = (20, 50), seed: int = 0, archive: Any = None,
+                    images: list | None = None, side: int = 720, **overrides: Any) -> SynthCollection:
+    """Write a synthetic collection of ``family`` under ``out_dir`` (see the module doc)."""
+    from PIL import Image
+
+    from kit.spread.synth_edits import apply_edit, encode, paste_fake
+
+    if family not in FAMILIES:
+        raise ValueError(f"unknown family {family!r}; known: {sorted(FAMILIES)}")
+    p = {**FAMILIES[family], **overrides}
     rng = np.random.default_rng(seed)
     out = Path(out_dir)
     (out / "media").mkdir(parents=True, exist_ok=True)
-    pics = images if images is not None else base_images()
-    shapes = tree_shapes(n_cascades, sizes=sizes, seed=seed, archive=archive)
-    platforms = ("x", "facebook", "telegram", "instagram")
-    rows, media, truth_all = [], {}, nx.DiGraph()
+    pics = [Image.fromarray(np.asarray(a)) for a in (images if images is not None else base_images(side=side))]
+    shapes = tree_shapes(n_cascades, sizes=sizes, seed=seed, archive=archive, kind=p["shape"])
+    media: dict = {}
+    rows: list = []
+    relations: list = []
+    truth_all = nx.DiGraph()
+    ops, w = list(EDIT_WEIGHTS), np.array(list(EDIT_WEIGHTS.values()))
 
-    def store(data: bytes, q: int | None) -> str:
+    def store(data: bytes, png: bool = False) -> str:
         sha = hashlib.sha256(data).hexdigest()
         if sha not in media:
-            path = out / "media" / f"{sha[:16]}.jpg"
+            path = out / "media" / f"{sha[:16]}.{'png' if png else 'jpg'}"
             path.write_bytes(data)
-            media[sha] = {"sha256": sha, "path": str(path), "kind": "image", "jpeg_quality": q}
+            media[sha] = {"sha256": sha, "path": str(path), "kind": "image"}
         return sha
 
-    noise_scale: dict = {}
+    def account() -> tuple[str, float]:
+        return f"{''.join(chr(int(c)) for c in rng.integers(97, 123, 6))}{int(rng.integers(0, 99))}", \
+            float(rng.lognormal(6.5, 1.6))
+
     for c, shape in enumerate(shapes):
-        gaps = [shape.nodes[b]["t_min"] - shape.nodes[a]["t_min"] for a, b in shape.edges]
-        noise_scale[c] = noise_rel * max(0.5, float(np.median(gaps)) if gaps else 1.0)
-        base = pics[c % len(pics)]
-        donor = pics[(c + 5) % len(pics)]
-        fake = _fake(base, donor, rng)
+        base, donor = pics[c % len(pics)], pics[(c + 5) % len(pics)]
+        fake, _ = paste_fake(base, donor, rng)
+        start = T0 + pd.Timedelta(days=3 * c) + pd.Timedelta(minutes=float(rng.uniform(0, 720)))
+        minutes = _delays(shape, p, rng)
+        p_drop = float(rng.uniform(*p["drop"]))
         state: dict = {}
-        order = sorted(shape.nodes, key=lambda v: (shape.nodes[v]["t_min"], v))
-        p_drop = float(rng.uniform(*drop))
-        for v in order:
-            pid = f"c{c:02d}p{v:03d}"
+        for v in sorted(shape.nodes, key=lambda x: (minutes[x], x)):
             preds = list(shape.predecessors(v))
             u = preds[0] if preds else None
+            acc, followers = account()
             if u is None:
-                data, img = _jpeg(fake, 92)
-                sha, plat, role, edits, q = store(data, 92), str(rng.choice(platforms)), "origin", [], 92
-            elif rng.random() < share_p:
+                data, enc = encode(fake, rng, quality=(88, 95))
+                img, sha, plat, role, edits = fake, store(data), str(rng.choice(PLATFORMS)), "origin", [enc]
+            elif rng.random() < p["share_p"]:
                 par = state[u]
-                sha, img, plat, role, edits, q = par["sha"], par["img"], par["platform"], "share", [], par["q"]
+                img, sha, plat, role, edits = par["img"], par["sha"], par["platform"], "share", []
             else:
                 par = state[u]
-                k = int(rng.choice([1, 2, 3], p=[0.45, 0.4, 0.15]))
-                edits = list(rng.choice(EDITS, size=k, replace=False))
-                img = par["img"]
-                for op in edits:
-                    img = _edit(img, op, rng)
-                q = int(rng.choice([70, 75, 80, 85, 90]))
-                data, img = _jpeg(img, q)
-                sha = store(data, q)
-                plat = par["platform"] if rng.random() < 0.6 else str(rng.choice(platforms))
+                k = int(rng.integers(p["edits"][0], p["edits"][1] + 1))
+                names = list(rng.choice(ops, size=k, replace=False, p=w / w.sum()))
+                img, edits = par["img"], []
+                for op in names:
+                    img, prm = apply_edit(img, op, rng)
+                    edits.append(prm)
+                png = "screenshot" in names and rng.random() < 0.5
+                data, enc = encode(img, rng, png=png)
+                edits.append(enc)
+                img = Image.open(io.BytesIO(data)).convert("RGB")
+                sha = store(data, png)
+                plat = par["platform"] if rng.random() < 0.5 else str(rng.choice(PLATFORMS))
                 role = "reupload"
-            t = T0 + pd.Timedelta(hours=24 * c) + pd.Timedelta(minutes=float(shape.nodes[v]["t_min"]))
+            pid = _rid(rng, plat)
             dropped = bool(u is not None and shape.out_degree(v) > 0 and rng.random() < p_drop)
-            state[v] = {"sha": sha, "img": img, "platform": plat, "q": q, "pid": pid}
-            followers = float(rng.lognormal(6.0, 1.5))
-            views = int(followers * rng.uniform(0.2, 2.0) + 20 * shape.out_degree(v))
+            state[v] = {"sha": sha, "img": img, "platform": plat, "pid": pid, "role": role}
             rows.append({"post_id": pid, "cascade": c, "role": role, "edits": edits, "dropped": dropped,
                          "true_parent": state[u]["pid"] if u is not None else None, "platform": plat,
-                         "account": f"acc{int(rng.integers(0, 10 ** 6)):06d}", "true_time": t, "media_sha256": sha,
-                         "likes": int(views * rng.uniform(0.01, 0.05)), "shares": int(shape.out_degree(v)),
-                         "views": views, "likes_hidden": False})
+                         "account": acc, "followers": followers,
+                         "true_time": start + pd.Timedelta(minutes=minutes[v]), "media_sha256": sha})
             truth_all.add_node(pid)
             if u is not None:
                 truth_all.add_edge(state[u]["pid"], pid)
-        if distractors:
-            g = _edit(_edit(base, "crop", rng), "tint", rng)
-            data, _ = _jpeg(g, 85)
-            t = T0 + pd.Timedelta(hours=24 * c) + pd.Timedelta(minutes=float(rng.uniform(0, 600)))
-            pid = f"c{c:02d}d000"
-            rows.append({"post_id": pid, "cascade": c, "role": "distractor", "edits": [], "dropped": False,
-                         "true_parent": None, "platform": str(rng.choice(platforms)),
-                         "account": f"acc{int(rng.integers(0, 10 ** 6)):06d}", "true_time": t,
-                         "media_sha256": store(data, 85), "likes": 5, "shares": 0, "views": 300,
-                         "likes_hidden": False})
+        root_pid = state[0]["pid"]
+        extras = []
+        if rng.random() < p["source_p"]:  # the photo the fake was made from, posted on its own
+            extras.append(("source", base, "source"))
+        if rng.random() < p["donor_p"]:
+            extras.append(("donor", donor, "donor"))
+        if rng.random() < p["lookalike_p"]:
+            extras.append(("lookalike", _lookalike(base, rng), None))
+        for role, img, rel in extras:
+            if role != "lookalike" and rng.random() < 0.5:
+                img, prm = apply_edit(img, str(rng.choice(["crop", "resize", "filter"])), rng)
+            data, _ = encode(img, rng)
+            plat = str(rng.choice(PLATFORMS))
+            pid = _rid(rng, plat)
+            acc, followers = account()
+            rows.append({"post_id": pid, "cascade": c, "role": role, "edits": [], "dropped": False,
+                         "true_parent": None, "platform": plat, "account": acc, "followers": followers,
+                         "true_time": start + pd.Timedelta(minutes=float(rng.uniform(-2880, 2880))),
+                         "media_sha256": store(data)})
             truth_all.add_node(pid)
+            if rel:
+                relations.append({"parent": pid, "child": root_pid, "relation": rel})
     tp = pd.DataFrame(rows)
-    # timestamps: noise on some, removed on others
-    times = []
-    for t, c in zip(tp["true_time"], tp["cascade"]):
-        r = rng.random()
-        times.append(pd.NaT if r < missing_time_p else
-                     t + pd.Timedelta(minutes=float(rng.normal(0, noise_scale[c]))) if r < missing_time_p + noise_p
-                     else t)
-    tp["posted_at"] = pd.to_datetime(pd.Series(times, dtype="datetime64[ns, UTC]"))
-    # explicit links on share edges, some naming the chain's first post
-    parent_of = {p: (q if isinstance(q, str) else None) for p, q in zip(tp["post_id"], tp["true_parent"])}
-    explicit = []
-    for r in tp.itertuples(index=False):
-        link = None
-        if r.role == "share" and rng.random() < explicit_p:
-            link = r.true_parent
-            if rng.random() < explicit_root_p:  # the export names the cascade's first post
-                while parent_of[link] is not None:
-                    link = parent_of[link]
-        explicit.append(link)
-    tp["parent_post_id"] = explicit
+    tp["posted_at"] = _observed_times(tp, p, rng)
+    tp["parent_post_id"] = _links(tp, p, rng)
+    _counts(tp, p, rng)
     observed = set(tp.loc[~tp["dropped"], "post_id"])
     truth = reduce_to(truth_all, observed)
     truth.add_nodes_from(observed)
-    posts = tp.loc[~tp["dropped"], ["post_id", "platform", "account", "posted_at", "media_sha256",
-                                    "parent_post_id", "likes", "shares", "views"]].reset_index(drop=True)
-    # a link to a post that was not collected cannot be followed
-    posts["parent_post_id"] = [p if p in observed else None for p in posts["parent_post_id"]]
+    cols = ["post_id", "platform", "account", "posted_at", "url", "media_sha256", "parent_post_id", "caption"]
+    if p["counts"] != "none":
+        cols += ["likes", "shares", "views"]
+    tp["url"] = [f"https://{pl}.example/{a}/{i}" for pl, a, i in zip(tp["platform"], tp["account"], tp["post_id"])]
+    tp["caption"] = [" ".join(str(x) for x in rng.choice(["look", "wow", "breaking", "now", "this", "omg", "real?",
+                                                          "fake?", "share"], size=int(rng.integers(1, 5))))
+                     for _ in range(len(tp))]
+    posts = tp.loc[~tp["dropped"], cols].sample(frac=1.0, random_state=int(rng.integers(2 ** 31))).reset_index(drop=True)
+    posts["parent_post_id"] = [x if x in observed else None for x in posts["parent_post_id"]]
     used = set(posts["media_sha256"])
     med = pd.DataFrame([m for s, m in media.items() if s in used])
-    return SynthCollection(posts, truth, med, tp)
+    rel = pd.DataFrame(relations, columns=["parent", "child", "relation"])
+    rel = rel[rel["parent"].isin(observed) & rel["child"].isin(observed)].reset_index(drop=True)
+    return SynthCollection(posts, truth, med, tp, rel, family)
+
+
+def _lookalike(base: Any, rng: np.random.Generator) -> Any:
+    """Another shot of the same scene: shifted perspective, other framing and exposure, no pasted region."""
+    import cv2
+    from PIL import Image, ImageEnhance
+
+    a = np.asarray(base)
+    h, w = a.shape[:2]
+    j = lambda: rng.uniform(0.03, 0.08)  # noqa: E731
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = np.float32([[w * j(), h * j()], [w * (1 - j()), h * j()], [w * (1 - j()), h * (1 - j())],
+                      [w * j(), h * (1 - j())]])
+    warped = cv2.warpPerspective(a, cv2.getPerspectiveTransform(src, dst), (w, h), borderMode=cv2.BORDER_REFLECT)
+    img = Image.fromarray(warped)
+    return ImageEnhance.Brightness(img).enhance(float(rng.uniform(0.8, 1.2)))
+
+
+def _observed_times(tp: pd.DataFrame, p: dict, rng: np.random.Generator) -> pd.Series:
+    if not p["times"]:
+        return pd.Series(pd.NaT, index=tp.index, dtype="datetime64[ns, UTC]")
+    times = []
+    for t in tp["true_time"]:
+        r = rng.random()
+        if r < p["missing_time_p"]:
+            times.append(pd.NaT)
+        elif r < p["missing_time_p"] + p["shift_p"]:
+            times.append((t + pd.Timedelta(minutes=float(rng.uniform(-p["shift_min"], p["shift_min"])))).floor("s"))
+        else:
+            times.append(t.floor("s"))
+    return pd.to_datetime(pd.Series(times, index=tp.index, dtype="datetime64[ns, UTC]"))
+
+
+def _links(tp: pd.DataFrame, p: dict, rng: np.random.Generator) -> list:
+    """Explicit links on same-platform reposts: the parent, or the first post of its same-platform chain."""
+    parent = dict(zip(tp["post_id"], tp["true_parent"]))
+    plat = dict(zip(tp["post_id"], tp["platform"]))
+    out = []
+    for pid, par in zip(tp["post_id"], tp["true_parent"]):
+        link = None
+        if p["links"] and isinstance(par, str) and plat[par] == plat[pid] and rng.random() < p["explicit_p"]:
+            link = par
+            if rng.random() < p["explicit_root_p"]:
+                while isinstance(parent.get(link), str) and plat[parent[link]] == plat[pid]:
+                    link = parent[link]
+        out.append(link)
+    return out
+
+
+def _counts(tp: pd.DataFrame, p: dict, rng: np.random.Generator) -> None:
+    """Engagement as the platform shows it (family ``platform``): shares credited to the post a share
+    chain started from, plus shares that were never collected; a share shows no counts of its own."""
+    if p["counts"] == "none":
+        return
+    parent = dict(zip(tp["post_id"], tp["true_parent"]))
+    role = dict(zip(tp["post_id"], tp["role"]))
+    credited: dict = {}
+    for pid in tp["post_id"]:
+        if role[pid] == "share":
+            top = parent[pid]
+            while role.get(top) == "share":
+                top = parent[top]
+            credited[top] = credited.get(top, 0) + 1
+    likes, shares, views = [], [], []
+    for r in tp.itertuples(index=False):
+        reach = r.followers * rng.uniform(0.3, 3.0)
+        hidden = int(rng.poisson(reach * rng.uniform(0.0005, 0.004)))
+        n_sh = credited.get(r.post_id, 0) + hidden
+        lk = int(reach * rng.uniform(0.01, 0.06))
+        vw = int(reach * rng.uniform(2, 8))
+        if r.role == "share" and r.platform in ("x", "facebook"):
+            likes.append(0), shares.append(0), views.append(None)
+        elif r.platform == "x":
+            likes.append(lk), shares.append(n_sh), views.append(vw)
+        elif r.platform == "facebook":
+            likes.append(lk), shares.append(n_sh), views.append(None)
+        elif r.platform == "telegram":
+            likes.append(None), shares.append(n_sh if r.role != "share" else None), views.append(vw)
+        else:
+            likes.append(lk), shares.append(None), views.append(None)
+    tp["likes"], tp["shares"], tp["views"] = likes, shares, views
