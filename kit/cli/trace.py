@@ -62,9 +62,13 @@ def _trace(args: argparse.Namespace) -> int:
             print(f"  {r['evidence']}")
             if r.get("why_root"):
                 print(f"  why a root: {r['why_root']}")
-            for u, v, d in list(G.out_edges(r["node"], data=True))[:3]:
-                print(f"  -> {v}: {d.get('kind')}, confidence {d.get('confidence', 0):.2f}, "
-                      f"cue {d.get('direction_cue')}, {d.get('algorithm')}")
+            for u, v, d in [e for e in G.out_edges(r["node"], data=True) if e[2].get("relation", "copy") == "copy"][:3]:
+                print(f"  -> {v}: {d.get('kind')}, confidence {d.get('confidence', 0):.2f}: {d.get('evidence')}")
+        for u, v, d in G.edges(data=True):
+            if d.get("relation") in ("source", "donor"):
+                print(f"\n{d['relation']}: {u} -> {v}: {d.get('evidence')}")
+        for problem in G.graph.get("skipped_decisions") or []:
+            print(f"\nanalyst decision not applied: {problem}")
         cols = ["root", "size", "size_bin", "depth", "max_breadth", "structural_virality", "n_platforms",
                 "time_to_10"]
         trees = m.trees[m.trees["size"] > 1]

@@ -2,8 +2,10 @@
 
 Graphs are plain networkx DiGraphs with edges ``parent -> child``; node and
 edge attributes are documented in each module: ``build`` (posts + matches ->
-graph; ``candidates`` and ``cost`` for the edge costs, ``orient`` for the
-direction cues), ``content`` (dense aligned-pixel evidence), ``facts``
+graph; ``candidates`` for analyst decisions, ``cost`` for the edge costs, ``orient`` for the
+direction cues), ``lineage`` (registration of a group), ``consensus`` (its
+least-edited copy), ``pairs`` (what each copy inherited from another),
+``evidence`` (all of it for a collection), ``content`` (aligned-pixel evidence, group re-joining), ``facts``
 (media facts from step results), ``trace`` (:func:`case_spread` on a case,
 GraphML / JSON export), ``metrics``, ``evaluate`` (incl. NIST MFC measures),
 ``nist`` (MediScore file formats), ``cascades`` (Twitter15/16 loader),
@@ -18,10 +20,14 @@ Examples
 (3, 1.0)
 """
 
-from kit.spread.build import MEDIA_ATTRS, build, dissimilarity
-from kit.spread.candidates import EDIT_COSTS, apply_match_decisions, candidate_pairs
-from kit.spread.content import EVIDENCE_COLUMNS, content_evidence, pair_evidence
-from kit.spread.cost import audience_table, edge_cost
+from kit.spread.build import MEDIA_ATTRS, build, copy_graph
+from kit.spread.candidates import apply_match_decisions, parent_decisions
+from kit.spread.content import EVIDENCE_COLUMNS, content_evidence, pair_evidence, rejoin_groups
+from kit.spread.cost import CONFLICT, SUPPORT, lineage_cost, time_penalty
+from kit.spread.evidence import COPY_COLUMNS, LineageEvidence, lineage_evidence
+from kit.spread.lineage import align_group, register_group
+from kit.spread.pairs import LINEAGE_COLUMNS, pair_lineage
+from kit.spread.consensus import consensus_costs, medoid
 from kit.spread.facts import FACT_COLUMNS, media_facts
 from kit.spread.synth import SynthCollection, make_collection, tree_shapes
 from kit.spread.trace import (
@@ -42,19 +48,31 @@ from kit.spread.orient import CUE_WEIGHTS, TIME_RELIABILITY, direction_cues, dir
 from kit.spread.nist import aggregate, read_journal, read_system_output, score_filtering, score_graph_building
 
 __all__ = [
-    "EDIT_COSTS",
+    "CONFLICT",
+    "COPY_COLUMNS",
     "EVIDENCE_COLUMNS",
+    "LINEAGE_COLUMNS",
+    "LineageEvidence",
+    "SUPPORT",
+    "copy_graph",
+    "lineage_cost",
+    "lineage_evidence",
+    "pair_lineage",
+    "parent_decisions",
+    "register_group",
+    "align_group",
+    "consensus_costs",
+    "medoid",
+    "rejoin_groups",
+    "time_penalty",
     "FACT_COLUMNS",
     "SpreadResult",
     "SynthCollection",
     "apply_match_decisions",
-    "audience_table",
-    "candidate_pairs",
     "case_spread",
     "load_exported_graph",
     "trace_case",
     "content_evidence",
-    "edge_cost",
     "export_graph",
     "make_collection",
     "media_facts",
@@ -80,7 +98,6 @@ __all__ = [
     "direct_paths",
     "direction_cues",
     "direction_probability",
-    "dissimilarity",
     "evaluate",
     "load_twitter15_16",
     "metrics",

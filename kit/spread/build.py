@@ -1,66 +1,64 @@
-"""Build the spread graph: explicit repost links plus inferred "derived from" edges.
+"""Build the spread graph: who posted which copy first, and what was made from what.
 
 :func:`build` makes one node per post and chooses one parent per post (or
 none: an origin) with a minimum-cost arborescence (Edmonds' algorithm,
-:func:`networkx.minimum_spanning_arborescence`) over a virtual root.
+:func:`networkx.minimum_spanning_arborescence`), one variant group at a time.
 
-Candidate parents of a post ``v`` are the posts with the same media bytes,
-the posts whose media the matcher paired with ``v``'s (``decision ==
-"match"``, also ``"review"`` with ``include_review``), posts linked through
-other matches (the matcher returns a spanning set), and every pair that the
-dense content table ``evidence`` (:func:`kit.spread.content.pair_evidence`)
-aligned. The cost of ``u -> v`` (:func:`kit.spread.cost.edge_cost`) adds
+A candidate parent ``u`` of ``v`` is another post of ``v``'s variant group
+(copies of the same picture). Its cost is
 
-* ``content``: 0 for identical bytes, else the aligned residual (evidence),
-  else the matcher's distance (:func:`dissimilarity`), plus
-  ``indirect_penalty`` for match paths;
-* ``direction``: ``direction_weight * (1 - P(u -> v))`` with P from the
-  cues of :mod:`kit.spread.orient` (time, resolution, containment, added
-  content, quality, metadata, C2PA);
-* ``recency``: copies are made from recent posts (``recency_weight *
-  log1p(gap_hours / recency_hours)``);
-* ``audience``: minus ``audience_weight`` times the parent's audience
-  (engagement of the post, else the best of its account);
-* ``shares``: the parent's own share count as the platform shows it:
-  ``unshared_cost`` when it is 0 (nobody shared that post, so it is rarely
-  anyone's parent), else minus ``share_weight * log1p(n) / log1p(100)``
-  (preferential attachment; 0 by default: it helped the Twitter-shaped
-  benchmark, 0.847 -> 0.862 edge F1 at 0.3, and cost the demo incident
-  0.03-0.07); nothing when unknown (missing, or 0 on a post that shows no
-  engagement at all, such as an X retweet, whose counts belong to the
-  original). Among byte-identical copies the zero count is the strongest
-  cue there is: on the synthetic benchmark it lifts directed edge F1 from
-  0.66 to 0.85.
+``prior - support + conflict + time + link``
 
-A post becomes an origin (an edge from the virtual root) at ``root_cost``; a
-candidate whose content cost exceeds ``max_content`` is dropped (a look-alike
-is not a copy). An explicit link (``parent_post_id``) is kept at its cost
-minus ``explicit_bonus``; since exports often name the chain's first post
-rather than the immediate parent, it competes with the posts of the same
-chain (same bytes, linked to the same post) and the content candidates
-posted between the linked parent and ``v``, which pay ``refine_margin``. The
-analyst's latest ``parent`` / ``spread.parent`` decision for a post (``value``
-= parent post id, or None for "origin") overrides everything for that post.
+* ``prior``: ``theta`` for every candidate but the group's *first copy*: the
+  copy every other copy could have been made from (least summed conflict as
+  their parent: an origin carries no change that a copy lacks), its earliest
+  post. Real cascades are mostly stars: a post hangs from the first copy
+  unless a candidate is supported over it.
+* ``support`` / ``conflict``: :func:`kit.spread.cost.lineage_cost` of the
+  lineage row ``(u's media, v's media)``: the changes ``v`` inherited from
+  ``u`` and the ones it would have had to undo. Two posts of the same bytes
+  share everything: ``identical_support`` when that copy has changes of its
+  own (0 for the original's bytes). Similarity alone never makes a parent.
+* ``time``: :func:`kit.spread.cost.time_penalty`, an ordering constraint
+  (``v`` posted before ``u``), never a pull toward the most recent post.
+* ``link``: ``-explicit_bonus`` for the post ``v``'s export names as its
+  source (``parent_post_id``). Platforms often name the first post of a
+  chain, so a candidate supported over the link still wins; a candidate on
+  another platform than the linked post pays ``platform_penalty`` (a
+  platform's share link means a parent on that platform).
 
-Node attributes: the post's ``platform``, ``account``, ``posted_at`` (UTC
-Timestamp or None), ``media_sha256``, ``url``, ``caption``, ``explicit_parent``
-(id or None), ``variant`` (cluster id or None), ``time_source``
-(``platform``/``exif``/``none``), ``shares`` (the post's own share count or
-None when unknown); from the optional ``media`` table (by
-sha256) any of :data:`MEDIA_ATTRS`; ``audience`` (0-1); on roots
-``origin_evidence`` (a sentence).
+Engagement counts are not used: a share count is not a number of children.
+The first copy of each group is its origin (root cost 0); every other post
+pays ``big`` to be an origin, so a group is one tree unless its posts cannot
+be reached. A post without media, or whose media is in no group, is an
+origin unless its link names a post. The analyst's ``parent`` /
+``spread.parent`` decisions override everything for their post
+(:func:`kit.spread.candidates.parent_decisions`; decisions that would close a
+cycle are skipped and listed in the graph attribute ``skipped_decisions``).
 
-Edge attributes (``parent -> child``): ``kind`` (``"explicit"``,
-``"inferred"``, ``"analyst"``), ``confidence`` (0-1), ``cost``, ``cost_parts``
-(dict: content, direction, recency, audience, platform, shares), ``cues`` (dict of signed
-cues), ``direction_cue`` (the cue that weighed most), ``algorithm``
-(``identical``, ``aligned``, a matcher algorithm or ``indirect``),
-``distance``, ``inliers``, ``residual``, ``transform`` (or None),
-``time_gap_s`` (child minus parent, seconds, or None), ``refines_explicit``
-(the linked parent this edge replaced, or None).
+Without lineage evidence (``lineage=None``), groups come from ``clusters``
+or the matcher's pairs and every post hangs from its group's earliest post or
+its link: the explicit-else-earliest baseline.
 
-Graph attributes: ``alternatives`` (post id -> the 5 cheapest candidate
-parents as ``(parent, cost)``) and ``root_cost``.
+Node attributes: ``platform``, ``account``, ``posted_at`` (UTC Timestamp or
+None), ``media_sha256``, ``url``, ``caption``, ``explicit_parent``,
+``variant`` (group), ``time_source`` (``platform``/``exif``/``none``), any of
+:data:`MEDIA_ATTRS` from ``media``; ``first_copy`` (True for each group's
+first copy); on roots ``origin_evidence`` (a sentence).
+
+Edge attributes (``parent -> child``): ``relation`` (``"copy"``; the
+composite's ``"source"`` and ``"donor"`` edges sit beside them, see
+:func:`add_relations`), ``kind`` (``"explicit"``: the post the export names,
+``"inferred"``, ``"analyst"``), ``confidence`` (0-1: the logistic of the
+cost margin over the runner-up), ``cost``, ``support``, ``conflict``,
+``evidence`` (a sentence), ``reasons_for``, ``reasons_against`` (lists),
+``algorithm`` (``identical``, ``lineage``, ``first-copy``, ``link``,
+``analyst``), ``time_gap_s`` (child minus parent, seconds, or None),
+``refines_explicit`` (the linked post this edge replaced, or None).
+
+Graph attributes: ``alternatives`` (post -> the 5 cheapest candidate parents
+as ``(parent, cost)``), ``skipped_decisions`` and ``groups`` (group -> first
+copy).
 
 Examples
 --------
@@ -68,31 +66,44 @@ Examples
 >>> posts = pd.DataFrame({"post_id": ["a", "b", "c"], "platform": ["x", "x", "y"],
 ...     "posted_at": pd.to_datetime(["2026-01-01T00:00Z", "2026-01-01T01:00Z", "2026-01-01T02:00Z"]),
 ...     "media_sha256": ["s1", "s1", "s2"], "parent_post_id": [None, "a", None]})
->>> pairs = pd.DataFrame([{"a": "s1", "b": "s2", "algorithm": "pdq", "distance": 8.0, "verified": False,
-...     "inliers": 0, "transform": None, "decision": "match"}])
+>>> pairs = pd.DataFrame([{"a": "s1", "b": "s2", "decision": "match"}])
 >>> g = build(posts, pairs)
 >>> sorted(g.edges(data="kind"))
-[('a', 'b', 'explicit'), ('b', 'c', 'inferred')]
+[('a', 'b', 'explicit'), ('a', 'c', 'inferred')]
 """
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import networkx as nx
 import pandas as pd
 
-from kit.spread.candidates import PARENT_KINDS, apply_match_decisions, candidate_pairs, val
-from kit.spread.cost import audience_table, dissimilarity, edge_cost
+from kit.spread.candidates import apply_match_decisions, parent_decisions, val
+from kit.spread.cost import lineage_cost, time_penalty
 from kit.spread.errors import SpreadError
-from kit.spread.orient import CUE_WEIGHTS
 
-__all__ = ["MEDIA_ATTRS", "build", "dissimilarity"]
+__all__ = ["MEDIA_ATTRS", "build", "copy_graph"]
 
 MEDIA_ATTRS = ("kind", "width", "height", "jpeg_quality", "jpeg_tables", "has_exif", "has_c2pa", "added_content",
                "added_reason", "c2pa_ingredients", "exif_time", "detector_score")
 _ROOT = ("__spread_virtual_root__",)
+BIG = 1000.0
 
 
-def _variants(shas: list, pairs: pd.DataFrame, clusters: pd.DataFrame | None) -> dict:
+def copy_graph(G: nx.DiGraph) -> nx.DiGraph:
+    """The repost forest of ``G``: every node, the edges whose ``relation`` is ``copy`` (or unset)."""
+    H = nx.DiGraph()
+    H.graph.update(G.graph)
+    H.add_nodes_from(G.nodes(data=True))
+    H.add_edges_from((u, v, d) for u, v, d in G.edges(data=True) if d.get("relation", "copy") == "copy")
+    return H
+
+
+def _groups(shas: list, pairs: pd.DataFrame, clusters: pd.DataFrame | None, lineage: Any) -> dict:
+    if lineage is not None and len(lineage.groups):
+        return dict(zip(lineage.groups["id"], lineage.groups["group"]))
     if clusters is not None and len(clusters):
         return dict(zip(clusters["id"], clusters["cluster"]))
     g = nx.Graph()
@@ -102,25 +113,7 @@ def _variants(shas: list, pairs: pd.DataFrame, clusters: pd.DataFrame | None) ->
     return {s: i for i, c in enumerate(comps) for s in c}
 
 
-def _count(x: object) -> int | None:
-    x = val(x)
-    try:
-        f = float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return int(f) if f >= 0 and f == f else None
-
-
-def _shares_known(r: dict) -> int | None:
-    """The post's own share count, or None where it is unknown: missing, or 0 on a post that shows
-    no engagement at all (an X retweet carries no counts of its own; 0 there means "not shown")."""
-    shares = _count(r.get("shares"))
-    if shares == 0 and not any((_count(r.get(k)) or 0) > 0 for k in ("likes", "views", "comments", "replies")):
-        return None
-    return shares
-
-
-def _nodes(posts: pd.DataFrame, facts: dict, variant: dict) -> nx.DiGraph:
+def _nodes(posts: pd.DataFrame, facts: dict, group: dict) -> nx.DiGraph:
     G = nx.DiGraph()
     for r in posts.to_dict("records"):
         pid = str(r["post_id"])
@@ -133,22 +126,32 @@ def _nodes(posts: pd.DataFrame, facts: dict, variant: dict) -> nx.DiGraph:
             t, src = pd.Timestamp(f["exif_time"]), "exif"
         attrs = {"platform": val(r.get("platform")), "account": val(r.get("account")), "posted_at": t,
                  "media_sha256": sha, "url": val(r.get("url")), "caption": val(r.get("caption")),
-                 "explicit_parent": None if parent is None else str(parent), "variant": variant.get(sha),
-                 "time_source": src, "shares": _shares_known(r)}
+                 "explicit_parent": None if parent is None else str(parent), "variant": group.get(sha),
+                 "time_source": src}
         attrs.update({k: v for k, v in f.items() if k != "exif_time"})
         G.add_node(pid, **attrs)
     return G
 
 
+def _when(d: dict) -> tuple:
+    """Sort key of a post's time: known times first, by time (seconds; any year, 9999 included)."""
+    t = d.get("posted_at")
+    ok = t is not None and not pd.isna(t) and d.get("time_source") != "none"
+    return (not ok, _seconds(t) if ok else 0.0)
+
+
+def _seconds(t: Any) -> float:
+    try:
+        return float(t.timestamp())
+    except (AttributeError, OverflowError, ValueError, OSError):
+        return 0.0
+
+
 def build(posts: pd.DataFrame, matches: pd.DataFrame | None = None, *, media: pd.DataFrame | None = None,
-          clusters: pd.DataFrame | None = None, decisions: pd.DataFrame | None = None,
-          evidence: pd.DataFrame | None = None, weights: dict | None = None, direction_weight: float = 2.0,
-          root_cost: float = 1.6, refine_margin: float = 0.0, explicit_bonus: float = 0.0,
-          time_scale: float = 300.0, include_review: bool = False, indirect: bool = True,
-          indirect_penalty: float = 0.15, max_content: float = 0.9, content_weight: float = 2.0,
-          recency_weight: float = 0.1, recency_hours: float = 1.0, audience_weight: float = 1.0,
-          platform_bonus: float = 0.0, share_weight: float = 0.0, unshared_cost: float = 0.6,
-          max_parents: int = 30, content_options: dict | None = None) -> nx.DiGraph:
+          clusters: pd.DataFrame | None = None, decisions: pd.DataFrame | None = None, lineage: Any = None,
+          theta: float = 2.0, explicit_bonus: float = 2.5, platform_penalty: float = 1.0,
+          identical_support: float = 6.0, time_weight: float = 6.0, time_tau_min: float = 60.0,
+          include_review: bool = False, support: dict | None = None, conflict: dict | None = None) -> nx.DiGraph:
     """Spread graph of ``posts`` (see the module doc for the rules and attributes).
 
     Parameters
@@ -156,52 +159,34 @@ def build(posts: pd.DataFrame, matches: pd.DataFrame | None = None, *, media: pd
     posts
         ``case.posts()``: ``post_id`` required; ``platform``, ``account``,
         ``posted_at``, ``media_sha256``, ``parent_post_id``, ``url``,
-        ``caption``, ``likes``, ``shares``, ``views``, ``time_source`` used
-        when present.
+        ``caption``, ``time_source`` used when present.
     matches
-        The matcher's pairs (``a``, ``b`` sha256, ``algorithm``, ``distance``,
-        ``verified``, ``inliers``, ``transform``, ``decision``).
+        The matcher's pairs (``a``, ``b`` sha256, ``decision``); used for the
+        groups when neither ``lineage`` nor ``clusters`` is given.
     media
         Per-sha256 facts (``sha256`` + any of :data:`MEDIA_ATTRS`), e.g.
         :func:`kit.spread.facts.media_facts`.
     clusters
-        Optional ``id`` (sha256) -> ``cluster`` table for the ``variant`` attribute.
+        ``id`` (sha256) -> ``cluster`` table.
     decisions
-        ``case.decisions()``: kinds ``parent`` / ``spread.parent`` (subject =
-        child post, value = parent post or None) and ``match`` (see
-        :func:`kit.spread.candidates.apply_match_decisions`).
-    evidence
-        Dense content evidence (:func:`kit.spread.content.pair_evidence`).
-    weights
-        Cue weights overriding :data:`kit.spread.orient.CUE_WEIGHTS`.
-    direction_weight, content_weight, recency_weight, recency_hours, audience_weight, platform_bonus
+        ``case.decisions()`` (parent and match decisions).
+    lineage
+        :class:`kit.spread.evidence.LineageEvidence` (groups, copies, pairs).
+    theta, explicit_bonus, platform_penalty, identical_support
         Cost terms (module doc).
-    share_weight, unshared_cost
-        The share-count term (module doc); 0 and 0 switch it off.
-    root_cost, max_content
-        Cost of being an origin; content cost above which a pair is no candidate.
-    explicit_bonus, refine_margin
-        Cost taken off an explicit link; cost added to a candidate that would
-        replace one.
-    time_scale
-        Seconds over which the time cue saturates.
+    time_weight, time_tau_min
+        :func:`kit.spread.cost.time_penalty`.
     include_review
-        Also use pairs whose decision is ``"review"``.
-    indirect, indirect_penalty
-        Also consider posts linked only through other matches.
-    max_parents
-        Keep only this many cheapest candidate parents per post.
-    content_options
-        Keyword arguments for :func:`kit.spread.candidates.candidate_pairs`
-        (residual and edit weights).
+        Also use pairs whose decision is ``"review"`` for the groups.
+    support, conflict
+        Cue weights overriding :data:`kit.spread.cost.SUPPORT` / :data:`~kit.spread.cost.CONFLICT`.
     """
     if not isinstance(posts, pd.DataFrame) or "post_id" not in posts:
         raise SpreadError("build needs a posts DataFrame with a post_id column")
-    cols = ["a", "b", "algorithm", "distance", "verified", "inliers", "transform", "decision"]
-    pairs = pd.DataFrame(columns=cols) if matches is None else matches
+    pairs = pd.DataFrame(columns=["a", "b", "decision"]) if matches is None else matches
     if not isinstance(pairs, pd.DataFrame) or (len(pairs) and not {"a", "b", "decision"} <= set(pairs.columns)):
         raise SpreadError("matches must be a DataFrame with columns a, b and decision")
-    pairs, rejected = apply_match_decisions(pairs, decisions)
+    pairs, _rejected = apply_match_decisions(pairs, decisions)
     if len(pairs):
         pairs = pairs[pairs["decision"].isin(["match", "review"] if include_review else ["match"])]
     facts = {}
@@ -211,110 +196,148 @@ def build(posts: pd.DataFrame, matches: pd.DataFrame | None = None, *, media: pd
     ids = [str(p) for p in posts["post_id"]]
     if len(set(ids)) != len(ids):
         raise SpreadError("post_id values must be unique")
-    variant = _variants([val(s) for s in posts.get("media_sha256", pd.Series(dtype=object))], pairs, clusters)
-    G = _nodes(posts, facts, variant)
-    audience = audience_table(posts)
+    group = _groups([val(s) for s in posts.get("media_sha256", pd.Series(dtype=object))], pairs, clusters, lineage)
+    G = _nodes(posts, facts, group)
+    analyst, problems = parent_decisions(decisions, set(ids))
+    rows: dict = {}
+    root_like: dict = {}
+    if lineage is not None:
+        for r in lineage.pairs.to_dict("records"):
+            rows[(r["u"], r["v"])] = r
+        root_like = {r["id"]: bool(r["root_like"]) for r in lineage.copies.to_dict("records")}
+    members: dict = {}
     for pid in ids:
-        G.nodes[pid]["audience"] = audience[pid]
-    cand = candidate_pairs(G, pairs, evidence, rejected=rejected, indirect=indirect,
-                           indirect_penalty=indirect_penalty, **(content_options or {}))
-    knobs = {"weights": weights, "direction_weight": direction_weight, "content_weight": content_weight,
-             "recency_weight": recency_weight, "recency_hours": recency_hours,
-             "audience_weight": audience_weight, "platform_bonus": platform_bonus, "time_scale": time_scale,
-             "share_weight": share_weight, "unshared_cost": unshared_cost}
-    incoming: dict = {v: [] for v in ids}  # v -> [(cost, u, info)]
-    for (u, v), c_info in sorted(cand.items()):
-        if c_info["content"] > max_content:
-            continue
-        c, info = edge_cost(G.nodes[u], G.nodes[v], c_info, audience=audience[u], **knobs)
-        incoming[v].append((c, u, info))
-    analyst = {}
-    if decisions is not None and len(decisions):
-        for d in decisions[decisions["kind"].isin(PARENT_KINDS)].to_dict("records"):
-            analyst[str(d["subject"])] = None if val(d.get("value")) is None else str(d["value"])
+        g = G.nodes[pid]["variant"]
+        if g is not None and G.nodes[pid]["media_sha256"]:
+            members.setdefault(g, []).append(pid)
+    conflict_of = {k: lineage_cost(r, support=support, conflict=conflict)[1] for k, r in rows.items()}
+    first = {}
+    for g, m in members.items():
+        first[g] = _first_copy(G, m, conflict_of)
+        G.nodes[first[g]]["first_copy"] = True
+    knobs = {"theta": theta, "explicit_bonus": explicit_bonus, "platform_penalty": platform_penalty,
+             "identical_support": identical_support, "time_weight": time_weight, "time_tau_min": time_tau_min,
+             "support": support, "conflict": conflict}
+    incoming: dict = {v: [] for v in ids}
+    for g, m in members.items():
+        for v in m:
+            for u in m:
+                if u != v:
+                    incoming[v].append(_candidate(G, u, v, first[g], rows, root_like, lineage is not None, knobs))
+    for v in ids:  # a link to a post outside the group (or from a post without media) is still a candidate
+        link = G.nodes[v]["explicit_parent"]
+        if link in G and link != v and all(c[1] != link for c in incoming[v]):
+            t, gap = time_penalty(G.nodes[link], G.nodes[v], weight=time_weight, tau_min=time_tau_min)
+            incoming[v].append((theta - explicit_bonus + t, link, {
+                "support": 0.0, "conflict": t, "why": [], "against": [], "algorithm": "link", "gap": gap}))
     H = nx.DiGraph()
     H.add_nodes_from([_ROOT, *ids])
-    BIG = 100.0
     for v in ids:
         if v in analyst:
             u = analyst[v]
-            H.add_edge(_ROOT if u is None or u not in G else u, v, cost=-1.0, kind="analyst", info={})
+            H.add_edge(_ROOT if u is None else u, v, cost=-1.0, kind="analyst", info={"algorithm": "analyst"})
             continue
-        best = sorted(incoming[v], key=lambda x: (x[0], x[1]))[:max_parents]
-        exp = G.nodes[v]["explicit_parent"]
-        if exp is not None and exp in G and exp != v:
-            base = [x for x in incoming[v] if x[1] == exp]
-            if base:
-                c_exp, info_exp = base[0][0], base[0][2]
-            else:
-                c_exp, info_exp = 0.5 + direction_weight * 0.5, {}
-            H.add_edge(exp, v, cost=c_exp - explicit_bonus, kind="explicit", info=info_exp)
-            t_exp, t_v, sha_v = G.nodes[exp]["posted_at"], G.nodes[v]["posted_at"], G.nodes[v]["media_sha256"]
-            for c, u, info in best:
-                if u == exp:
-                    continue
-                t_u = G.nodes[u]["posted_at"]
-                same_chain = (G.nodes[u]["explicit_parent"] == exp and G.nodes[u]["media_sha256"] == sha_v)
-                inside = same_chain or (t_exp is not None and t_u is not None and t_v is not None
-                                        and t_exp <= t_u <= t_v and G.nodes[u]["media_sha256"] != sha_v)
-                if inside:
-                    H.add_edge(u, v, cost=c + refine_margin, kind="inferred", info={**info, "refines": exp})
-            H.add_edge(_ROOT, v, cost=BIG, kind="root", info={})
-        else:
-            for c, u, info in best:
-                H.add_edge(u, v, cost=c, kind="inferred", info=info)
-            H.add_edge(_ROOT, v, cost=root_cost, kind="root", info={})
-    try:
-        A = nx.minimum_spanning_arborescence(H, attr="cost", preserve_attrs=True)
-    except nx.NetworkXException as exc:
-        raise SpreadError(f"no spread forest could be chosen: {exc}") from exc
-    _annotate(G, A, H, incoming, cand, weights, root_cost)
+        for c, u, info in incoming[v]:
+            H.add_edge(u, v, cost=c, kind="explicit" if u == G.nodes[v]["explicit_parent"] else "inferred", info=info)
+        is_first = G.nodes[v].get("first_copy") or not incoming[v]
+        H.add_edge(_ROOT, v, cost=0.0 if is_first else BIG, kind="root", info={})
+    A = nx.DiGraph()
+    for comp in nx.weakly_connected_components(H.subgraph(ids)):
+        sub = H.subgraph([_ROOT, *comp])
+        try:
+            A.add_edges_from(nx.minimum_spanning_arborescence(sub, attr="cost", preserve_attrs=True).edges)
+        except nx.NetworkXException as exc:
+            raise SpreadError(f"no spread forest could be chosen: {exc}") from exc
+    _annotate(G, A, H, incoming)
+    G.graph["skipped_decisions"] = problems
+    G.graph["groups"] = {str(g): p for g, p in first.items()}
     return G
 
 
-def _annotate(G: nx.DiGraph, A: nx.DiGraph, H: nx.DiGraph, incoming: dict, cand: dict, weights: dict | None,
-              root_cost: float) -> None:
-    w_all = CUE_WEIGHTS if weights is None else {**CUE_WEIGHTS, **weights}
-    roots = []
+def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, cap: float = 5.0, tie: float = 1.0) -> str:
+    """The group's first copy: the media every other copy could have been made from (the least
+    summed conflict as their parent, each capped at ``cap``: an origin carries no change that a
+    copy lacks), then the earliest post of it; media within ``tie`` of the best go by time."""
+    media = sorted({G.nodes[p]["media_sha256"] for p in posts})
+    total = {u: sum(min(conflict_of.get((u, v), 0.0), cap) for v in media if v != u) for u in media}
+    best = min(total.values())
+    near = {u for u, t in total.items() if t <= best + tie}
+    return min((p for p in posts if G.nodes[p]["media_sha256"] in near), key=lambda p: (*_when(G.nodes[p]), p))
+
+
+def _candidate(G: nx.DiGraph, u: str, v: str, first: str, rows: dict, root_like: dict, has_lineage: bool,
+               k: dict) -> tuple:
+    du, dv = G.nodes[u], G.nodes[v]
+    su, sv = du["media_sha256"], dv["media_sha256"]
+    if su == sv:
+        s = k["identical_support"] if has_lineage and not root_like.get(sv, False) else 0.0
+        cf, why, against, algo = 0.0, ["is the same file (identical bytes)"], [], "identical"
+    elif (su, sv) in rows:
+        s, cf, why, against = lineage_cost(rows[(su, sv)], support=k["support"], conflict=k["conflict"])
+        algo = "lineage"
+    else:
+        s, cf, why, against, algo = 0.0, 0.0, [], [], "first-copy"
+    t, gap = time_penalty(du, dv, weight=k["time_weight"], tau_min=k["time_tau_min"])
+    if t > 0:
+        against = [*against, f"was posted {abs(gap) / 60:.0f} min after it"]
+    link = dv["explicit_parent"]
+    bonus = k["explicit_bonus"] if u == link else 0.0
+    link_plat = G.nodes[link]["platform"] if link in G else dv["platform"]
+    plat = k["platform_penalty"] if link is not None and u != link and du["platform"] != link_plat else 0.0
+    prior = 0.0 if u == first else k["theta"]
+    cost = prior - s + cf + t - bonus + plat
+    return cost, u, {"support": s, "conflict": cf + t + plat, "why": why, "against": against,
+                     "algorithm": algo if u != first or algo != "first-copy" else "first-copy", "gap": gap}
+
+
+def _sentence(u: str, v: str, info: dict, kind: str, runner: tuple | None, link: str | None) -> str:
+    parts = [f"{v} " + ("; ".join(info["why"]) if info["why"] else
+                        "hangs from the group's first copy: no candidate carries changes it shows")]
+    if u != link and link is not None and kind != "analyst":
+        parts.append(f"its export names {link}, and {u} carries more of its changes")
+    elif kind == "explicit":
+        parts.append("its export names this post")
+    if info.get("gap") is not None and info["gap"] >= 0:
+        parts.append(f"{u} is {info['gap'] / 3600:.1f} h older")
+    if info["against"]:
+        parts.append("against: " + "; ".join(info["against"]))
+    if runner is not None:
+        parts.append(f"next best {runner[1]} costs {runner[0]:+.2f} more")
+    return ". ".join(parts)
+
+
+def _annotate(G: nx.DiGraph, A: nx.DiGraph, H: nx.DiGraph, incoming: dict) -> None:
     for u, v in A.edges:
         d = H.edges[u, v]
         if u == _ROOT:
-            roots.append((v, d["kind"]))
+            if d["kind"] == "analyst":
+                G.nodes[v]["origin_evidence"] = "analyst marked it as an origin"
+            elif not incoming[v]:
+                G.nodes[v]["origin_evidence"] = "no candidate parent (no other copy of its picture in the collection)"
+            elif G.nodes[v].get("first_copy"):
+                G.nodes[v]["origin_evidence"] = ("the first copy of its group: its picture is the one every other copy "
+                                                 "could have been made from, and this is its earliest post")
+            else:
+                G.nodes[v]["origin_evidence"] = "every candidate parent descends from it"
             continue
         info = d["info"]
-        ci = cand.get((u, v), {})
-        cues = info.get("cues", {})
-        strongest = max(cues, key=lambda k: abs(w_all.get(k, 0.0) * cues[k]), default=None)
-        tu, tv = G.nodes[u]["posted_at"], G.nodes[v]["posted_at"]
-        gap = (tv - tu).total_seconds() if tu is not None and tv is not None else None
-        conf = 1.0 if d["kind"] == "analyst" else info.get("p", 0.5) * (1.0 - min(ci.get("content", 1.0), 1.0) / 2)
-        pr = ci.get("pair") or {}
-        G.add_edge(u, v, kind=d["kind"], confidence=float(conf), cost=float(d["cost"]),
-                   cost_parts=info.get("parts", {}), cues=cues, direction_cue=strongest,
-                   algorithm=ci.get("how", "analyst" if d["kind"] == "analyst" else None),
-                   distance=val(pr.get("distance")), inliers=int(val(ci.get("inliers")) or 0),
-                   residual=val(ci.get("residual")), transform=pr.get("transform"), time_gap_s=gap,
-                   refines_explicit=info.get("refines"))
-    for v, kind in roots:
-        below = nx.descendants(G, v)
-        ranked = sorted(incoming[v], key=lambda x: (x[0], x[1]))
-        best = [x for x in ranked if x[1] not in below][:1]
-        if kind == "analyst":
-            why = "analyst marked it as an origin"
-        elif not ranked:
-            why = "no candidate parent (no copy of its media is older or matched)"
-        elif not best:
-            why = f"every candidate parent descends from it (cheapest: {ranked[0][1]}, cost {ranked[0][0]:.2f})"
-        elif best[0][0] >= root_cost:
-            why = (f"being an origin (cost {root_cost:.2f}) is cheaper than the best parent {best[0][1]} "
-                   f"(cost {best[0][0]:.2f})")
-        else:
-            why = (f"the best parent {best[0][1]} (cost {best[0][0]:.2f}) lost to the forest as a whole "
-                   f"(origin cost {root_cost:.2f})")
-        G.nodes[v]["origin_evidence"] = why
+        ranked = sorted((c for c in incoming[v] if c[1] != u and c[1] not in nx.descendants(A, v)),
+                        key=lambda x: (x[0], x[1]))
+        runner = (ranked[0][0] - d["cost"], ranked[0][1]) if ranked else None
+        conf = 1.0 if d["kind"] == "analyst" else 1.0 / (1.0 + math.exp(-min(runner[0], 30.0))) if runner else 0.9
+        link = G.nodes[v]["explicit_parent"]
+        tu, tv = G.nodes[u].get("posted_at"), G.nodes[v].get("posted_at")
+        gap = (_seconds(tv) - _seconds(tu)) if tu is not None and tv is not None and not (pd.isna(tu) or pd.isna(tv)) \
+            else None
+        G.add_edge(u, v, relation="copy", kind=d["kind"], confidence=float(conf), cost=float(d["cost"]),
+                   support=float(info.get("support", 0.0)), conflict=float(info.get("conflict", 0.0)),
+                   evidence="analyst decision" if d["kind"] == "analyst" else _sentence(u, v, info, d["kind"],
+                                                                                       runner, link),
+                   reasons_for=list(info.get("why", [])), reasons_against=list(info.get("against", [])),
+                   algorithm=info.get("algorithm"), time_gap_s=gap,
+                   refines_explicit=link if link is not None and link != u and d["kind"] != "analyst" else None)
     G.graph["alternatives"] = {v: [(u, round(float(c), 4)) for c, u, _ in sorted(incoming[v], key=lambda x: (x[0], x[1]))[:5]]
                                for v in G.nodes}
-    G.graph["root_cost"] = root_cost
     for v in G.nodes:
         if G.in_degree(v) == 0 and "origin_evidence" not in G.nodes[v]:
             G.nodes[v]["origin_evidence"] = "no parent chosen"

@@ -277,31 +277,26 @@ def pair_evidence(images: dict, pairs: Iterable[tuple], *, kinds: dict | None = 
     return pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
 
 
-def content_evidence(images: dict, clusters: pd.DataFrame | None = None, *, kinds: dict | None = None,
-                     boxes: dict | None = None, first_seen: dict | None = None, sizes: dict | None = None,
-                     merge_per_cluster: int = 3, merge_inliers: int = 15, merge_residual: float = 0.3,
-                     small: int = 2, merge_wide: int = 40,
-                     max_group: int = 120, side: int = 320) -> tuple[pd.DataFrame, dict]:
-    """Aligned evidence for every pair of media in one variant group, and the groups.
+def rejoin_groups(images: dict, clusters: pd.DataFrame | None = None, *, kinds: dict | None = None,
+                  boxes: dict | None = None, sizes: dict | None = None, merge_per_cluster: int = 3,
+                  merge_inliers: int = 15, merge_residual: float = 0.3, small: int = 2, merge_wide: int = 8,
+                  side: int = 320, cache: dict | None = None, merge_big: bool = False) -> dict:
+    """The matcher's clusters, re-joined where it missed a link: id -> group number.
 
-    The matcher's clusters are first re-joined where it missed a link: the
-    ``merge_per_cluster`` largest pictures (``sizes``: id -> pixel count) of
-    every two clusters are aligned and the clusters merge when a pair has
-    ``merge_inliers`` inliers and a residual <= ``merge_residual``; a
-    cluster of at most ``small`` items is compared with up to ``merge_wide``
-    items of every other cluster (the matcher most often misses single
-    copies: screenshots, heavy crops, video frames). Then
-    every pair inside a group is aligned (``a`` = the one seen first, by
-    ``first_seen`` values); in groups over ``max_group`` items each item is
-    compared with its ``max_group`` successors in that order only.
-
-    Returns ``(evidence, group)`` with ``group`` id -> group number (the
-    smallest matcher cluster number it holds).
+    A cluster of at most ``small`` items is compared with up to
+    ``merge_wide`` items (largest pictures first, ``sizes``: id -> pixel
+    count) of every other cluster, and joins it when a pair has
+    ``merge_inliers`` inliers and a residual <= ``merge_residual`` (the
+    matcher most often misses single copies: screenshots, heavy crops, video
+    frames). With ``merge_big`` two larger clusters are also compared, through
+    their ``merge_per_cluster`` largest pictures. A group's number is the smallest
+    matcher cluster number it holds. ``cache`` keeps the decoded pictures and
+    features (:func:`pair_evidence`'s cache) for later use.
     """
-    kinds, boxes, first_seen, sizes = kinds or {}, boxes or {}, first_seen or {}, sizes or {}
+    kinds, boxes, sizes = kinds or {}, boxes or {}, sizes or {}
     ids = [i for i in images if images[i] is not None]
     cl = dict(zip(clusters["id"], clusters["cluster"])) if clusters is not None and len(clusters) else {}
-    nxt = max(cl.values(), default=-1) + 1
+    nxt = max((c for c in cl.values() if isinstance(c, (int, np.integer))), default=-1) + 1
     for i in ids:
         if i not in cl:
             cl[i], nxt = nxt, nxt + 1
@@ -310,34 +305,53 @@ def content_evidence(images: dict, clusters: pd.DataFrame | None = None, *, kind
         members.setdefault(cl[i], []).append(i)
     parent = {c: c for c in members}
 
-    def find(c: int) -> int:
+    def find(c: Any) -> Any:
         while parent[c] != c:
             parent[c] = parent[parent[c]]
             c = parent[c]
         return c
 
-    cache: dict = {}
-    reps = {c: sorted(m, key=lambda i: (-(sizes.get(i) or 0), str(i)))[:merge_per_cluster]
-            for c, m in members.items()}
-    wide = {c: sorted(m, key=lambda i: (-(sizes.get(i) or 0), str(i)))[:merge_wide] for c, m in members.items()}
+    cache = {} if cache is None else cache
+    by_size = {c: sorted(m, key=lambda i: (-(sizes.get(i) or 0), str(i))) for c, m in members.items()}
     order = sorted(members)
     for x in range(len(order)):
         for y in range(x + 1, len(order)):
             ca, cb = order[x], order[y]
             if find(ca) == find(cb):
                 continue
-            ra, rb = reps[ca], reps[cb]
-            if len(members[ca]) <= small or len(members[cb]) <= small:  # a stray copy: try more of the other side
-                ra, rb = (members[ca], wide[cb]) if len(members[ca]) <= small else (wide[ca], members[cb])
+            stray_a, stray_b = len(members[ca]) <= small, len(members[cb]) <= small
+            if not (stray_a or stray_b) and not merge_big:
+                continue
+            ra, rb = by_size[ca][:merge_per_cluster], by_size[cb][:merge_per_cluster]
+            if stray_a or stray_b:  # a stray copy: try more of the other side
+                ra, rb = ((members[ca], by_size[cb][:merge_wide]) if stray_a
+                          else (by_size[ca][:merge_wide], members[cb]))
             ev = pair_evidence(images, [(a, b) for a in ra for b in rb], kinds=kinds, boxes=boxes,
                                side=side, cache=cache)
             if ((ev["inliers"] >= merge_inliers) & (ev["residual"] <= merge_residual)).any():
-                ra, rb = find(ca), find(cb)
-                parent[max(ra, rb)] = min(ra, rb)
-    group = {i: find(cl[i]) for i in ids}
+                ga, gb = find(ca), find(cb)
+                parent[max(ga, gb)] = min(ga, gb)
+    return {i: find(cl[i]) for i in ids}
+
+
+def content_evidence(images: dict, clusters: pd.DataFrame | None = None, *, kinds: dict | None = None,
+                     boxes: dict | None = None, first_seen: dict | None = None, sizes: dict | None = None,
+                     max_group: int = 120, side: int = 320, **merge: Any) -> tuple[pd.DataFrame, dict]:
+    """Aligned evidence for every pair of media in one variant group, and the groups.
+
+    The groups are :func:`rejoin_groups` (``merge`` passes its options); then
+    every pair inside a group is aligned (``a`` = the one seen first, by
+    ``first_seen`` values); in groups over ``max_group`` items each item is
+    compared with its ``max_group`` successors in that order only.
+
+    Returns ``(evidence, group)`` with ``group`` id -> group number.
+    """
+    first_seen = first_seen or {}
+    cache: dict = {}
+    group = rejoin_groups(images, clusters, kinds=kinds, boxes=boxes, sizes=sizes, side=side, cache=cache, **merge)
     by_group: dict = {}
-    for i in ids:
-        by_group.setdefault(group[i], []).append(i)
+    for i, g in group.items():
+        by_group.setdefault(g, []).append(i)
     todo = []
     for m in by_group.values():
         m = sorted(m, key=lambda i: (first_seen.get(i) is None, first_seen.get(i) or 0, str(i)))

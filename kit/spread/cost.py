@@ -1,34 +1,44 @@
-"""The cost of a candidate edge ``u -> v`` of the spread graph, term by term.
+"""What one copy's evidence says about a candidate parent: support, conflict, and the reasons.
 
-``cost = content_weight * content + direction_weight * (1 - P(u -> v))
-+ recency + audience (+ platform)``, with
+:func:`lineage_cost` reads one :func:`kit.spread.lineage.pair_lineage` row
+(``u`` the candidate parent, ``v`` the child) and returns the *support* (what
+``v`` inherited from ``u``: changes only ``u``'s line has) and the *conflict*
+(what ``v`` would have had to undo to be made from ``u``), each a sum of
+cues with a stated meaning, in units of "log odds" (a cue of 2 makes the
+parent about e^2 = 7 times likelier):
 
-``content``
-    Content dissimilarity in ``[0, 1]`` (:mod:`kit.spread.candidates`).
-``P(u -> v)``
-    :func:`kit.spread.orient.direction_probability` of the direction cues.
-``recency``
-    ``recency_weight * log1p(gap_hours / recency_hours)`` when both posts
-    have a reliable time and ``v`` is later (copies are made from recent
-    posts; Hawkes-style decay); ``recency_weight * log1p(6)`` when unknown.
-``audience``
-    ``-audience_weight * audience(u)``: widely seen posts are copied more
-    (preferential attachment).
-``platform``
-    ``-platform_bonus`` when both posts are on the same platform.
-``shares``
-    From ``u``'s node attribute ``shares`` (its own share count, None when
-    unknown): ``unshared_cost`` when 0, else ``-share_weight * log1p(n) /
-    log1p(100)``: a post nobody shared is rarely a parent.
+support (:data:`SUPPORT`)
+    ``marks``: ``u``'s own changes that ``v`` shows pixel for pixel, inside
+    the picture (text, logo, sticker, a replaced region) or around it (caption
+    bar, frame, app chrome), ``log1p(area / 0.2 %)`` of the frame (from 0.4 %
+    up: below that, two re-encodes of one picture share noise);
+    ``crop``: each crop edge of ``u`` that ``v`` shares (two independent crops
+    rarely share an edge); ``mirror``, ``rotation``, ``filter``, ``gray``:
+    ``u``'s global change that ``v`` has too.
+conflict (:data:`CONFLICT`)
+    ``lacking``: ``u``'s changes where ``v`` shows the original picture;
+    ``overwritten``: where ``v`` shows other changes instead; ``uncovered``:
+    picture that ``v`` shows and ``u`` does not hold (an un-crop);
+    ``cut_addition``: ``u``'s caption bar / frame cut off exactly with no
+    picture; ``unmirrored``, ``unrotated``, ``unfiltered``: ``u``'s global
+    change undone; ``colour_regained``: ``v`` has colour and ``u`` is gray;
+    ``resolution_gained``: ``v`` is sharper than ``u`` (``log2`` of the ratio
+    above 7 %; not counted when ``v`` re-renders the picture in a larger frame,
+    as a screenshot or a letterbox does).
+
+Nothing here rewards a post for being recent or popular; time enters
+:func:`kit.spread.build` only as an ordering constraint
+(:func:`time_penalty`).
 
 Examples
 --------
->>> import pandas as pd
->>> u = {"posted_at": pd.Timestamp("2026-01-01T00:00Z"), "platform": "x"}
->>> v = {"posted_at": pd.Timestamp("2026-01-01T02:00Z"), "platform": "x"}
->>> c, info = edge_cost(u, v, {"content": 0.0, "transform": None, "pair": None}, audience=0.5)
->>> sorted(info["parts"]), round(c, 3)
-(['audience', 'content', 'direction', 'platform', 'recency', 'shares'], -0.295)
+>>> row = {"inherited": 0.10, "inherited_out": 0.10, "lacking": 0.0, "overwritten": 0.0, "uncovered": 0.0,
+...        "lacking_sides": 0, "shared_edges": 0, "mirror_u": False, "mirror_v": False, "rotation_u": 0.0,
+...        "rotation_v": 0.0, "scale_u": 1.0, "scale_v": 0.8, "gray_u": False, "gray_v": False,
+...        "colour_u": 0.1, "colour_v": 0.1, "colour_uv": 0.0, "added_u": 0.1, "added_v": 0.1}
+>>> s, c, why, against = lineage_cost(row)
+>>> round(s, 2), c, why
+(5.9, 0.0, ['carries its additions around the picture (caption bar, frame or app chrome) over 10.0 % of the frame'])
 """
 
 from __future__ import annotations
@@ -37,112 +47,124 @@ import math
 
 import pandas as pd
 
-from kit.spread.orient import TIME_RELIABILITY, direction_cues, direction_probability
+from kit.spread.orient import TIME_RELIABILITY
 
-__all__ = ["audience_table", "dissimilarity", "edge_cost"]
+__all__ = ["CONFLICT", "SUPPORT", "lineage_cost", "time_penalty"]
+
+SUPPORT = {"marks": 1.5, "crop": 0.8, "mirror": 1.0, "rotation": 1.5, "filter": 1.2, "gray": 1.0}
+"""Weight of each support cue (module doc)."""
+CONFLICT = {"lacking": 2.0, "overwritten": 1.5, "uncovered": 2.0, "cut_addition": 3.0, "unmirrored": 3.0,
+            "unrotated": 3.0, "unfiltered": 2.0, "colour_regained": 5.0, "resolution_gained": 4.0}
+"""Weight of each conflict cue (module doc)."""
+AREA0 = 0.002  # 0.2 % of the frame: the smallest mark worth a unit of evidence
+MARK_MIN = 0.004  # shared marks below 0.4 % of the frame are re-encoding and alignment noise
+ROT = 0.8      # degrees: a rotation worth naming
+FILTER = 1.5   # size of a colour change worth naming (lineage ``colour`` units)
 
 
-def _num(x: object) -> float:
-    try:
-        f = float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return 0.0
-    return f if math.isfinite(f) else 0.0
+def _g(area: float) -> float:
+    return math.log1p(max(float(area), 0.0) / AREA0)
 
 
-def dissimilarity(pair: dict | None) -> float:
-    """Content dissimilarity in ``[0, 1]`` of a match row (None = identical bytes).
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f} %"
+
+
+def lineage_cost(row: dict, *, support: dict | None = None, conflict: dict | None = None) -> tuple:
+    """``(support, conflict, reasons_for, reasons_against)`` for one lineage row (module doc)."""
+    ws, wc = {**SUPPORT, **(support or {})}, {**CONFLICT, **(conflict or {})}
+    s = c = 0.0
+    why: list = []
+    against: list = []
+    inh, out = float(row["inherited"]), float(row.get("inherited_out") or 0.0)
+    inside = max(inh - out, 0.0)
+    if inh >= MARK_MIN:
+        s += ws["marks"] * _g(inh)
+        if out >= 0.5 * inh:
+            why.append(f"carries its additions around the picture (caption bar, frame or app chrome) over {_pct(inh)}"
+                       " of the frame")
+        elif out > 0:
+            why.append(f"carries its marks on the picture (text, logo, sticker) and around it over {_pct(inh)} "
+                       "of the frame")
+        else:
+            why.append(f"carries its marks on the picture (text, logo, sticker) over {_pct(inside)} of the frame")
+    n = int(row.get("shared_edges") or 0)
+    if n:
+        s += ws["crop"] * n
+        why.append(f"shares {n} of its crop edge{'s' if n > 1 else ''}")
+    mu, mv = bool(row["mirror_u"]), bool(row["mirror_v"])
+    if mu and mv:
+        s += ws["mirror"]
+        why.append("is mirrored like it")
+    elif mu and not mv:
+        c += wc["unmirrored"]
+        against.append("would have to be mirrored back")
+    ru, rv = float(row["rotation_u"]), float(row["rotation_v"])
+    if abs(ru) > ROT and abs(rv - ru) < 0.5:
+        s += ws["rotation"]
+        why.append(f"is rotated like it ({ru:+.1f} deg)")
+    elif abs(ru) > ROT and abs(rv) < 0.5 * ROT:
+        c += wc["unrotated"]
+        against.append(f"would have to undo its {ru:+.1f} deg rotation")
+    gu, gv = bool(row["gray_u"]), bool(row["gray_v"])
+    cu, cv, cuv = float(row["colour_u"]), float(row["colour_v"]), float(row["colour_uv"])
+    if gu and not gv:
+        c += wc["colour_regained"]
+        against.append("has colour where the candidate is gray (colour is never regained)")
+    elif gu and gv:
+        s += ws["gray"]
+        why.append("is gray like it")
+    elif cu > FILTER and cuv < 0.4 * cu:
+        s += ws["filter"]
+        why.append("has its colour filter")
+    elif cu > FILTER and cv < 0.3 * cu:
+        c += wc["unfiltered"]
+        against.append("would have to undo its colour filter")
+    for key, text in (("lacking", "lacks its marks where it shows the original picture"),
+                      ("overwritten", "shows other changes where it has its marks"),
+                      ("uncovered", "shows picture it does not hold (an un-crop)")):
+        a = float(row.get(key) or 0.0)
+        if a > 0 and _g(a) >= 0.5:
+            c += wc[key] * _g(a)
+            against.append(f"{text} over {_pct(a)} of the frame")
+    k = int(row.get("lacking_sides") or 0)
+    if k:
+        c += wc["cut_addition"] * k
+        against.append(f"would have had to cut off its addition{'s' if k > 1 else ''} on {k} side"
+                       f"{'s' if k > 1 else ''} exactly, with no picture")
+    su, sv = float(row["scale_u"] or 0.0), float(row["scale_v"] or 0.0)
+    if su > 0 and sv > 0 and float(row.get("added_v") or 0.0) < 0.05:
+        gain = math.log2(sv / su) - 0.1
+        if gain > 0:
+            c += wc["resolution_gained"] * gain
+            against.append(f"is sharper ({sv / su:.2f}x its resolution)")
+    return s, c, why, against
+
+
+def time_penalty(u: dict, v: dict, *, weight: float = 6.0, tau_min: float = 60.0) -> tuple[float, float | None]:
+    """``(penalty, gap_s)``: ``v`` posted before ``u`` costs ``weight * reliability * min(1, early / tau)``.
+
+    ``gap_s`` is ``v``'s time minus ``u``'s in seconds (None when either is unknown). Time is an
+    ordering constraint only: a parent posted long before its child costs nothing more than one
+    posted a minute before. Reliability from ``time_source`` (:data:`kit.spread.orient.TIME_RELIABILITY`).
 
     Examples
     --------
-    >>> dissimilarity(None), dissimilarity({"algorithm": "pdq", "distance": 16}), dissimilarity({"algorithm": "sift", "inliers": 50})
-    (0.0, 0.25, 0.55)
+    >>> t = pd.Timestamp("2026-01-01T00:00Z")
+    >>> time_penalty({"posted_at": t}, {"posted_at": t + pd.Timedelta(hours=5)})
+    (0.0, 18000.0)
+    >>> time_penalty({"posted_at": t + pd.Timedelta(minutes=30)}, {"posted_at": t})
+    (3.0, -1800.0)
     """
-    if pair is None:
-        return 0.0
-    algo, d = pair.get("algorithm"), pair.get("distance")
-    d = None if d is None or (isinstance(d, float) and math.isnan(d)) else float(d)
-    inl = int(_num(pair.get("inliers")))
-    if algo == "analyst":
-        out = 0.1
-    elif algo == "pdq" and d is not None:
-        out = d / 64.0
-    elif algo == "phash" and d is not None:
-        out = d / 32.0
-    elif algo == "vpdq" and d is not None:
-        out = 1.0 - d / 100.0
-    else:  # keypoints only: a crop / caption / screenshot the hashes missed
-        out = 0.35 + 0.4 * (1.0 - min(inl, 100) / 100.0)
-    if pair.get("verified") and inl > 0:
-        out = min(out, 0.35 + 0.4 * (1.0 - min(inl, 100) / 100.0))
-    return float(min(max(out, 0.0), 1.0))
-
-
-def audience_table(posts: pd.DataFrame) -> dict:
-    """post_id -> audience in ``[0, 1]``: ``log10(1 + likes + 10 shares + views / 100) / 7`` of
-    the post, or of the account's best post when the post shows none (reposts often do).
-
-    Examples
-    --------
-    >>> posts = pd.DataFrame({"post_id": ["a", "b"], "account": ["n", "n"], "likes": [999, 0]})
-    >>> {k: round(v, 3) for k, v in audience_table(posts).items()}
-    {'a': 0.429, 'b': 0.429}
-    """
-    own: dict = {}
-    best: dict = {}
-    for r in posts.to_dict("records"):
-        eng = sum(_num(r.get(k)) * f for k, f in (("likes", 1.0), ("shares", 10.0), ("views", 0.01)))
-        a = min(math.log10(1.0 + max(eng, 0.0)) / 7.0, 1.0)
-        pid = str(r["post_id"])
-        own[pid] = a
-        acc = r.get("account")
-        if isinstance(acc, str) and acc:
-            best[acc] = max(best.get(acc, 0.0), a)
-            own[pid] = (a, acc)
-    out = {}
-    for pid, a in own.items():
-        out[pid] = max(a[0], best[a[1]]) if isinstance(a, tuple) else a
-    return out
-
-
-def _reliable_gap_hours(u: dict, v: dict) -> float | None:
     tu, tv = u.get("posted_at"), v.get("posted_at")
     if tu is None or tv is None or pd.isna(tu) or pd.isna(tv):
-        return None
+        return 0.0, None
+    try:
+        gap = float(tv.timestamp() - tu.timestamp())
+    except (AttributeError, OverflowError, ValueError, OSError):
+        return 0.0, None
     rel = min(TIME_RELIABILITY.get(str(u.get("time_source") or "platform"), 0.0),
               TIME_RELIABILITY.get(str(v.get("time_source") or "platform"), 0.0))
-    if rel <= 0:
-        return None
-    return (tv - tu).total_seconds() / 3600.0
-
-
-def _shares_term(shares: object, weight: float, unshared: float) -> float:
-    if shares is None:
-        return 0.0
-    n = _num(shares)
-    return unshared if n <= 0 else -weight * math.log1p(n) / math.log1p(100.0)
-
-
-def edge_cost(u: dict, v: dict, content: dict, *, audience: float = 0.0, weights: dict | None = None,
-              direction_weight: float = 2.0, content_weight: float = 2.0, recency_weight: float = 0.1,
-              recency_hours: float = 1.0, audience_weight: float = 1.0, platform_bonus: float = 0.0,
-              time_scale: float = 300.0, share_weight: float = 0.0,
-              unshared_cost: float = 0.6) -> tuple[float, dict]:
-    """Cost of ``u -> v`` and its evidence ``{"cues", "p", "parts"}`` (see the module doc).
-
-    ``content`` is a :func:`kit.spread.candidates.candidate_pairs` value:
-    ``content`` (dissimilarity) and ``transform`` (``u`` as side ``a``).
-    """
-    pair = {"transform": content.get("transform")} if content.get("transform") else None
-    cues = direction_cues(u, v, pair, u_is_a=True, time_scale=time_scale)
-    p = direction_probability(cues, weights)
-    gap = _reliable_gap_hours(u, v)
-    if gap is None:
-        rec = recency_weight * math.log1p(6.0)
-    else:
-        rec = recency_weight * math.log1p(max(gap, 0.0) / recency_hours)
-    same = u.get("platform") is not None and u.get("platform") == v.get("platform")
-    parts = {"content": content_weight * float(content["content"]), "direction": direction_weight * (1.0 - p),
-             "recency": rec, "audience": -audience_weight * audience, "platform": -platform_bonus if same else 0.0,
-             "shares": _shares_term(u.get("shares"), share_weight, unshared_cost)}
-    return float(sum(parts.values())), {"cues": cues, "p": p, "parts": parts}
+    if gap >= 0 or rel <= 0:
+        return 0.0, gap
+    return float(weight * rel * min(1.0, -gap / 60.0 / tau_min)), gap

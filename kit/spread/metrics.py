@@ -1,6 +1,8 @@
 """Cascade metrics of a spread graph (a forest of ``parent -> child`` edges).
 
-Each weakly connected component is one cascade (tree); its root is the node
+Only repost edges count (``relation`` ``copy`` or unset; a composite's
+``source`` and ``donor`` edges are left out). Each weakly connected component
+is one cascade (tree); its root is the node
 without a parent (if a cycle leaves none, the earliest node). Cascades of
 different sizes are not comparable (Juul & Ugander 2021, PNAS 118:e2100786118),
 so every table carries the cascade ``size`` and its ``size_bin``.
@@ -249,6 +251,17 @@ def _component_rows(G: nx.DiGraph, comp: set, attrs: dict, n_reposts: tuple, bin
     return {"tree": row, "reach": reach, "hops": hops, "origins": origins, "spreaders": spread, "times": times}
 
 
+def _copies_only(g: nx.DiGraph) -> nx.DiGraph:
+    """The repost forest: a composite's ``source`` / ``donor`` edges (``relation``) are not reposts."""
+    if all(d.get("relation", "copy") == "copy" for _, _, d in g.edges(data=True)):
+        return g
+    h = nx.DiGraph()
+    h.graph.update(g.graph)
+    h.add_nodes_from(g.nodes(data=True))
+    h.add_edges_from((u, v, d) for u, v, d in g.edges(data=True) if d.get("relation", "copy") == "copy")
+    return h
+
+
 def metrics(G: object, *, time_attr: str = "posted_at", platform_attr: str = "platform",
             account_attr: str = "account", variant_attr: str = "variant",
             n_reposts: tuple[int, ...] = (10, 100), top: int = 10,
@@ -296,6 +309,7 @@ def metrics(G: object, *, time_attr: str = "posted_at", platform_attr: str = "pl
     for name, g in graphs:
         if not isinstance(g, nx.DiGraph):
             raise SpreadError(f"metrics needs a networkx.DiGraph, got {type(g).__name__} for {name!r}")
+        g = _copies_only(g)
         tag = {"cascade": name} if many else {}
         root_of, size_of, spreaders = {}, {}, []
         for comp in nx.weakly_connected_components(g):

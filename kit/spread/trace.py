@@ -6,15 +6,16 @@ clusters (``case.matches()`` / ``case.variants()``; a first matching run is
 made when there is none, and the hash and metadata steps are run on new
 files first when ``run_missing``), the media facts
 (:func:`kit.spread.facts.media_facts` from the ``metadata`` and
-``hash.image`` / ``hash.video`` results), the dense content evidence
-(:func:`kit.spread.content.content_evidence`) and the analyst's decisions
+``hash.image`` / ``hash.video`` results), the inheritance evidence
+(:func:`kit.spread.evidence.lineage_evidence`: which copy carries which
+changes) and the analyst's decisions
 (``parent`` / ``spread.parent``: the analyst's edge overrides; ``match``:
 confirm / reject a pair). It returns a :class:`SpreadResult`.
 
 Graph node and edge attributes are documented in :mod:`kit.spread.build`;
 :func:`export_graph` writes GraphML (scalar attributes only: dicts and lists
 become JSON strings, timestamps ISO 8601 strings, missing values are left
-out) and node-link JSON.
+out; characters XML cannot hold are removed, :func:`xml_text`) and node-link JSON.
 
 Examples
 --------
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,8 +46,8 @@ from kit.spread.errors import SpreadError
 from kit.spread.facts import media_facts
 from kit.spread.metrics import CascadeMetrics, metrics
 
-__all__ = ["SpreadResult", "case_spread", "trace_case", "load_exported_graph", "export_graph", "origins_table", "scalar_graph", "spread_builder",
-           "spread_inputs", "posts_content_evidence"]
+__all__ = ["xml_text", "SpreadResult", "case_spread", "trace_case", "load_exported_graph", "export_graph", "origins_table", "scalar_graph", "spread_builder",
+           "spread_inputs", "posts_lineage"]
 
 _HASH_STEPS = ("hash.image", "hash.video")
 
@@ -58,7 +60,9 @@ class SpreadResult:
     ``origin`` (one row a cascade of more than one post, largest first:
     ``node``, ``size``, ``posted_at``, ``platform``, ``account``,
     ``children``, ``descendants``, ``earliest``, ``evidence``), and the inputs
-    used: ``matches``, ``facts``, ``evidence`` DataFrames.
+    used: ``matches``, ``facts`` DataFrames and the ``lineage``
+    (:class:`kit.spread.evidence.LineageEvidence`, None without content);
+    ``evidence`` is its pairwise table (empty without content).
     """
 
     graph: nx.DiGraph
@@ -67,6 +71,7 @@ class SpreadResult:
     matches: pd.DataFrame
     facts: pd.DataFrame
     evidence: pd.DataFrame
+    lineage: Any = None
 
 
 def _boxes_sizes(hashes: pd.DataFrame) -> tuple[dict, dict]:
@@ -81,28 +86,39 @@ def _boxes_sizes(hashes: pd.DataFrame) -> tuple[dict, dict]:
             if p.get("box"):
                 x0, y0, x1, y1 = p["box"]
                 boxes[r["sha256"]] = [x0 / w, y0 / h, x1 / w, y1 / h]
+                sizes[r["sha256"]] = max(1, int((x1 - x0) * (y1 - y0)))  # the picture, without frames or bars
     return boxes, sizes
 
 
-def posts_content_evidence(posts: pd.DataFrame, hashes: pd.DataFrame, media: pd.DataFrame,
-                           clusters: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Dense content evidence (:func:`kit.spread.content.content_evidence`) for a collection.
+def posts_lineage(posts: pd.DataFrame, hashes: pd.DataFrame, media: pd.DataFrame,
+                  clusters: pd.DataFrame | None) -> Any:
+    """Inheritance evidence (:func:`kit.spread.evidence.lineage_evidence`) for a collection.
 
     ``hashes``: ``hash.image`` / ``hash.video`` rows (``sha256``, ``status``,
-    ``payload`` dicts) for the content boxes and sizes; ``media``: ``sha256``,
-    ``path``, ``kind``; pairs are ordered by each file's first post time.
-    Returns ``(evidence, clusters)`` with the re-joined variant groups as an
-    ``id`` -> ``cluster`` table.
+    ``payload`` dicts) for the content boxes, sizes and added content;
+    ``media``: ``sha256``, ``path``, ``kind``; ``first_seen`` is each file's
+    first post time.
     """
-    from kit.spread.content import content_evidence
+    from kit.spread.evidence import lineage_evidence
 
     boxes, sizes = _boxes_sizes(hashes)
-    first = posts.dropna(subset=["media_sha256"]).groupby("media_sha256")["posted_at"].min()
-    first_seen = {k: (None if pd.isna(v) else v.value) for k, v in first.items()}
+    added = {}
+    for r in hashes.to_dict("records") if len(hashes) else []:
+        p = r.get("payload")
+        if r.get("status", "ok") == "ok" and isinstance(p, dict):
+            added[r["sha256"]] = bool(p.get("screenshot")) or p.get("box_reason") not in (None, "none")
+    first_seen: dict = {}
+    for sha, t in zip(posts.get("media_sha256", []), posts.get("posted_at", [])):
+        if sha is None or (isinstance(sha, float) and pd.isna(sha)) or t is None or pd.isna(t):
+            continue
+        try:
+            sec = float(t.timestamp())
+        except (AttributeError, OverflowError, ValueError, OSError):
+            continue
+        first_seen[sha] = min(first_seen.get(sha, sec), sec)
     images = {s: p for s, p, k in zip(media["sha256"], media["path"], media["kind"]) if k in ("image", "video")}
-    evidence, group = content_evidence(images, clusters, kinds=dict(zip(media["sha256"], media["kind"])),
-                                       boxes=boxes, first_seen=first_seen, sizes=sizes)
-    return evidence, pd.DataFrame({"id": list(group), "cluster": list(group.values())})
+    return lineage_evidence(images, clusters, kinds=dict(zip(media["sha256"], media["kind"])), boxes=boxes,
+                            sizes=sizes, first_seen=first_seen, added=added)
 
 
 def spread_inputs(case: Any, *, run_missing: bool = True, content: bool = True, progress: bool = False) -> dict:
@@ -131,10 +147,8 @@ def spread_inputs(case: Any, *, run_missing: bool = True, content: bool = True, 
         pairs, clusters = res.pairs, res.clusters
     facts = media_facts(case.results("metadata"), hashes, media)
     posts = case.posts()
-    evidence = pd.DataFrame()
-    if content and len(media):
-        evidence, clusters = posts_content_evidence(posts, hashes, media, clusters)
-    return {"posts": posts, "matches": pairs, "clusters": clusters, "media": facts, "evidence": evidence,
+    lineage = posts_lineage(posts, hashes, media, clusters) if content and len(media) else None
+    return {"posts": posts, "matches": pairs, "clusters": clusters, "media": facts, "lineage": lineage,
             "decisions": case.decisions()}
 
 
@@ -161,8 +175,8 @@ def case_spread(case: Any, *, run_missing: bool = True, content: bool = True, pr
         Run the metadata and hash steps on new files and a first matching
         run when the case has none.
     content
-        Compute the dense aligned content evidence (the slow part: a few
-        seconds per hundred files).
+        Compute the inheritance evidence (the slow part: about a second per
+        hundred files).
     progress
         Progress bars for the steps.
     **build_kw
@@ -173,9 +187,11 @@ def case_spread(case: Any, *, run_missing: bool = True, content: bool = True, pr
     except (KeyError, ValueError) as exc:
         raise SpreadError(f"cannot gather the spread inputs of the case: {exc}") from exc
     G = build(inp["posts"], inp["matches"], media=inp["media"], clusters=inp["clusters"],
-              decisions=inp["decisions"], evidence=inp["evidence"] if len(inp["evidence"]) else None, **build_kw)
+              decisions=inp["decisions"], lineage=inp["lineage"], **build_kw)
     m = metrics(G)
-    return SpreadResult(G, m, origins_table(G, m), inp["matches"], inp["media"], inp["evidence"])
+    lin = inp["lineage"]
+    return SpreadResult(G, m, origins_table(G, m), inp["matches"], inp["media"],
+                        lin.pairs if lin is not None else pd.DataFrame(), lin)
 
 
 def spread_builder(case: Any, *, run_missing: bool = False, content: bool = True, **build_kw: Any) -> Any:
@@ -188,13 +204,27 @@ def spread_builder(case: Any, *, run_missing: bool = False, content: bool = True
     from kit.spread_preview import build_preview
 
     inp = spread_inputs(case, run_missing=run_missing, content=content)
-    ev = inp["evidence"] if len(inp["evidence"]) else None
 
     def _build(posts: pd.DataFrame, decisions: pd.DataFrame | None = None) -> nx.DiGraph:
         return build_preview(posts, decisions, matches=inp["matches"], media=inp["media"],
-                             clusters=inp["clusters"], evidence=ev, **build_kw)
+                             clusters=inp["clusters"], lineage=inp["lineage"], **build_kw)
 
     return _build
+
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(s: str) -> str:
+    """``s`` without the characters XML 1.0 cannot hold (C0 controls but tab / newline / CR, lone
+    surrogates, U+FFFE / U+FFFF): a caption with a NUL must not make the GraphML unreadable.
+
+    Examples
+    --------
+    >>> xml_text("a" + chr(0) + "b" + chr(7) + "c" + chr(9) + "d")
+    'abc\\td'
+    """
+    return _XML_ILLEGAL.sub("", s)
 
 
 def _scalar(x: Any, *, json_safe: bool = False) -> Any:
@@ -209,13 +239,15 @@ def _scalar(x: Any, *, json_safe: bool = False) -> Any:
             pass
     if isinstance(x, float) and not math.isfinite(x):
         return None
-    if isinstance(x, (bool, int, float, str)):
+    if isinstance(x, (bool, int, float)):
         return x
+    if isinstance(x, str):
+        return x if json_safe else xml_text(x)
     if isinstance(x, (dict, list, tuple)):
         clean = json.loads(json.dumps(x, default=lambda o: _scalar(o, json_safe=True) if not isinstance(
             o, (dict, list, tuple)) else str(o)))
-        return clean if json_safe else json.dumps(clean, sort_keys=True)
-    return str(x)
+        return clean if json_safe else xml_text(json.dumps(clean, sort_keys=True))
+    return str(x) if json_safe else xml_text(str(x))
 
 
 def scalar_graph(G: nx.DiGraph, *, json_safe: bool = False) -> nx.DiGraph:
@@ -225,11 +257,12 @@ def scalar_graph(G: nx.DiGraph, *, json_safe: bool = False) -> nx.DiGraph:
         s = _scalar(v, json_safe=json_safe)
         if s is not None:
             H.graph[k] = s
+    name = (lambda n: str(n)) if json_safe else (lambda n: xml_text(str(n)))
     for n, d in G.nodes(data=True):
-        H.add_node(str(n), **{k: s for k, v in d.items() if (s := _scalar(v, json_safe=json_safe)) is not None})
+        H.add_node(name(n), **{k: s for k, v in d.items() if (s := _scalar(v, json_safe=json_safe)) is not None})
     for u, v, d in G.edges(data=True):
-        H.add_edge(str(u), str(v), **{k: s for k, v_ in d.items()
-                                      if (s := _scalar(v_, json_safe=json_safe)) is not None})
+        H.add_edge(name(u), name(v), **{k: s for k, v_ in d.items()
+                                        if (s := _scalar(v_, json_safe=json_safe)) is not None})
     return H
 
 

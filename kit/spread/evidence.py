@@ -1,0 +1,286 @@
+"""Inheritance evidence for a whole collection: variant groups, registration, pairwise lineage.
+
+:func:`lineage_evidence` takes the media of a collection (id -> path or
+array), the matcher's variant clusters and a few facts from the hash step
+(content boxes, pixel counts, added content) and returns a
+:class:`LineageEvidence`:
+
+``groups``
+    ``id`` -> ``group``: the matcher's clusters, re-joined where a stray copy
+    (a screenshot, a heavy crop) aligns with a bigger cluster
+    (:func:`kit.spread.content.rejoin_groups`).
+``copies``
+    One row per media file (columns :data:`COPY_COLUMNS`): its group, the
+    group's ``reference``, whether it was ``registered`` (else ``error`` says
+    why), the size of its own changes (``own_share`` inside the picture,
+    ``added`` around it, ``replaced``: the largest solid region of other
+    content), its global characters (``mirror``, ``rotation``, ``scale``,
+    ``gray``, ``colour``), ``coverage`` (share of the reference picture it
+    shows) and ``root_like`` (no change of its own: a candidate for the
+    group's first copy).
+``pairs``
+    :func:`kit.spread.lineage.pair_lineage` rows for every ordered pair of
+    registered copies of one group (``u`` candidate parent of ``v``).
+
+Registration is linear in a group's size (each copy aligned once to the
+reference), the pairwise comparison quadratic but cheap (array operations
+on a canvas of about 224 px); groups above ``max_pairs_group`` copies compare
+each copy with its ``max_pairs_group`` nearest copies in first-seen order.
+
+Examples
+--------
+>>> import numpy as np, cv2
+>>> rng = np.random.default_rng(2)
+>>> base = cv2.resize((rng.random((40, 60, 3)) * 255).astype(np.uint8), (360, 240), interpolation=cv2.INTER_CUBIC)
+>>> ev = lineage_evidence({"o": base, "c": base[20:220, 30:330].copy()})
+>>> sorted(ev.copies["id"]), bool(ev.copies.set_index("id").loc["o", "root_like"])
+(['c', 'o'], True)
+>>> r = ev.pairs.set_index(["u", "v"]).loc[("c", "o")]
+>>> bool(r.uncovered > 0.05)
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["COPY_COLUMNS", "LineageEvidence", "lineage_evidence"]
+
+RELATION_COLUMNS = ["a", "b", "relation", "replaced", "own_share", "box"]
+COPY_COLUMNS = ["id", "group", "reference", "registered", "error", "inliers", "own_share", "added", "replaced", "misfit", "displaced",
+                "mirror", "rotation", "scale", "gray", "colour", "coverage", "root_like"]
+
+
+@dataclass(frozen=True)
+class LineageEvidence:
+    """``pairs``, ``copies`` and ``groups`` DataFrames (module doc); ``seconds`` per stage."""
+
+    pairs: pd.DataFrame
+    copies: pd.DataFrame
+    groups: pd.DataFrame
+    seconds: dict
+    relations: pd.DataFrame = None  # type: ignore[assignment]
+
+
+def _root_like(c: Any, coverage: float, added: float) -> bool:
+    from kit.spread.cost import FILTER, ROT
+
+    return bool(c.own_share < 0.002 and added < 0.01 and not c.mirror and abs(c.rotation) < ROT and not c.gray
+                and float(np.linalg.norm(c.colour)) < FILTER and c.scale >= 0.9 and coverage >= 0.97)
+
+
+def lineage_evidence(images: dict, clusters: pd.DataFrame | None = None, *, kinds: dict | None = None,
+                     boxes: dict | None = None, sizes: dict | None = None, first_seen: dict | None = None,
+                     added: dict | None = None, side: int = 320, canvas: int = 224,
+                     max_pairs_group: int = 150, rejoin: bool = True, split: float = 0.03) -> LineageEvidence:
+    """Group, register and compare the media of a collection (see the module doc).
+
+    Parameters
+    ----------
+    images
+        id -> path, or id -> RGB/gray uint8 array.
+    clusters
+        The matcher's ``id`` -> ``cluster`` table (every id its own group when None).
+    kinds
+        id -> ``"image"`` / ``"video"`` (a video gives its frame at 1 s).
+    boxes
+        id -> content box as fractions (for re-joining groups).
+    sizes
+        id -> pixel count of the picture (the reference is the largest).
+    first_seen
+        id -> first post time (ns or any sortable value; ties and order).
+    added
+        id -> True when the hash step found a frame, bar or screenshot around the picture.
+    split
+        A copy whose largest solid region of other picture content (``replaced``) covers more
+        than this share of the frame is not a repost of the group's picture: it leaves the group.
+    """
+    import time
+
+    from kit.matching.verify import features as sift
+    from kit.spread.content import load_small, rejoin_groups
+    from kit.spread.consensus import choose_reference
+    from kit.spread.pairs import pair_lineage
+
+    t0 = time.perf_counter()
+    kinds, sizes, first_seen, added = kinds or {}, sizes or {}, first_seen or {}, added or {}
+    ids = [i for i in images if images[i] is not None]
+    cache: dict = {}
+    if rejoin:
+        group = rejoin_groups(images, clusters, kinds=kinds, boxes=boxes, sizes=sizes, side=side, cache=cache)
+    else:
+        cl = dict(zip(clusters["id"], clusters["cluster"])) if clusters is not None and len(clusters) else {}
+        group = {i: cl.get(i, f"single:{i}") for i in ids}
+    t1 = time.perf_counter()
+    members: dict = {}
+    for i in ids:
+        members.setdefault(group[i], []).append(i)
+    pair_frames, copy_rows, relations = [], [], []
+    confirm = _Composite(images, kinds, boxes or {})
+    t_reg = t_pair = 0.0
+    for g, m in members.items():
+        pics, scales, feats, errors = {}, {}, {}, {}
+        for i in m:
+            got = cache.get(i)
+            if got is not None:
+                got = got[:3]
+            else:
+                src = images[i]
+                loaded = (np.asarray(src), 1.0) if isinstance(src, np.ndarray) else load_small(
+                    src, kinds.get(i, "image"), side=side)
+                if loaded is None:
+                    errors[i] = "could not be decoded"
+                    continue
+                img, sc = loaded
+                got = (img, sc, sift(img, max_side=side, nfeatures=600))
+            pics[i], scales[i], feats[i] = got[0], got[1], got[2]
+        for i, why in errors.items():
+            copy_rows.append(_failed_row(i, g, None, why))
+        if not pics:
+            continue
+        ref = choose_reference(pics, {i: sizes.get(i) or pics[i].shape[0] * pics[i].shape[1] for i in pics},
+                               added, first_seen)
+        ta = time.perf_counter()
+        parts = _register_split(g, pics, ref, feats, scales, first_seen, relations, canvas=canvas, side=side,
+                                split=split, confirm=confirm)
+        tb = time.perf_counter()
+        for key, reg in parts:
+            for i, why in reg.failed.items():
+                copy_rows.append(_failed_row(i, key, reg.reference, why))
+            C = reg.frame_mask
+            area = max(1.0, float(C.sum()))
+            for i, c in reg.copies.items():
+                group[i] = key
+                x0, y0, x1, y1 = c.box
+                coverage = float((x1 - x0) * (y1 - y0)) / area
+                added_share = float((c.valid & ~C).sum() / area)
+                copy_rows.append({"id": i, "group": key, "reference": reg.reference, "registered": True,
+                                  "error": None, "inliers": c.inliers, "own_share": c.own_share,
+                                  "added": added_share, "replaced": c.replaced, "misfit": c.misfit,
+                                  "displaced": c.displaced, "mirror": c.mirror, "rotation": c.rotation,
+                                  "scale": c.scale, "gray": c.gray, "colour": float(np.linalg.norm(c.colour)),
+                                  "coverage": coverage, "root_like": _root_like(c, coverage, added_share)})
+            order = sorted(reg.copies, key=lambda i: (first_seen.get(i) is None, first_seen.get(i) or 0, str(i)))
+            if len(order) > max_pairs_group:
+                near = [(order[x], order[y]) for x in range(len(order))
+                        for y in range(max(0, x - max_pairs_group), min(len(order), x + max_pairs_group + 1))
+                        if x != y]
+                pair_frames.append(pair_lineage(reg, near))
+            else:
+                pair_frames.append(pair_lineage(reg))
+        t_reg += tb - ta
+        t_pair += time.perf_counter() - tb
+    pairs = pd.concat([f for f in pair_frames if len(f)], ignore_index=True) if any(len(f) for f in pair_frames) \
+        else _empty_pairs()
+    copies = pd.DataFrame(copy_rows, columns=COPY_COLUMNS)
+    groups = pd.DataFrame({"id": list(group), "group": list(group.values())})
+    rel = pd.DataFrame(relations, columns=RELATION_COLUMNS)
+    return LineageEvidence(pairs, copies, groups, {"groups": t1 - t0, "register": t_reg, "pairs": t_pair,
+                                                   "total": time.perf_counter() - t0}, rel)
+
+
+def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, first_seen: dict, relations: list,
+                    *, canvas: int, side: int, split: float, confirm: Any, displaced: float = 2.0) -> list:
+    """Register a group and take out the copies that differ from its picture by a replaced region
+    (``replaced`` above ``split``, confirmed by ``confirm(reference, copy)``).
+
+    When most copies differ from the reference that way, the reference is the odd one out (the
+    source photo of a composite that spread): the group is registered again on one of the others.
+    A copy whose parts are displaced differently (``displaced`` canvas pixels between the quarters
+    of the picture: another shot of the scene) is taken out too. The copies taken out form their
+    own group (and are split again the same way); each gets a relation row to the group it left:
+    ``source`` when nothing but the replaced region differs (the unedited photo a composite was
+    made from), else None (another picture of the scene).
+    """
+    from kit.spread.lineage import align_group, register_group
+
+    maps, failed = align_group(pics, feats, ref)
+    out, todo, k = [], [(g, [i for i in pics if i in maps], ref)], 0
+    while todo:
+        key, ids, r = todo.pop(0)
+        sub = {i: pics[i] for i in ids}
+        kw = {"maps": maps, "scales": scales, "canvas": canvas, "side": side, "first_seen": first_seen}
+        reg = register_group(sub, r, **kw)
+
+        def odd_ones(reg: Any) -> list:
+            return [i for i, c in reg.copies.items()
+                    if c.displaced > displaced or (c.replaced > split and confirm(reg.reference, i))]
+
+        odd = odd_ones(reg)
+        if odd and len(odd) > len(reg.copies) / 2:
+            reg = register_group(sub, odd[0], choose_from=odd, **kw)
+            odd = odd_ones(reg)
+        if odd and len(odd) < len(reg.copies):
+            rest = [i for i in ids if i not in odd]
+            k += 1
+            for i in odd:
+                c = reg.copies[i]
+                rel = ("source" if c.replaced > split and c.displaced <= displaced and c.own_share - c.replaced < 0.03
+                       and c.own_share < 2 * c.replaced else None)
+                relations.append({"a": i, "b": reg.reference, "relation": rel, "replaced": c.replaced,
+                                  "own_share": c.own_share, "box": c.replaced_box})
+            todo.append((f"{key}.{k}", odd, odd[0]))
+            reg = register_group({i: pics[i] for i in rest}, reg.reference if reg.reference in rest else rest[0], **kw)
+        if key == g and failed:
+            reg = replace(reg, failed={**reg.failed, **failed})
+        out.append((key, reg))
+    return out
+
+
+class _Composite:
+    """``(reference, copy) -> bool``: the matcher's own verdict that two aligned pictures differ by a
+    region of other picture content (:func:`kit.matching.verify.verify_pair`, on the trimmed
+    pictures of screenshots and framed copies, as the matcher sees them): the composite and its
+    source, not a repost. Features are kept between calls."""
+
+    def __init__(self, images: dict, kinds: dict, boxes: dict) -> None:
+        self.images, self.kinds, self.boxes, self.feats = images, kinds, boxes, {}
+
+    def _features(self, i: Any) -> list:
+        if i not in self.feats:
+            from kit.matching.keypoints import item_features
+            from kit.matching.verify import features
+
+            src = self.images.get(i)
+            if isinstance(src, np.ndarray):
+                self.feats[i] = [features(src)]
+            else:
+                box = None
+                frac = self.boxes.get(i)
+                if frac is not None:
+                    from kit.hashing.decode import image_size
+
+                    size = image_size(src)
+                    if size:
+                        w, h = size
+                        box = ([frac[0] * w, frac[1] * h, frac[2] * w, frac[3] * h], (w, h))
+                self.feats[i] = item_features(src, self.kinds.get(i, "image"), box=box)
+        return self.feats[i]
+
+    def __call__(self, ref: Any, i: Any) -> bool:
+        from kit.matching.verify import verify_pair
+
+        changed = False
+        for fa in self._features(ref):
+            for fb in self._features(i):
+                v = verify_pair(fa, fb)
+                if v.verified:
+                    return False
+                changed = changed or bool(v.transform and v.transform.get("changed", 0.0) > 0.05)
+        return changed
+
+
+def _empty_pairs() -> pd.DataFrame:
+    from kit.spread.pairs import LINEAGE_COLUMNS
+
+    return pd.DataFrame(columns=LINEAGE_COLUMNS)
+
+
+def _failed_row(i: Any, g: Any, ref: Any, why: str) -> dict:
+    return {"id": i, "group": g, "reference": ref, "registered": False, "error": why, "inliers": 0,
+            "own_share": None, "added": None, "replaced": None, "misfit": None, "displaced": None, "mirror": None, "rotation": None, "scale": None,
+            "gray": None, "colour": None, "coverage": None, "root_like": False}

@@ -1,0 +1,174 @@
+"""Tests for kit.spread.lineage and kit.spread.evidence: which copy carries which changes, on real pixels.
+
+Each case is a small family of generated pictures (a photo-like scene, edits drawn with OpenCV, JPEG
+round trips); the whole path runs: registration, own changes, pairwise inheritance, then
+kit.spread.build.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from _media import scene
+from kit.spread.build import build
+from kit.spread.evidence import lineage_evidence
+from kit.spread.consensus import consensus_costs
+from kit.spread.lineage import register_group
+from kit.spread.pairs import pair_lineage
+
+cv2 = pytest.importorskip("cv2")
+T0 = pd.Timestamp("2026-03-01T00:00:00Z")
+
+
+def _jpeg(a: np.ndarray, q: int = 88) -> np.ndarray:
+    from PIL import Image
+
+    b = io.BytesIO()
+    Image.fromarray(a).save(b, "JPEG", quality=q)
+    return np.asarray(Image.open(io.BytesIO(b.getvalue())).convert("RGB"))
+
+
+def _bar(a: np.ndarray, text: str = "BREAKING NEWS NOW", top: bool = True) -> np.ndarray:
+    bar = np.full((a.shape[0] // 6, a.shape[1], 3), 250, np.uint8)
+    cv2.putText(bar, text, (6, bar.shape[0] - 10), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (20, 20, 20), 2)
+    return np.vstack([bar, a] if top else [a, bar])
+
+
+def _logo(a: np.ndarray, x: int = 14, y: int = 14) -> np.ndarray:
+    out = a.copy()
+    cv2.circle(out, (x + 16, y + 16), 16, (230, 40, 40), -1)
+    cv2.putText(out, "TV", (x + 4, y + 23), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 2)
+    return out
+
+
+def _meme(a: np.ndarray) -> np.ndarray:
+    out = a.copy()
+    for y in (30, a.shape[0] - 10):
+        cv2.putText(out, "NO WAY", (40, y), cv2.FONT_HERSHEY_DUPLEX, 1.0, (0, 0, 0), 5)
+        cv2.putText(out, "NO WAY", (40, y), cv2.FONT_HERSHEY_DUPLEX, 1.0, (255, 255, 255), 2)
+    return out
+
+
+BASE = scene(11, 240, 320)  # the analysis size: maps apply to these arrays as they are
+ORIGIN = _jpeg(BASE, 92)
+
+
+def _family(**children):
+    return {"o": ORIGIN, **{k: _jpeg(v) for k, v in children.items()}}
+
+
+def _posts(order):
+    """order: [(post_id, media id, minutes or None, explicit parent or None)]."""
+    return pd.DataFrame({"post_id": [r[0] for r in order], "media_sha256": [r[1] for r in order],
+                         "posted_at": [pd.NaT if r[2] is None else T0 + pd.Timedelta(minutes=r[2]) for r in order],
+                         "parent_post_id": [r[3] if len(r) > 3 else None for r in order], "platform": "x",
+                         "account": [f"a{i}" for i in range(len(order))]})
+
+
+def _trace(images, order):
+    first = {r[1]: r[2] for r in order if r[2] is not None}
+    one_cluster = pd.DataFrame({"id": list(images), "cluster": 0})  # the matcher found them all
+    ev = lineage_evidence(images, one_cluster, first_seen={k: T0.value + int(v * 6e10) for k, v in first.items()})
+    return build(_posts(order), lineage=ev), ev
+
+
+def test_registration_measures_each_copys_own_changes():
+    crop = np.ascontiguousarray(ORIGIN[20:220, 26:294])
+    pics = _family(bar=_bar(ORIGIN), mirror=np.ascontiguousarray(ORIGIN[:, ::-1]), crop=crop, logo=_logo(ORIGIN),
+                   gray=np.repeat(cv2.cvtColor(ORIGIN, cv2.COLOR_RGB2GRAY)[:, :, None], 3, axis=2))
+    g = register_group(pics, "o", first_seen={"o": 0})
+    c = g.copies
+    assert g.reference == "o" and not g.failed
+    assert c["o"].own_share == 0 and c["bar"].own_share < 0.01 and (c["bar"].own & ~g.frame_mask).any()
+    assert c["mirror"].mirror and not c["bar"].mirror
+    assert 0.005 < c["logo"].own_share < 0.05 and c["logo"].replaced < 0.03
+    assert c["gray"].gray and not c["logo"].gray
+    x0, y0, x1, y1 = c["crop"].box
+    fx0, fy0, fx1, fy1 = g.frame
+    assert x0 > fx0 + 5 and y1 < fy1 - 5  # the crop's edges lie inside the frame
+
+
+def test_the_reference_is_the_copy_closest_to_the_consensus():
+    # most copies keep the plain picture; one early copy carries a sticker and one is half size
+    sticker = ORIGIN.copy()
+    cv2.rectangle(sticker, (180, 120), (260, 200), (250, 220, 0), -1)
+    pics = _family(a=sticker, b=cv2.resize(ORIGIN, (160, 120), interpolation=cv2.INTER_AREA),
+                   c=_bar(ORIGIN), d=np.ascontiguousarray(ORIGIN[:, ::-1]), e=_jpeg(ORIGIN, 80))
+    g = register_group(pics, "a", first_seen={"a": 0, "o": 1, "e": 2, "b": 3, "c": 4, "d": 5})
+    assert g.reference in {"o", "e"}  # the plain copies; the sticker copy was seen first but is edited
+    cost = consensus_costs(pics, g.maps, {})
+    assert cost["a"]["dev"] > cost["o"]["dev"] and cost["b"]["sharp"] > 0 and cost["c"]["extra"] > 0
+
+
+@pytest.mark.parametrize("parent, child, sibling", [
+    pytest.param("bar", lambda p: _logo(p, 250, 40), lambda o: _meme(o), id="caption-bar"),
+    pytest.param("logo", lambda p: np.ascontiguousarray(p[12:228, 20:300]), lambda o: _bar(o), id="logo"),
+    pytest.param("meme", lambda p: _bar(p, top=False), lambda o: _logo(o), id="meme-text"),
+])
+def test_child_carrying_its_parents_change_goes_under_it_not_under_its_sibling(parent, child, sibling):
+    made = {"bar": _bar(ORIGIN), "logo": _logo(ORIGIN), "meme": _meme(ORIGIN)}[parent]
+    pics = _family(p=made, s=sibling(ORIGIN))
+    pics["c"] = _jpeg(child(pics["p"]))
+    # the sibling is posted last before the child: time would pull the child to it, content must not
+    g, ev = _trace(pics, [("o1", "o", 0), ("p1", "p", 60), ("s1", "s", 170), ("c1", "c", 180)])
+    assert sorted(g.edges) == [("o1", "p1"), ("o1", "s1"), ("p1", "c1")]
+    row = ev.pairs.set_index(["u", "v"]).loc[("p", "c")]
+    assert row["inherited"] > 0.004
+    assert g.edges["p1", "c1"]["reasons_for"]
+
+
+def test_a_sibling_that_lacks_the_parents_crop_is_not_made_its_child():
+    crop = np.ascontiguousarray(ORIGIN[26:214, 40:280])
+    pics = _family(cr=crop, wide=_logo(ORIGIN, 200, 140))
+    pics["cc"] = _jpeg(_bar(crop))
+    g, ev = _trace(pics, [("o1", "o", 0), ("cr1", "cr", 30), ("w1", "wide", 90), ("cc1", "cc", 100)])
+    assert g.has_edge("o1", "w1") and not g.has_edge("cr1", "w1")
+    assert g.has_edge("cr1", "cc1")
+    rows = ev.pairs.set_index(["u", "v"])
+    assert rows.loc[("cr", "wide"), "uncovered"] > 0.05 and rows.loc[("cr", "cc"), "shared_edges"] >= 3
+
+
+def test_without_times_content_still_orders_the_chain():
+    # o -> a (caption bar) -> b (logo) -> c (crop); most of o's reposts keep the plain picture
+    a = _bar(ORIGIN)
+    b = _logo(a, 250, 60)
+    c = np.ascontiguousarray(b[8:, 14:])
+    pics = _family(a=a, b=b, c=c, m=np.ascontiguousarray(ORIGIN[:, ::-1]), r=_meme(ORIGIN),
+                   q=_jpeg(ORIGIN, 70), l=_logo(ORIGIN, 200, 150))
+    g, _ = _trace(pics, [(f"p{k}", k, None) for k in "abcomrql"])
+    assert sorted(g.edges) == [("pa", "pb"), ("pb", "pc"), ("po", "pa"), ("po", "pl"), ("po", "pm"),
+                               ("po", "pq"), ("po", "pr")]
+
+
+def test_pairwise_rows_are_directional():
+    pics = _family(a=_logo(ORIGIN))
+    g = register_group(pics, "o", first_seen={"o": 0, "a": 1})
+    rows = pair_lineage(g).set_index(["u", "v"])
+    assert rows.loc[("a", "o"), "lacking"] > 0.003  # o would have to undo a's logo
+    assert rows.loc[("o", "a"), "lacking"] == 0
+
+
+def test_another_shot_of_the_scene_leaves_the_group():
+    h, w = ORIGIN.shape[:2]
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = np.float32([[w * 0.06, h * 0.04], [w * 0.95, h * 0.07], [w * 0.97, h * 0.93], [w * 0.03, h * 0.96]])
+    other = cv2.warpPerspective(ORIGIN, cv2.getPerspectiveTransform(src, dst), (w, h), borderMode=cv2.BORDER_REFLECT)
+    pics = _family(a=_logo(ORIGIN), b=_bar(ORIGIN), other=other)
+    ev = lineage_evidence(pics, pd.DataFrame({"id": list(pics), "cluster": 0}),
+                          first_seen={"o": 0, "a": 1, "b": 2, "other": 3})
+    grp = dict(zip(ev.groups["id"], ev.groups["group"]))
+    assert grp["other"] != grp["o"] == grp["a"] == grp["b"]
+    rel = ev.relations.set_index("a").loc["other"]
+    assert rel["b"] == "o" and rel["relation"] is None  # another picture of the scene: no source edge
+
+
+def test_undecodable_media_get_an_error_row(tmp_path):
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"\xff\xd8 not a jpeg")
+    ev = lineage_evidence({"o": ORIGIN, "bad": str(bad)})
+    row = ev.copies.set_index("id").loc["bad"]
+    assert not row["registered"] and "decoded" in row["error"]
