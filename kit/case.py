@@ -44,7 +44,7 @@ import pandas as pd
 from kit import __version__
 from kit.custody import GENESIS, CustodyEntry, audit_database, make_entry, row_digest, vouch
 from kit.errors import CaseError, CaseExists, CaseNotFound, SchemaError
-from kit.ingest import IngestLimits, IngestReport, hash_file, ingest, ingest_runs
+from kit.ingest import IngestLimits, IngestReport, hash_file, ingest, ingest_collection, ingest_runs
 from kit.steps import Step, run_step
 from kit.store import VOUCHED, connect, iter_vouched, migrate, track_writes
 
@@ -53,7 +53,8 @@ __all__ = ["Case", "VerifyReport", "POST_COLUMNS", "MEDIA_COLUMNS", "RESULT_COLU
 DB_NAME = "case.sqlite"
 POST_COLUMNS = ["post_id", "platform", "account", "posted_at", "url", "media_sha256",
                 "parent_post_id", "caption", "likes", "shares", "views", "extra",
-                "posted_at_raw", "source", "line", "ingest_id"]
+                "posted_at_raw", "source", "line", "ingest_id", "link_type", "time_source",
+                "parent_account"]
 MEDIA_COLUMNS = ["sha256", "md5", "size", "mime", "kind", "ext", "path", "original_name",
                  "ingested_at"]
 RESULT_COLUMNS = ["sha256", "step", "version", "status", "error", "seconds", "payload",
@@ -238,10 +239,17 @@ class Case:
                             pd.DataFrame(problems, columns=["kind", "subject", "detail"]))
 
     # -- intake ------------------------------------------------------------------
-    def ingest(self, source: str | Path, *, media_root: str | Path | None = None,
+    def ingest(self, source: str | Path, *, format: str = "auto", media_root: str | Path | None = None,
                limits: IngestLimits = IngestLimits(), progress: bool = False) -> IngestReport:
-        """Ingest a manifest or a folder (see :func:`kit.ingest.ingest`)."""
-        return ingest(self, source, media_root=media_root, limits=limits, progress=progress)
+        """Ingest one manifest, export or folder of media (see :func:`kit.ingest.ingest`)."""
+        return ingest(self, source, format=format, media_root=media_root, limits=limits, progress=progress)
+
+    def ingest_collection(self, source: str | Path, *, format: str = "auto",
+                          media_root: str | Path | None = None, limits: IngestLimits = IngestLimits(),
+                          progress: bool = False) -> list[IngestReport]:
+        """Ingest every export found in ``source``, one run each (see :func:`kit.ingest.ingest_collection`)."""
+        return ingest_collection(self, source, format=format, media_root=media_root, limits=limits,
+                                 progress=progress)
 
     def intake_report(self) -> pd.DataFrame:
         """Every bad or doubtful row of every ingest: ingest_id, source, line, post_id, severity, field, reason."""
@@ -257,7 +265,11 @@ class Case:
         return dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
 
     def posts(self) -> pd.DataFrame:
-        """Posts: :data:`POST_COLUMNS`; ``posted_at`` is UTC datetime (NaT when unknown), ``extra`` a dict."""
+        """Posts: :data:`POST_COLUMNS`; ``posted_at`` is UTC datetime (NaT when unknown), ``extra`` a dict.
+
+        ``link_type``, ``time_source`` and ``parent_account`` come from collection exports
+        (:mod:`kit.importers`, see :mod:`kit.store`); a post's further media are in :meth:`post_media`.
+        """
         df = pd.read_sql_query(f"SELECT {', '.join(POST_COLUMNS)} FROM posts ORDER BY posted_at, post_id",
                                self.conn)
         df["posted_at"] = pd.to_datetime(df["posted_at"], utc=True, format="ISO8601")
@@ -265,6 +277,12 @@ class Case:
         for col in ("likes", "shares", "views"):
             df[col] = df[col].astype("Int64")
         return df
+
+    def post_media(self) -> pd.DataFrame:
+        """Every media file of every post: post_id, position (0 = ``posts.media_sha256``), media_sha256."""
+        return pd.read_sql_query(
+            "SELECT post_id, 0 AS position, media_sha256 FROM posts UNION ALL "
+            "SELECT post_id, position, media_sha256 FROM post_media ORDER BY post_id, position", self.conn)
 
     def media(self) -> pd.DataFrame:
         """Stored media: :data:`MEDIA_COLUMNS`; ``path`` is the absolute evidence path."""
@@ -503,7 +521,7 @@ def _attest_rows(path: Path, conn: sqlite3.Connection, found: int, actor: str) -
     Step payloads that echo an absolute evidence path get the path relative
     to the case first (a bundle must not carry local paths).
     """
-    if found == 0:
+    if found == 0 or found >= 3:  # from schema 3 on, every row was vouched for when written
         return
     fixed = 0
     for rowid, payload in conn.execute("SELECT rowid, payload FROM step_results WHERE payload LIKE '%\"path\"%'"

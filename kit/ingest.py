@@ -18,34 +18,44 @@ next run adopts; running the same ingest again adds nothing.
 Media paths are resolved and opened with :mod:`kit.containment` (nothing
 outside the manifest's folder, or ``media_root``, is read); :class:`IngestLimits`
 caps the size of each file and of the whole run.
+
+What is ingested is one export (:func:`ingest`) or every export a folder
+holds (:func:`ingest_collection`), told apart by content
+(:func:`kit.importers.find_exports`): the kit's manifest, a bare folder of
+media, or a collection tool's export. An export is read as a stream of
+posts, and its issues are written a batch at a time, so its size does not
+matter. After the posts are in, :mod:`kit.links` checks and completes the
+repost links.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 import os
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from kit.containment import PathRefused, open_media
 from kit.digest import CHUNK, hash_file
-from kit.errors import CaseError
-from kit.manifest import ISSUE_COLUMNS, Manifest, ManifestRow, read_folder, read_manifest
-from kit.sniff import sniff_bytes
-from kit.staging import Staging, clean_tmp, live_ingests
+from kit.errors import ManifestError
+from kit.importers import Export, IntakeLog, find_exports
+from kit.links import check_parents, field_counts, resolve_links, unused_media
+from kit.manifest import ISSUE_COLUMNS, ManifestRow
+from kit.staging import LimitExceeded, Staged as _Staged, Staging, clean_tmp, live_ingests, stage
+from kit.staging import flush_to_disk as _flush_to_disk, place as _place
 
 if TYPE_CHECKING:
     from kit.case import Case
 
-__all__ = ["IngestReport", "IngestLimits", "ingest", "ingest_runs", "hash_file", "clean_tmp", "CHUNK",
-           "BATCH"]
+__all__ = ["IngestReport", "IngestLimits", "ingest", "ingest_collection", "ingest_runs", "hash_file", "clean_tmp",
+           "CHUNK", "BATCH"]
 
 BATCH = 32  # files flushed together and committed in one transaction
 GIB = 1 << 30
@@ -64,10 +74,23 @@ class IngestLimits:
     max_file_bytes: int = 4 * GIB
     max_total_bytes: int = 64 * GIB
 
+    def refusal(self, size: int) -> str:
+        """Why a file was not copied: ``size`` over the file limit, or (negative) over the run's."""
+        if size < 0:
+            return (f"not copied: this ingest reached its size limit of {_size_text(self.max_total_bytes)} "
+                    "(IngestLimits.max_total_bytes, dfkit ingest --max-ingest-size)")
+        return (f"file of {_size_text(size)} or more is over the limit of {_size_text(self.max_file_bytes)} a "
+                "file (IngestLimits.max_file_bytes, dfkit ingest --max-file-size)")
+
 
 @dataclass(frozen=True)
 class IngestReport:
-    """What one ingest did. ``issues`` has the columns of :data:`kit.manifest.ISSUE_COLUMNS`."""
+    """What one ingest did. ``issues`` has the columns of :data:`kit.manifest.ISSUE_COLUMNS`.
+
+    ``format`` is the export's format; ``fields`` counts the records read and,
+    per field of the export and per post column, the records that had it
+    (:func:`kit.links.field_counts`).
+    """
 
     ingest_id: int
     source: str
@@ -76,6 +99,8 @@ class IngestReport:
     n_new_media: int
     n_existing: int
     issues: pd.DataFrame
+    format: str = "manifest"
+    fields: dict[str, Any] | None = None
 
     @property
     def n_errors(self) -> int:
@@ -95,10 +120,6 @@ def _size_text(n: int) -> str:
     return str(n)
 
 
-class LimitExceeded(Exception):
-    """A file over a size limit (internal: becomes an intake issue)."""
-
-
 def ingest_runs(case: Case) -> pd.DataFrame:
     """One row per ingest with its counts and ``state``: finished, running or interrupted."""
     df = pd.read_sql_query("SELECT * FROM ingests ORDER BY ingest_id", case.conn)
@@ -108,100 +129,20 @@ def ingest_runs(case: Case) -> pd.DataFrame:
     return df
 
 
-# -- copying ------------------------------------------------------------------------------
-
-def _copy_hashed(fin: IO[bytes], tmp: Path, limit: int) -> tuple[str, str, int, bytes]:
-    """Copy an open file to ``tmp`` while hashing; return hashes, size, head. Stops past ``limit`` bytes."""
-    sha, md5, size, head = hashlib.sha256(), hashlib.md5(), 0, b""  # noqa: S324 - MD5 is a lookup key
-    with open(tmp, "wb") as fout:
-        while chunk := fin.read(CHUNK):
-            size += len(chunk)
-            if size > limit:
-                raise LimitExceeded(size)
-            if len(head) < 256:
-                head += chunk[: 256 - len(head)]
-            sha.update(chunk)
-            md5.update(chunk)
-            fout.write(chunk)
-    return sha.hexdigest(), md5.hexdigest(), size, head
-
-
-@dataclass(frozen=True)
-class _Staged:
-    """A copy waiting in the staging folder to be flushed and renamed into place."""
-
-    tmp: Path
-    final: Path
-    sha256: str
-    row: dict[str, Any]
-
-
-def _stage(case: Case, staging: Staging, fin: IO[bytes], name: str, limit: int) -> _Staged:
-    tmp = staging.new_part()
-    try:
-        sha, md5, size, head = _copy_hashed(fin, tmp, limit)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    ftype = sniff_bytes(head)
-    ext = ftype.ext or "bin"  # never from the file name: names are the collection's, not ours
-    rel = Path("evidence") / sha[:2] / f"{sha}.{ext}"
-    row = {"sha256": sha, "md5": md5, "size": size, "mime": ftype.mime, "kind": ftype.kind,
-           "ext": ext, "stored_path": rel.as_posix(), "original_name": name}
-    return _Staged(tmp, case.path / rel, sha, row)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _flush_to_disk(staged: list[_Staged]) -> None:
-    """fsync staged copies (in parallel) before any of them is renamed into place."""
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(_fsync, [s.tmp for s in staged if not s.final.exists()]))
-
-
-def _place(s: _Staged) -> None:
-    """Make a flushed copy read-only and rename it into place.
-
-    A final file that already exists came from an earlier, interrupted run or
-    from a concurrent ingest: its name is its SHA-256, so it holds the same
-    bytes and is adopted.
-    """
-    if s.final.exists():
-        s.tmp.unlink(missing_ok=True)
-        return
-    s.final.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(s.tmp, 0o444)
-    os.replace(s.tmp, s.final)
-
-
 def _store_file(case: Case, src: Path) -> tuple[str, dict[str, Any]]:
     """Put one file into the evidence store without a database row; return its sha256 and media row."""
     with Staging(case.path) as staging, open(src, "rb") as fin:
-        staged = _stage(case, staging, fin, src.name, IngestLimits().max_file_bytes)
+        staged = stage(case.path, staging, fin, src.name, IngestLimits().max_file_bytes)
         _flush_to_disk([staged])
         _place(staged)
     return staged.sha256, staged.row
 
 
-def _load(source: Path, media_root: str | Path | None) -> Manifest:
-    if source.is_dir():
-        if media_root is not None:
-            raise CaseError(f"{source.name}: --media-root applies to manifests, not to folders")
-        return read_folder(source)
-    return read_manifest(source, media_root=media_root)
-
-
-def _relative_source(row: ManifestRow, base: Path | None) -> str:
+def _relative_source(path: Path, base: Path | None) -> str:
     try:
-        return row.media_path.relative_to(base).as_posix() if base else row.media_path.name
+        return path.relative_to(base).as_posix() if base else path.name
     except ValueError:
-        return row.media_path.name
+        return path.name
 
 
 def _digest(path: Path, root: Path | None) -> str:
@@ -216,21 +157,64 @@ def _digest(path: Path, root: Path | None) -> str:
 
 # -- the ingest -----------------------------------------------------------------------------
 
-def ingest(case: Case, source: str | Path, *, media_root: str | Path | None = None,
+def ingest(case: Case, source: str | Path, *, format: str = "auto", media_root: str | Path | None = None,
            limits: IngestLimits = IngestLimits(), progress: bool = False) -> IngestReport:
-    """Ingest a manifest (CSV/JSONL) or a folder of media into ``case``.
+    """Ingest one manifest (CSV/JSONL), collection export or folder of media into ``case``.
 
-    Bad rows are reported (line, post, field, reason) and skipped; the good
-    rows load. Media paths must stay inside the manifest's folder (or
-    ``media_root``); files over ``limits`` are refused per row. A post already
-    in the case with the same media is left alone, so running an ingest twice
-    adds nothing. Several ingests may run into one case at once.
+    ``format`` is ``auto`` (told by content) or one of
+    :data:`kit.importers.FORMATS`. Bad rows are reported (file, line, post,
+    field, reason) and skipped; the good rows load. Media paths must stay
+    inside the export's folder (or ``media_root``); files over ``limits``
+    are refused per row. A post already in the case with the same media is
+    left alone, so running an ingest twice adds nothing. Several ingests
+    may run into one case at once. A folder holding several exports is
+    refused: :func:`ingest_collection` reads each.
     """
-    source = Path(source)
-    manifest = _load(source, media_root)
-    root = manifest.media_root
-    source_sha = None if source.is_dir() else hash_file(source)[0]
-    n_rows = len(manifest.rows) + int((manifest.issues["severity"] == "error").sum())
+    exports, notes = find_exports(source, format=format, media_root=media_root)
+    if len(exports) != 1:
+        names = ", ".join(f"{e.name} ({e.format})" for e in exports[:5])
+        raise ManifestError(f"{Path(source).name}: holds {len(exports)} exports ({names}): ingest them with "
+                            "ingest_collection (dfkit ingest does)", path=source)
+    return _ingest_export(case, exports[0], notes, limits, progress)[0]
+
+
+def ingest_collection(case: Case, source: str | Path, *, format: str = "auto",
+                      media_root: str | Path | None = None, limits: IngestLimits = IngestLimits(),
+                      progress: bool = False) -> list[IngestReport]:
+    """Ingest every export in ``source`` (a file or a folder), one ingest run each; their reports.
+
+    A folder may mix exports of several tools (each told by its content) and
+    the kit's manifests; media files that no export names are reported, not
+    ingested (a folder without any export is one of media: one post a file).
+    """
+    exports, notes = find_exports(source, format=format, media_root=media_root)
+    reports, used = [], set()
+    for k, export in enumerate(exports):
+        report, paths = _ingest_export(case, export, notes if k == 0 else [], limits, progress)
+        reports.append(report)
+        used |= paths
+    folder = Path(source)
+    if folder.is_dir() and exports[0].format != "folder":
+        leftover = unused_media(folder, used)
+        if leftover:
+            reports[-1] = _add_issue(case, reports[-1], leftover)
+    return reports
+
+
+def _add_issue(case: Case, report: IngestReport, issue: dict[str, Any]) -> IngestReport:
+    with case.transaction():
+        case.conn.execute("INSERT INTO intake_issues VALUES (?,?,?,?,?,?,?)",
+                          (report.ingest_id, issue["source"], issue["line"], issue["post_id"], issue["severity"],
+                           issue["field"], issue["reason"]))
+        case.conn.execute("UPDATE ingests SET n_warnings = n_warnings + 1 WHERE ingest_id = ?", (report.ingest_id,))
+    issues = pd.concat([report.issues, pd.DataFrame([issue], columns=ISSUE_COLUMNS)], ignore_index=True)
+    return dataclasses.replace(report, issues=issues)
+
+
+def _ingest_export(case: Case, export: Export, notes: list[dict], limits: IngestLimits,
+                   progress: bool) -> tuple[IngestReport, set[Path]]:
+    log = IntakeLog(export.name)
+    log.issues.extend(notes)
     with Staging(case.path) as staging:
         dead = clean_tmp(case.path)
         with case.transaction():
@@ -242,143 +226,185 @@ def ingest(case: Case, source: str | Path, *, media_root: str | Path | None = No
                     "detail": "the run stopped before it finished; its committed posts stay, "
                               "its partial copies were removed"})
             cur = case.conn.execute(
-                "INSERT INTO ingests(source, source_name, source_sha256, started_at, n_rows) "
-                "VALUES (?,?,?,?,?)", (manifest.source.name, manifest.source.name, source_sha, _now(), n_rows))
+                "INSERT INTO ingests(source, source_name, started_at, format) VALUES (?,?,?,?)",
+                (export.name, export.name, _now(), export.format))
             ingest_id = int(cur.lastrowid)
-            case.append_custody("ingest.started", manifest.source.name, {
-                "ingest_id": ingest_id, "manifest_sha256": source_sha, "rows": n_rows})
+            case.append_custody("ingest.started", export.name, {
+                "ingest_id": ingest_id, "format": export.format, "source": export.name})
         staging.claim(ingest_id)
         try:
-            return _run(case, manifest, staging, ingest_id, n_rows, source_sha, limits, progress)
+            return _run(case, export, log, staging, ingest_id, limits, progress)
         except BaseException as exc:
-            _record_failure(case, manifest, ingest_id, exc)
+            _record_failure(case, export.name, ingest_id, exc)
             raise
 
 
-def _record_failure(case: Case, manifest: Manifest, ingest_id: int, exc: BaseException) -> None:
+def _record_failure(case: Case, name: str, ingest_id: int, exc: BaseException) -> None:
     """Best effort: say in the case why an ingest stopped (the run is then ``interrupted``)."""
     reason = f"ingest stopped: {type(exc).__name__}: {exc}"[:500]
     try:
         with case.transaction():
             case.conn.execute("INSERT INTO intake_issues VALUES (?,?,?,?,?,?,?)",
-                              (ingest_id, manifest.source.name, None, None, "error", "", reason))
-            case.append_custody("ingest.failed", manifest.source.name, {"ingest_id": ingest_id,
-                                                                         "reason": reason})
+                              (ingest_id, name, None, None, "error", "", reason))
+            case.append_custody("ingest.failed", name, {"ingest_id": ingest_id, "reason": reason})
     except Exception:  # noqa: BLE001 - the original error is the one to raise
         pass
 
 
-def _run(case: Case, manifest: Manifest, staging: Staging, ingest_id: int, n_rows: int,
-         source_sha: str | None, limits: IngestLimits, progress: bool) -> IngestReport:
-    name = manifest.source.name
-    root = manifest.media_root
-    issues = list(manifest.issues.to_dict("records"))
+def _store_issues(case: Case, ingest_id: int, issues: list[dict[str, Any]]) -> None:
+    case.conn.executemany(
+        "INSERT INTO intake_issues VALUES (?,?,?,?,?,?,?)",
+        [(ingest_id, r["source"], r["line"], r["post_id"], r["severity"], r["field"], r["reason"]) for r in issues])
+
+
+_POST_SQL = ("INSERT INTO posts(post_id, platform, account, posted_at, posted_at_raw, url, media_sha256, "
+             "parent_post_id, caption, likes, shares, views, extra, source, line, ingest_id, added_at, link_type, "
+             "time_source, parent_account) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+
+
+def _extra_json(row: ManifestRow) -> str:
+    try:
+        return json.dumps(row.extra, ensure_ascii=False, default=str)
+    except (RecursionError, ValueError):  # nested too deeply to store: kept as text
+        return json.dumps({"unstored": "nested too deeply to store as JSON"})
+
+
+def _run(case: Case, export: Export, log: IntakeLog, staging: Staging, ingest_id: int, limits: IngestLimits,
+         progress: bool) -> tuple[IngestReport, set[Path]]:
+    name, root = export.name, export.media_root
     existing = {r["post_id"]: r["media_sha256"]
                 for r in case.conn.execute("SELECT post_id, media_sha256 FROM posts")}
     n_posts = n_media = n_existing = total = 0
-    rows: Iterable[ManifestRow] = manifest.rows
+    used: set[Path] = set()
+    rows: Iterable[ManifestRow] = export.rows(log)
     if progress:
         from tqdm.auto import tqdm
 
-        rows = tqdm(manifest.rows, desc=f"ingest {name}", unit="file")
-    batch: list[tuple[ManifestRow, _Staged]] = []
+        rows = tqdm(rows, desc=f"ingest {name}", unit="post")
+    batch: list[tuple[ManifestRow, list[tuple[Path, _Staged]]]] = []
 
-    def issue(row: ManifestRow, fld: str, reason: str) -> None:
-        issues.append({"source": name, "line": row.line, "post_id": row.post_id, "severity": "error",
-                       "field": fld, "reason": reason})
+    def issue(row: ManifestRow, fld: str, reason: str, severity: str = "error") -> None:
+        log.issue(row.line, row.post_id, severity, fld, reason, source=row.source)
 
     def flush() -> None:
-        """Place the batch's files and add its rows in one write transaction.
+        """Place the batch's files and add its rows (and its issues so far) in one write transaction.
 
         Inside the transaction nobody else writes, so what a concurrent ingest
         added meanwhile (the same post, the same media) is seen and not added twice.
         """
         nonlocal n_posts, n_media, n_existing
-        _flush_to_disk([s for _, s in batch])
+        _flush_to_disk([s for _, files in batch for _, s in files])
         with case.transaction():
-            for row, staged in batch:
-                sha = staged.sha256
+            for row, files in batch:
+                sha = files[0][1].sha256
                 have = case.conn.execute("SELECT media_sha256 FROM posts WHERE post_id = ?",
                                          (row.post_id,)).fetchone()
-                known = case.conn.execute("SELECT 1 FROM media WHERE sha256 = ?", (sha,)).fetchone()
-                if have is not None or known is not None:  # no second file (perhaps another name)
-                    staged.tmp.unlink(missing_ok=True)
                 if have is not None:  # added by a concurrent ingest since this one started
+                    for _, staged in files:
+                        staged.tmp.unlink(missing_ok=True)
                     if have[0] == sha:
                         n_existing += 1
                     else:
                         issue(row, "post_id", "post_id already in the case with different media")
                     continue
-                if known is None:
-                    _place(staged)
-                    case.conn.execute(
-                        "INSERT INTO media VALUES (:sha256, :md5, :size, :mime, :kind, "
-                        ":ext, :stored_path, :original_name, :at)", {**staged.row, "at": _now()})
-                case.conn.execute(
-                    "INSERT INTO posts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (row.post_id, row.platform, row.account,
-                     row.posted_at.isoformat() if row.posted_at else None, row.posted_at_raw,
-                     row.url, sha, row.parent_post_id, row.caption, row.likes, row.shares,
-                     row.views, json.dumps(row.extra, ensure_ascii=False, default=str),
-                     name, row.line, ingest_id, _now()))
-                case.append_custody("file.ingested", sha, {
-                    "post_id": row.post_id, "source": _relative_source(row, root),
-                    "manifest": name, "sha256": sha, "md5": staged.row["md5"],
-                    "size": staged.row["size"], "new_media": known is None})
+                for position, (path, staged) in enumerate(files):
+                    known = case.conn.execute("SELECT 1 FROM media WHERE sha256 = ?",
+                                              (staged.sha256,)).fetchone()
+                    if known is None:
+                        _place(staged)
+                        case.conn.execute(
+                            "INSERT INTO media VALUES (:sha256, :md5, :size, :mime, :kind, "
+                            ":ext, :stored_path, :original_name, :at)", {**staged.row, "at": _now()})
+                        n_media += 1
+                    else:  # no second file (perhaps under another name)
+                        staged.tmp.unlink(missing_ok=True)
+                    if position == 0:
+                        case.conn.execute(_POST_SQL, (
+                            row.post_id, row.platform, row.account,
+                            row.posted_at.isoformat() if row.posted_at else None, row.posted_at_raw, row.url, sha,
+                            row.parent_post_id, row.caption, row.likes, row.shares, row.views, _extra_json(row),
+                            row.source or name, row.line, ingest_id, _now(), row.link_type, row.time_source,
+                            row.parent_account))
+                    elif case.conn.execute("INSERT OR IGNORE INTO post_media VALUES (?,?,?)",
+                                           (row.post_id, position, staged.sha256)).rowcount == 0:
+                        continue
+                    case.append_custody("file.ingested", staged.sha256, {
+                        "post_id": row.post_id, "source": _relative_source(path, root), "manifest": name,
+                        "sha256": staged.sha256, "md5": staged.row["md5"], "size": staged.row["size"],
+                        "new_media": known is None, **({"position": position} if position else {})})
                 n_posts += 1
-                n_media += int(known is None)
+            _store_issues(case, ingest_id, log.take())
         batch.clear()
 
-    for row in rows:
-        try:
-            if row.post_id in existing:
-                if _digest(row.media_path, root) != existing[row.post_id]:
-                    issue(row, "post_id", "post_id already in the case with different media")
-                else:
-                    n_existing += 1
-                continue
-            fin = open_media(row.media_path, root) if root is not None else open(row.media_path, "rb")
-            with fin:
-                size = os.fstat(fin.fileno()).st_size
-                if size > limits.max_file_bytes:
-                    raise LimitExceeded(size)
-                if total + size > limits.max_total_bytes:
-                    issue(row, "media_path", f"not copied: this ingest reached its size limit of "
-                          f"{_size_text(limits.max_total_bytes)} (IngestLimits.max_total_bytes, "
-                          "dfkit ingest --max-ingest-size)")
-                    continue
-                staged = _stage(case, staging, fin, row.media_path.name, limits.max_file_bytes)
-        except LimitExceeded as exc:
-            issue(row, "media_path", f"file of {_size_text(exc.args[0])} or more is over the limit of "
-                  f"{_size_text(limits.max_file_bytes)} a file (IngestLimits.max_file_bytes, "
-                  "dfkit ingest --max-file-size)")
-            continue
-        except PathRefused as exc:
-            issue(row, "media_path", f"refused: {exc.reason}")
-            continue
-        except OSError as exc:
-            issue(row, "media_path", f"cannot read media file ({exc.strerror or exc})")
-            continue
+    def copy(path: Path) -> _Staged:
+        nonlocal total
+        fin = open_media(path, root) if root is not None else open(path, "rb")
+        with fin:
+            size = os.fstat(fin.fileno()).st_size
+            if size > limits.max_file_bytes:
+                raise LimitExceeded(size)
+            if total + size > limits.max_total_bytes:
+                raise LimitExceeded(-size)
+            staged = stage(case.path, staging, fin, path.name, limits.max_file_bytes)
         total += staged.row["size"]
-        existing[row.post_id] = staged.sha256
-        batch.append((row, staged))
-        if len(batch) >= BATCH:
+        return staged
+
+    for row in rows:
+        used.update((row.media_path, *row.more_media))
+        files: list[tuple[Path, _Staged]] = []
+        for path in (row.media_path, *row.more_media):
+            first = not files and path == row.media_path
+            try:
+                if first and row.post_id in existing:
+                    if _digest(path, root) != existing[row.post_id]:
+                        issue(row, "post_id", "post_id already in the case with different media")
+                    else:
+                        n_existing += 1
+                    break
+                files.append((path, copy(path)))
+            except LimitExceeded as exc:
+                issue(row, "media_path", limits.refusal(exc.args[0]), "error" if first else "warning")
+            except PathRefused as exc:
+                issue(row, "media_path", f"refused: {exc.reason}", "error" if first else "warning")
+            except OSError as exc:
+                issue(row, "media_path", f"cannot read media file ({exc.strerror or exc})",
+                      "error" if first else "warning")
+            if first and not files:
+                break
+        if not files:
+            continue
+        existing[row.post_id] = files[0][1].sha256
+        batch.append((row, files))
+        if len(batch) >= BATCH or len(log.issues) >= 1000:
             flush()
-    if batch:
-        flush()
-    report = pd.DataFrame(issues, columns=ISSUE_COLUMNS)
-    n_err = int((report["severity"] == "error").sum())
+    flush()
+    return _finish(case, export, log, ingest_id, n_posts, n_media, n_existing), used
+
+
+def _finish(case: Case, export: Export, log: IntakeLog, ingest_id: int, n_posts: int, n_media: int,
+            n_existing: int) -> IngestReport:
+    """Links, counts and the closing records of a run."""
+    name = export.name
     with case.transaction():
+        if export.format != "manifest":  # the manifest reader checks its own parents
+            log.issues.extend(check_parents(case, ingest_id))
+        log.issues.extend(resolve_links(case, ingest_id))
+        log.issues.extend(log.summary())
+        _store_issues(case, ingest_id, log.take())
+        fields = field_counts(case, ingest_id, log)
+        n_err, n_all = case.conn.execute(
+            "SELECT SUM(severity = 'error'), COUNT(*) FROM intake_issues WHERE ingest_id = ?", (ingest_id,)).fetchone()
+        n_err, n_all = int(n_err or 0), int(n_all or 0)
+        sha = next(iter(log.files.values())) if len(log.files) == 1 and export.source.is_file() else None
         case.conn.execute(
-            "UPDATE ingests SET finished_at = ?, n_new_posts = ?, n_new_media = ?, n_errors = ?, "
-            "n_warnings = ? WHERE ingest_id = ?",
-            (_now(), n_posts, n_media, n_err, len(report) - n_err, ingest_id))
-        case.conn.executemany(
-            "INSERT INTO intake_issues VALUES (?,?,?,?,?,?,?)",
-            [(ingest_id, r["source"], r["line"], r["post_id"], r["severity"], r["field"], r["reason"])
-             for r in report.to_dict("records")])
+            "UPDATE ingests SET finished_at = ?, n_rows = ?, n_new_posts = ?, n_new_media = ?, n_errors = ?, "
+            "n_warnings = ?, source_sha256 = ?, fields = ? WHERE ingest_id = ?",
+            (_now(), log.records, n_posts, n_media, n_err, n_all - n_err, sha, json.dumps(fields), ingest_id))
         case.append_custody("ingest.finished", name, {
-            "ingest_id": ingest_id, "manifest_sha256": source_sha, "new_posts": n_posts,
-            "new_media": n_media, "already_present": n_existing, "errors": n_err,
-            "warnings": len(report) - n_err})
-    return IngestReport(ingest_id, name, n_rows, n_posts, n_media, n_existing, report)
+            "ingest_id": ingest_id, "format": export.format, "manifest_sha256": sha, "files": log.files,
+            "records": log.records, "new_posts": n_posts, "new_media": n_media, "already_present": n_existing,
+            "errors": n_err, "warnings": n_all - n_err})
+    report = pd.read_sql_query(f"SELECT {', '.join(ISSUE_COLUMNS)} FROM intake_issues WHERE ingest_id = ? "
+                               "ORDER BY rowid", case.conn, params=(ingest_id,))
+    report["line"] = report["line"].astype("Int64")
+    return IngestReport(ingest_id, name, log.records, n_posts, n_media, n_existing, report, export.format, fields)

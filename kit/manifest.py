@@ -34,6 +34,7 @@ import io
 import json
 import math
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,9 +50,14 @@ __all__ = [
     "Manifest",
     "KNOWN_COLUMNS",
     "ISSUE_COLUMNS",
+    "MEDIA_SUFFIXES",
     "read_manifest",
     "read_folder",
+    "walk_folder",
+    "csv_records",
     "parse_time",
+    "storable",
+    "to_count",
 ]
 
 KNOWN_COLUMNS = (
@@ -78,7 +84,14 @@ MEDIA_SUFFIXES = {
 
 @dataclass(frozen=True)
 class ManifestRow:
-    """One valid post. ``media_path`` is the real path inside the media root; ``posted_at`` is aware UTC or None."""
+    """One valid post. ``media_path`` is the real path inside the media root; ``posted_at`` is aware UTC or None.
+
+    Rows from collection exports (:mod:`kit.importers`) may also say how the parent is linked
+    (``link_type``), where the time comes from (``time_source``), which account a link names
+    when the export gives no post id (``parent_account``) and the post's further media
+    (``more_media``, each inside the media root too); see :mod:`kit.store` (schema 4). ``source``
+    names the export file a row comes from, for an export of many files.
+    """
 
     line: int
     post_id: str
@@ -94,6 +107,11 @@ class ManifestRow:
     shares: int | None = None
     views: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    link_type: str | None = None
+    time_source: str | None = None
+    parent_account: str | None = None
+    more_media: tuple[Path, ...] = ()
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -168,25 +186,33 @@ def _records_csv(path: Path) -> list[tuple[int, dict[str, Any]]]:
         raise ManifestError(
             f"{path.name}: header has neither post_id nor media_path (got {header[:8]})", path=path
         )
-    out: list[tuple[int, dict[str, Any]]] = []
+    return list(csv_records(reader, names))
+
+
+def csv_records(reader: Any, names: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line, record) of each non-empty row after the header, as a stream.
+
+    ``reader`` is a :func:`csv.reader` past its header row, ``names`` the
+    column names. A row that cannot be read, or has more cells than there
+    are columns, is ``(line, {"__error__": reason})``; short rows are padded.
+    """
     start = reader.line_num + 1
     while True:
         try:
             cells = next(reader)
         except StopIteration:
-            break
+            return
         except csv.Error as exc:
-            out.append((start, {"__error__": f"unreadable CSV row ({exc})"}))
+            yield start, {"__error__": f"unreadable CSV row ({exc})"}
             start = reader.line_num + 1
             continue
         line, start = start, reader.line_num + 1
         if not any(c.strip() for c in cells):
             continue
         if len(cells) > len(names):
-            out.append((line, {"__error__": f"{len(cells)} cells but {len(names)} columns"}))
+            yield line, {"__error__": f"{len(cells)} cells but {len(names)} columns"}
             continue
-        out.append((line, dict(zip(names, cells + [""] * (len(names) - len(cells))))))
-    return out
+        yield line, dict(zip(names, cells + [""] * (len(names) - len(cells))))
 
 
 def _records_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
@@ -220,6 +246,26 @@ def _records_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
     return out
 
 
+def storable(value: Any) -> Any:
+    """A JSON value with every string made storable (lone surrogates become U+FFFD).
+
+    Raises ``RecursionError`` for a value nested too deeply to store.
+
+    >>> storable({"a": ["x\\ud800"]})["a"][0].startswith("x\\ufffd")
+    True
+    """
+    return _plain(value)
+
+
+def to_count(value: Any) -> int:
+    """A count as a platform reports it: a whole number >= 0 (``"1,204"`` allowed); ``ValueError`` else.
+
+    >>> to_count("1,204"), to_count(7.0)
+    (1204, 7)
+    """
+    return _engagement(value)
+
+
 def _text(value: str) -> str:
     """Text that can be stored: lone UTF-16 surrogates (legal in JSON escapes) become U+FFFD."""
     try:
@@ -243,7 +289,10 @@ def _plain(value: Any) -> Any:
 def _engagement(value: Any) -> int:
     if isinstance(value, bool):
         raise ValueError("a boolean is not a count")
-    number = float(str(value).replace(",", "").replace("_", ""))
+    try:
+        number = float(str(value).replace(",", "").replace("_", ""))
+    except ValueError:
+        raise ValueError(f"{str(value)[:40]!r} is not a non-negative whole number") from None
     if number < 0 or not number.is_integer():
         raise ValueError(f"{str(value)[:40]!r} is not a non-negative whole number")
     if number > MAX_COUNT:
@@ -336,6 +385,30 @@ def read_manifest(path: str | Path, *, media_root: str | Path | None = None) -> 
     return Manifest(path, rows, pd.DataFrame(issues, columns=ISSUE_COLUMNS), base)
 
 
+def walk_folder(root: str | Path) -> list[tuple[str, str | None]]:
+    """Every file under ``root`` as (relative POSIX path, None), sorted; hidden names skipped.
+
+    Symbolic links to folders are not followed: each is listed with the reason
+    instead of None. Files are only listed: open them with
+    :func:`kit.containment.resolve_media` and :func:`kit.containment.open_media`.
+    """
+    root = Path(root)
+    entries: list[tuple[str, str | None]] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        rel_dir = Path(dirpath).relative_to(root)
+        keep = []
+        for d in sorted(dirnames):
+            if d.startswith("."):
+                continue
+            if os.path.islink(os.path.join(dirpath, d)):
+                entries.append(((rel_dir / d).as_posix(), "a symbolic link to a folder: not followed"))
+            else:
+                keep.append(d)
+        dirnames[:] = keep
+        entries += [((rel_dir / f).as_posix(), None) for f in filenames if not f.startswith(".")]
+    return sorted(entries, key=lambda e: Path(e[0]).parts)
+
+
 def read_folder(folder: str | Path) -> Manifest:
     """One post per media file under ``folder`` (recursive, sorted, hidden files skipped).
 
@@ -352,20 +425,7 @@ def read_folder(folder: str | Path) -> Manifest:
     root = real_root(folder)
     rows: list[ManifestRow] = []
     issues: list[dict[str, Any]] = []
-    entries: list[tuple[str, str | None]] = []  # (relative path, refusal of a linked folder)
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        rel_dir = Path(dirpath).relative_to(root)
-        keep = []
-        for d in sorted(dirnames):
-            if d.startswith("."):
-                continue
-            if os.path.islink(os.path.join(dirpath, d)):
-                entries.append(((rel_dir / d).as_posix(), "a symbolic link to a folder: not followed"))
-            else:
-                keep.append(d)
-        dirnames[:] = keep
-        entries += [((rel_dir / f).as_posix(), None) for f in filenames if not f.startswith(".")]
-    for number, (rel, refusal) in enumerate(sorted(entries, key=lambda e: Path(e[0]).parts), start=1):
+    for number, (rel, refusal) in enumerate(walk_folder(root), start=1):
         def issue(severity: str, reason: str, rel: str = rel, number: int = number) -> None:
             issues.append({"source": folder.name, "line": number, "post_id": rel,
                            "severity": severity, "field": "media_path", "reason": reason})

@@ -1,4 +1,4 @@
-"""Each ingest's own staging folder under ``evidence/.tmp``, and the cleanup of dead ones.
+"""Each ingest's own staging folder under ``evidence/.tmp``, the copies made into it, and the cleanup of dead ones.
 
 An ingest copies files into ``evidence/.tmp/<token>/`` and holds an exclusive
 ``flock`` on ``evidence/.tmp/<token>.lock`` while it runs (the lock file holds
@@ -22,14 +22,21 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import os
 import shutil
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
+from kit.digest import CHUNK
 from kit.errors import CaseError
+from kit.sniff import sniff_bytes
 
-__all__ = ["Staging", "clean_tmp", "live_ingests"]
+__all__ = ["Staging", "Staged", "LimitExceeded", "clean_tmp", "live_ingests", "copy_hashed", "stage",
+           "flush_to_disk", "place"]
 
 
 def _tmp_root(case_path: Path) -> Path:
@@ -149,3 +156,80 @@ def live_ingests(case_path: Path) -> set[int]:
         if text.isdigit():
             live.add(int(text))
     return live
+
+
+class LimitExceeded(Exception):
+    """A file over a size limit (``args[0]``: its size so far; the ingest makes it an intake issue)."""
+
+
+# -- copying into the staging folder -------------------------------------------------------
+
+def copy_hashed(fin: IO[bytes], tmp: Path, limit: int) -> tuple[str, str, int, bytes]:
+    """Copy an open file to ``tmp`` while hashing; return hashes, size, head. Stops past ``limit`` bytes."""
+    sha, md5, size, head = hashlib.sha256(), hashlib.md5(), 0, b""  # noqa: S324 - MD5 is a lookup key
+    with open(tmp, "wb") as fout:
+        while chunk := fin.read(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise LimitExceeded(size)
+            if len(head) < 256:
+                head += chunk[: 256 - len(head)]
+            sha.update(chunk)
+            md5.update(chunk)
+            fout.write(chunk)
+    return sha.hexdigest(), md5.hexdigest(), size, head
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A copy waiting in the staging folder to be flushed and renamed into place."""
+
+    tmp: Path
+    final: Path
+    sha256: str
+    row: dict[str, Any]
+
+
+def stage(case_path: Path, staging: Staging, fin: IO[bytes], name: str, limit: int) -> Staged:
+    """Copy an open file into ``staging`` while hashing it: the copy and its media row (extension sniffed)."""
+    tmp = staging.new_part()
+    try:
+        sha, md5, size, head = copy_hashed(fin, tmp, limit)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    ftype = sniff_bytes(head)
+    ext = ftype.ext or "bin"  # never from the file name: names are the collection's, not ours
+    rel = Path("evidence") / sha[:2] / f"{sha}.{ext}"
+    row = {"sha256": sha, "md5": md5, "size": size, "mime": ftype.mime, "kind": ftype.kind,
+           "ext": ext, "stored_path": rel.as_posix(), "original_name": name}
+    return Staged(tmp, case_path / rel, sha, row)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def flush_to_disk(staged: list[Staged]) -> None:
+    """fsync staged copies (in parallel) before any of them is renamed into place."""
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(_fsync, [s.tmp for s in staged if not s.final.exists()]))
+
+
+def place(s: Staged) -> None:
+    """Make a flushed copy read-only and rename it into place.
+
+    A final file that already exists came from an earlier, interrupted run or
+    from a concurrent ingest: its name is its SHA-256, so it holds the same
+    bytes and is adopted.
+    """
+    if s.final.exists():
+        s.tmp.unlink(missing_ok=True)
+        return
+    s.final.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(s.tmp, 0o444)
+    os.replace(s.tmp, s.final)

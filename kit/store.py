@@ -21,6 +21,15 @@ Tables (all times are ISO 8601 UTC text):
   (:func:`track_writes`, :func:`take_written`), so that ``verify`` can check
   the database against the chain. Rows of an older case are attested as found
   when it is first opened by a v3 kit.
+- v4 (collection exports, :mod:`kit.importers`): ``posts`` gains ``link_type`` (how
+  ``parent_post_id`` is linked: ``retweet``, ``quote``, ``reply``, ``forward``; NULL for a
+  manifest's plain link), ``time_source`` (where ``posted_at`` comes from: ``platform`` =
+  the platform's own UTC time, ``date`` = a day only, ``local`` = a local time without zone
+  read as UTC; NULL for a manifest) and ``parent_account`` (the account a link names when
+  the export gives no post id, e.g. a Telegram forward); ``post_media(post_id, position,
+  media_sha256)`` holds a post's further media (position 1, 2, ...; position 0 is
+  ``posts.media_sha256``); ``ingests`` gains ``format`` and ``fields`` (JSON: field ->
+  records that had it). New columns are NULL in older rows, which keeps their digests.
 
 Examples
 --------
@@ -101,7 +110,20 @@ CREATE INDEX matches_pair ON matches(run_id, a, b);
 """
 
 # MIGRATIONS[i] is the SQL that takes a database at version i to version i + 1.
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
+# v4: posts from collection exports (see the module doc).
+_V4 = """
+ALTER TABLE posts ADD COLUMN link_type TEXT;
+ALTER TABLE posts ADD COLUMN time_source TEXT;
+ALTER TABLE posts ADD COLUMN parent_account TEXT;
+ALTER TABLE ingests ADD COLUMN format TEXT;
+ALTER TABLE ingests ADD COLUMN fields TEXT;
+CREATE TABLE post_media(
+    post_id TEXT NOT NULL, position INTEGER NOT NULL,
+    media_sha256 TEXT NOT NULL REFERENCES media(sha256), PRIMARY KEY(post_id, position));
+CREATE INDEX post_media_sha ON post_media(media_sha256);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # The tables whose rows the custody chain vouches for, with the columns that name a row.
@@ -111,6 +133,7 @@ VOUCHED: dict[str, tuple[str, ...]] = {
     "settings": ("key",),
     "media": ("sha256",),
     "posts": ("post_id",),
+    "post_media": ("post_id", "position"),
     "step_results": ("sha256", "step", "version"),
     "match_runs": ("run_id",),
     "matches": ("run_id", "a", "b"),

@@ -192,8 +192,9 @@ def test_ingest_records_hold_no_local_path(tmp_path):
     (col / "m.csv").write_text("post_id,media_path\np1,a.jpg\np2,gone.jpg\n")
     case = Case.create(tmp_path / "case")
     case.ingest(col / "m.csv")
+    case.ingest(col, format="folder")  # a folder holding a manifest is that manifest, unless told otherwise
     case.ingest(col)
-    assert case.ingests()["source"].tolist() == ["m.csv", "collection"]
+    assert case.ingests()["source"].tolist() == ["m.csv", "collection", "collection/m.csv"]
     dump = "\n".join(case.conn.iterdump())
     assert str(tmp_path) not in dump
 

@@ -85,3 +85,24 @@ def test_guard_triggers_come_from_the_migrations():
     assert set(expected_triggers()) == {"custody_no_update", "custody_no_delete"}
     conn = connect(":memory:")
     assert migrate(conn) == 0 and migrate(conn) == SCHEMA_VERSION
+
+
+def test_a_schema_3_case_gains_the_export_columns_and_still_verifies(tmp_path):
+    """v4 adds nullable columns and a table: a v3 case's vouched rows keep their digests, nothing is re-attested."""
+    (tmp_path / "inc").mkdir()
+    (tmp_path / "inc" / "a.jpg").write_bytes(b"\xff\xd8\xff\xe0 a")
+    (tmp_path / "inc" / "m.csv").write_text("post_id,media_path\np1,a.jpg\n")
+    with Case.create(tmp_path / "c") as case:
+        case.ingest(tmp_path / "inc" / "m.csv")
+        actions = case.custody()["action"].tolist()
+    conn = sqlite3.connect(tmp_path / "c" / "case.sqlite", isolation_level=None)
+    conn.executescript("DROP TABLE post_media; ALTER TABLE posts DROP COLUMN link_type; "
+                       "ALTER TABLE posts DROP COLUMN time_source; ALTER TABLE posts DROP COLUMN parent_account; "
+                       "ALTER TABLE ingests DROP COLUMN format; ALTER TABLE ingests DROP COLUMN fields; "
+                       "PRAGMA user_version=3;")
+    conn.close()
+    with Case.open(tmp_path / "c") as case:
+        assert case.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert case.custody()["action"].tolist() == actions  # no rows.attested: v3 rows were vouched for already
+        assert case.verify().ok, case.verify().problems
+        assert case.posts()[["link_type", "time_source"]].isna().all().all() and case.post_media().shape == (1, 3)

@@ -24,6 +24,7 @@ __all__ = ["COMMAND_MODULES", "build_parser", "main"]
 
 COMMAND_MODULES = [
     "kit.cli.case",
+    "kit.cli.ingest",
     "kit.cli.metadata",
     "kit.cli.hashing",
     "kit.cli.detectors",
