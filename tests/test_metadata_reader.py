@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,33 @@ def test_big_file_hashes_all_but_parses_head_and_tail(tmp_path: Path, monkeypatc
     meta = ex.extract(p)
     assert meta.get("File", "Size") == p.stat().st_size
     assert any("head and tail" in w for w in meta.warnings)
+
+
+# -- no local path in stored results (issue 19, item 8) ----------------------------------------------------
+
+BROKEN_MP4 = bytes([0, 0, 0, 24]) + b"ftypmp42" + bytes(100)  # ffprobe: "<full path>: Invalid data found"
+
+
+def test_the_step_result_names_the_file_not_its_folder(tmp_path):
+    folder = tmp_path / "home-of-ana-7f3c"
+    folder.mkdir()
+    (folder / "clip.mp4").write_bytes(BROKEN_MP4)
+    payload = extract_for_step(folder / "clip.mp4")
+    assert payload["path"] == "clip.mp4" and payload["sha256"]
+    assert "home-of-ana-7f3c" not in json.dumps(payload), payload["warnings"]
+
+
+def test_a_case_with_a_broken_video_can_be_shared(tmp_path):
+    """Before: the ffprobe warning kept the case's absolute path, and bundle export refused the case."""
+    from kit.case import Case
+    from kit.metadata import STEP
+    from kit.report import export_bundle
+
+    (tmp_path / "inc").mkdir()
+    (tmp_path / "inc" / "clip.mp4").write_bytes(BROKEN_MP4)
+    case = Case.create(tmp_path / "case")
+    case.ingest(tmp_path / "inc", format="folder")
+    [payload] = case.run(STEP)["payload"]
+    assert payload["path"].endswith(".mp4") and "/" not in payload["path"]
+    assert str(tmp_path) not in json.dumps(payload)
+    assert export_bundle(case, tmp_path / "b.zip", with_evidence=True).is_file()

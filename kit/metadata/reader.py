@@ -283,5 +283,29 @@ def _maybe_tiff(data: bytes) -> bool:
 
 
 def extract_for_step(path: Path) -> dict[str, Any]:
-    """The case step's function: :func:`extract` with defaults, as a JSON-able dict."""
-    return extract(path).to_dict()
+    """The case step's function: :func:`extract` with defaults, as a JSON-able dict without local paths.
+
+    A stored result travels in shared bundles, so it names the file, never
+    the folder it was read from: ``path`` is the file name, and the folder
+    is cut from every text (a decoder's message often quotes the full path).
+
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "clip.mp4"
+    >>> _ = f.write_bytes(bytes([0, 0, 0, 24]) + b"ftypmp42" + bytes(100))
+    >>> payload = extract_for_step(f)
+    >>> payload["path"], str(f.parent) in repr(payload)
+    ('clip.mp4', False)
+    """
+    folder = str(Path(path).parent).rstrip("/") + "/"
+    return {**_without(extract(path).to_dict(), folder), "path": Path(path).name}
+
+
+def _without(value: Any, folder: str) -> Any:
+    """``value`` with ``folder`` cut from every string in it."""
+    if isinstance(value, str):
+        return value.replace(folder, "")
+    if isinstance(value, dict):
+        return {k: _without(v, folder) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without(v, folder) for v in value]
+    return value
