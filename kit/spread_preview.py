@@ -86,8 +86,11 @@ def build_preview(posts: pd.DataFrame, decisions: pd.DataFrame | None = None, **
                 if g.edges[u, child].get("kind") == "analyst":
                     g.edges[u, child].update(decision_id=int(d["id"]), analyst=d.get("analyst"), at=d.get("at"),
                                              note=d.get("note"))
+    from kit.spread.build import copy_graph
+
+    reposts = copy_graph(g)  # a composite's source / donor edges are not reposts
     for n in g:
-        g.nodes[n]["descendants"] = len(nx.descendants(g, n))
+        g.nodes[n]["descendants"] = len(nx.descendants(reposts, n))
     return g
 
 
@@ -129,7 +132,11 @@ class SpreadMetrics:
 
 
 def spread_metrics(g: nx.DiGraph) -> SpreadMetrics:
-    """:class:`SpreadMetrics` of ``g`` (edges parent -> child)."""
+    """:class:`SpreadMetrics` of ``g`` (edges parent -> child; only reposts, ``relation`` copy, count)."""
+    from kit.spread.build import copy_graph
+
+    all_edges = g
+    g = copy_graph(g)
     roots = [n for n in g if g.in_degree(n) == 0]
     depth = breadth = 0
     largest: set = set()
@@ -146,7 +153,8 @@ def spread_metrics(g: nx.DiGraph) -> SpreadMetrics:
     times = pd.Series([g.nodes[n].get("posted_at") for n in g], dtype="datetime64[us, UTC]").dropna()
     span = float((times.max() - times.min()).total_seconds() / 3600) if len(times) else 0.0
     plat = pd.Series([str(g.nodes[n].get("platform")) for n in g]).value_counts()
-    kinds = pd.Series([k for _, _, k in g.edges(data="kind")], dtype=object).value_counts()
+    kinds = pd.Series([d.get("relation") if d.get("relation") in ("source", "donor") else d.get("kind")
+                       for _, _, d in all_edges.edges(data=True)], dtype=object).value_counts()
     return SpreadMetrics(g.number_of_nodes(), g.number_of_edges(), len(roots), len(largest), depth, breadth,
                          round(virality, 3), round(span, 2), {k: int(v) for k, v in plat.items()},
                          {str(k): int(v) for k, v in kinds.items()})

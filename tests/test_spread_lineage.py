@@ -72,7 +72,7 @@ def _posts(order):
 def _trace(images, order):
     first = {r[1]: r[2] for r in order if r[2] is not None}
     one_cluster = pd.DataFrame({"id": list(images), "cluster": 0})  # the matcher found them all
-    ev = lineage_evidence(images, one_cluster, first_seen={k: T0.value + int(v * 6e10) for k, v in first.items()})
+    ev = lineage_evidence(images, one_cluster, first_seen={k: T0.timestamp() + 60 * v for k, v in first.items()})
     return build(_posts(order), lineage=ev), ev
 
 
@@ -98,7 +98,7 @@ def test_the_reference_is_the_copy_closest_to_the_consensus():
     cv2.rectangle(sticker, (180, 120), (260, 200), (250, 220, 0), -1)
     pics = _family(a=sticker, b=cv2.resize(ORIGIN, (160, 120), interpolation=cv2.INTER_AREA),
                    c=_bar(ORIGIN), d=np.ascontiguousarray(ORIGIN[:, ::-1]), e=_jpeg(ORIGIN, 80))
-    g = register_group(pics, "a", first_seen={"a": 0, "o": 1, "e": 2, "b": 3, "c": 4, "d": 5})
+    g = register_group(pics, "a", first_seen={"a": 0, "o": 600, "e": 1200, "b": 1800, "c": 2400, "d": 3000})
     assert g.reference in {"o", "e"}  # the plain copies; the sticker copy was seen first but is edited
     cost = consensus_costs(pics, g.maps, {})
     assert cost["a"]["dev"] > cost["o"]["dev"] and cost["b"]["sharp"] > 0 and cost["c"]["extra"] > 0

@@ -84,7 +84,7 @@ from kit.spread.candidates import apply_match_decisions, parent_decisions, val
 from kit.spread.cost import lineage_cost, time_penalty
 from kit.spread.errors import SpreadError
 
-__all__ = ["MEDIA_ATTRS", "build", "copy_graph"]
+__all__ = ["MEDIA_ATTRS", "add_relations", "build", "copy_graph"]
 
 MEDIA_ATTRS = ("kind", "width", "height", "jpeg_quality", "jpeg_tables", "has_exif", "has_c2pa", "added_content",
                "added_reason", "c2pa_ingredients", "exif_time", "detector_score")
@@ -150,7 +150,7 @@ def _seconds(t: Any) -> float:
 def build(posts: pd.DataFrame, matches: pd.DataFrame | None = None, *, media: pd.DataFrame | None = None,
           clusters: pd.DataFrame | None = None, decisions: pd.DataFrame | None = None, lineage: Any = None,
           theta: float = 2.0, explicit_bonus: float = 2.5, platform_penalty: float = 1.0,
-          identical_support: float = 6.0, time_weight: float = 6.0, time_tau_min: float = 60.0,
+          identical_support: float = 12.0, time_weight: float = 6.0, time_tau_min: float = 60.0,
           include_review: bool = False, support: dict | None = None, conflict: dict | None = None) -> nx.DiGraph:
     """Spread graph of ``posts`` (see the module doc for the rules and attributes).
 
@@ -249,9 +249,41 @@ def build(posts: pd.DataFrame, matches: pd.DataFrame | None = None, *, media: pd
         except nx.NetworkXException as exc:
             raise SpreadError(f"no spread forest could be chosen: {exc}") from exc
     _annotate(G, A, H, incoming)
+    if lineage is not None and getattr(lineage, "relations", None) is not None:
+        add_relations(G, lineage.relations, first)
     G.graph["skipped_decisions"] = problems
     G.graph["groups"] = {str(g): p for g, p in first.items()}
     return G
+
+
+def add_relations(G: nx.DiGraph, relations: pd.DataFrame, first: dict) -> None:
+    """Typed edges beside the reposts: ``source`` from the first post of a composite's source photo,
+    ``donor`` from the first post of the picture its pasted region came from, each to the first copy
+    of the composite's group (:attr:`kit.spread.evidence.LineageEvidence.relations`). They are not
+    reposts: the arborescence is built without them and :func:`copy_graph` leaves them out."""
+    by_media: dict = {}
+    for p, d in G.nodes(data=True):
+        if d.get("media_sha256"):
+            by_media.setdefault(d["media_sha256"], []).append(p)
+    for r in relations.to_dict("records"):
+        kind = r.get("relation")
+        posts_a, posts_b = by_media.get(r["a"]), by_media.get(r["b"])
+        if kind not in ("source", "donor") or not posts_a or not posts_b:
+            continue
+        u = min(posts_a, key=lambda p: (*_when(G.nodes[p]), p))
+        v = first.get(G.nodes[posts_b[0]]["variant"], posts_b[0])
+        if u == v or G.has_edge(u, v) or G.has_edge(v, u):
+            continue
+        share = float(r.get("replaced") or 0.0)
+        if kind == "source":
+            why = (f"{u} is the same photograph as {v}'s picture but for one region ({100 * share:.0f} % of the frame) "
+                   f"that {v} replaced: the unedited source photo of the composite")
+        else:
+            why = (f"the region {v} replaced ({100 * share:.0f} % of the frame) comes from {u}'s picture: the donor "
+                   "of the pasted content")
+        G.add_edge(u, v, relation=kind, kind="inferred", evidence=why, reasons_for=[why], reasons_against=[],
+                   confidence=0.8, algorithm="lineage", cost=None, support=None, conflict=None, time_gap_s=None,
+                   refines_explicit=None)
 
 
 def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, cap: float = 5.0, tie: float = 1.0) -> str:

@@ -34,19 +34,28 @@ def choose_reference(ids: Iterable, sizes: dict | None = None, added: dict | Non
 
 
 def medoid(pics: dict, maps: dict, scales: dict, first_seen: dict, *, only: set | None = None,
-           size: int = 64, t0: float = 10.0, near: float = 0.4) -> Any:
-    """The least-edited copy to register on: among the copies whose :func:`consensus_costs` cost is
-    within ``near`` of the least, the one seen first (a small family, or one big branch, can outvote
-    the original on an addition: time settles it where it is known), then the least cost, then by id."""
-    cost = consensus_costs(pics, maps, scales, size=size, t0=t0)
+           size: int = 64, t0: float = 10.0, near: float = 0.4, clear_s: float = 1800.0,
+           boxes: dict | None = None) -> Any:
+    """The least-edited copy to register on: the least :func:`consensus_costs` cost, unless a copy
+    within ``near`` of it was seen more than ``clear_s`` seconds earlier (a small family, or one
+    big branch, can outvote the original on an addition; time settles it where it is clear beyond
+    the noise of reported times). ``first_seen`` values are seconds. ``boxes``: id -> the picture's
+    box inside the copy (fractions), where the hash step found a screenshot frame, bars or a
+    border around it."""
+    cost = consensus_costs(pics, maps, scales, size=size, t0=t0, boxes=boxes)
     pool = [i for i in cost if only is None or i in only] or list(cost)
-    best = min(cost[i]["cost"] for i in pool)
-    pool = [i for i in pool if cost[i]["cost"] <= best + near]
-    return min(pool, key=lambda i: (first_seen.get(i) is None, first_seen.get(i) or 0,
-                                    round(cost[i]["cost"] / 0.01), str(i)))
+    key = lambda i: (round(cost[i]["cost"] / 0.01), first_seen.get(i) is None, first_seen.get(i) or 0, str(i))  # noqa: E731
+    best = min(pool, key=key)
+    timed = [i for i in pool if cost[i]["cost"] <= cost[best]["cost"] + near and first_seen.get(i) is not None]
+    if timed and first_seen.get(best) is not None:
+        early = min(timed, key=lambda i: (first_seen[i], key(i)))
+        if first_seen[early] + clear_s < first_seen[best]:
+            return early
+    return best
 
 
-def consensus_costs(pics: dict, maps: dict, scales: dict, *, size: int = 64, t0: float = 10.0) -> dict:
+def consensus_costs(pics: dict, maps: dict, scales: dict, *, size: int = 64, t0: float = 10.0,
+                    boxes: dict | None = None) -> dict:
     """How far each copy is from its group's consensus (the least-edited copy is the closest).
 
     Every copy is warped small (the reference side ``size`` px) onto the common coordinates of
@@ -75,6 +84,13 @@ def consensus_costs(pics: dict, maps: dict, scales: dict, *, size: int = 64, t0:
     ab = np.full((len(ids), H, W, 2), np.nan, np.float32)
     for n, i in enumerate(ids):
         lab, valid = _warp_lab(pics[i], _compose(K, maps[i][0]), (W, H))
+        box = (boxes or {}).get(i)
+        if box is not None:  # vote with the picture only, not the app chrome or bars around it
+            h, w = pics[i].shape[:2]
+            inside = np.zeros((h, w), np.uint8)
+            inside[int(box[1] * h):max(int(box[3] * h), int(box[1] * h) + 1),
+                   int(box[0] * w):max(int(box[2] * w), int(box[0] * w) + 1)] = 1
+            valid &= _warp_lab(np.repeat(inside[:, :, None] * 255, 3, axis=2), _compose(K, maps[i][0]), (W, H))[0][:, :, 0] > 50
         L[n][valid], ab[n][valid] = lab[:, :, 0][valid], lab[:, :, 1:][valid]
     valid = ~np.isnan(L)
     support = valid.sum(axis=0)

@@ -280,7 +280,8 @@ def pair_evidence(images: dict, pairs: Iterable[tuple], *, kinds: dict | None = 
 def rejoin_groups(images: dict, clusters: pd.DataFrame | None = None, *, kinds: dict | None = None,
                   boxes: dict | None = None, sizes: dict | None = None, merge_per_cluster: int = 3,
                   merge_inliers: int = 15, merge_residual: float = 0.3, small: int = 2, merge_wide: int = 8,
-                  side: int = 320, cache: dict | None = None, merge_big: bool = False) -> dict:
+                  side: int = 320, cache: dict | None = None, merge_big: bool = False,
+                  min_votes: int = 8) -> dict:
     """The matcher's clusters, re-joined where it missed a link: id -> group number.
 
     A cluster of at most ``small`` items is compared with up to
@@ -288,7 +289,9 @@ def rejoin_groups(images: dict, clusters: pd.DataFrame | None = None, *, kinds: 
     count) of every other cluster, and joins it when a pair has
     ``merge_inliers`` inliers and a residual <= ``merge_residual`` (the
     matcher most often misses single copies: screenshots, heavy crops, video
-    frames). With ``merge_big`` two larger clusters are also compared, through
+    frames); only pairs with ``min_votes`` agreeing descriptors (against the
+    ``merge_per_cluster`` largest pictures of each cluster, :func:`_votes`) are
+    aligned. With ``merge_big`` two larger clusters are also compared, through
     their ``merge_per_cluster`` largest pictures. A group's number is the smallest
     matcher cluster number it holds. ``cache`` keeps the decoded pictures and
     features (:func:`pair_evidence`'s cache) for later use.
@@ -314,6 +317,11 @@ def rejoin_groups(images: dict, clusters: pd.DataFrame | None = None, *, kinds: 
     cache = {} if cache is None else cache
     by_size = {c: sorted(m, key=lambda i: (-(sizes.get(i) or 0), str(i))) for c, m in members.items()}
     order = sorted(members)
+    votes: dict = {}
+    for c in order:  # each stray's descriptors against every other cluster's largest pictures at once
+        if len(members[c]) <= small:
+            votes.update(_votes(images, members[c], [i for o in order if o != c for i in by_size[o][:merge_per_cluster]],
+                                kinds, side, cache))
     for x in range(len(order)):
         for y in range(x + 1, len(order)):
             ca, cb = order[x], order[y]
@@ -323,15 +331,50 @@ def rejoin_groups(images: dict, clusters: pd.DataFrame | None = None, *, kinds: 
             if not (stray_a or stray_b) and not merge_big:
                 continue
             ra, rb = by_size[ca][:merge_per_cluster], by_size[cb][:merge_per_cluster]
-            if stray_a or stray_b:  # a stray copy: try more of the other side
+            if stray_a or stray_b:  # a stray copy: try more of the other side, where descriptors agree
                 ra, rb = ((members[ca], by_size[cb][:merge_wide]) if stray_a
                           else (by_size[ca][:merge_wide], members[cb]))
-            ev = pair_evidence(images, [(a, b) for a in ra for b in rb], kinds=kinds, boxes=boxes,
-                               side=side, cache=cache)
+            todo = [(a, b) for a in ra for b in rb
+                    if not (stray_a or stray_b) or votes.get((a, b), votes.get((b, a), 0)) >= min_votes]
+            if not todo:
+                continue
+            ev = pair_evidence(images, todo, kinds=kinds, boxes=boxes, side=side, cache=cache)
             if ((ev["inliers"] >= merge_inliers) & (ev["residual"] <= merge_residual)).any():
                 ga, gb = find(ca), find(cb)
                 parent[max(ga, gb)] = min(ga, gb)
     return {i: find(cl[i]) for i in ids}
+
+
+def _votes(images: dict, queries: list, pool: list, kinds: dict, side: int, cache: dict,
+           max_dist: float = 220.0, max_query: int = 200) -> dict:
+    """``{(query, item): votes}``: how many of a query's first ``max_query`` SIFT descriptors (plain
+    or mirrored; the keypoints are spread over the picture) find their nearest neighbour among
+    ``item``'s closer than ``max_dist``, all items of ``pool`` searched at once. A cheap filter
+    before the RANSAC alignment."""
+    import cv2
+
+    from kit.matching.verify import mirror_features
+
+    for i in set(queries) | set(pool):  # decode and describe once, in pair_evidence's cache
+        if i not in cache:
+            pair_evidence(images, [(i, i)], kinds=kinds, side=side, cache=cache)
+    pool = [i for i in pool if cache.get(i) is not None and len(cache[i][2]) >= 3]
+    if not pool or not queries:
+        return {}
+    train = np.vstack([cache[i][2].desc for i in pool]).astype(np.float32)
+    owner = np.concatenate([np.full(len(cache[i][2]), k) for k, i in enumerate(pool)])
+    matcher = cv2.BFMatcher(cv2.NORM_L2)
+    out: dict = {}
+    for q in queries:
+        if cache.get(q) is None or len(cache[q][2]) < 3:
+            continue
+        f = cache[q][2]
+        for desc in (f.desc[:max_query], mirror_features(f).desc[:max_query]):
+            for m in matcher.match(np.ascontiguousarray(desc, np.float32), train):
+                if m.distance < max_dist:
+                    key = (q, pool[owner[m.trainIdx]])
+                    out[key] = out.get(key, 0) + 1
+    return out
 
 
 def content_evidence(images: dict, clusters: pd.DataFrame | None = None, *, kinds: dict | None = None,

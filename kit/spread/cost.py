@@ -8,10 +8,14 @@ cues with a stated meaning, in units of "log odds" (a cue of 2 makes the
 parent about e^2 = 7 times likelier):
 
 support (:data:`SUPPORT`)
-    ``marks``: ``u``'s own changes that ``v`` shows pixel for pixel, inside
-    the picture (text, logo, sticker, a replaced region) or around it (caption
-    bar, frame, app chrome), ``log1p(area / 0.2 %)`` of the frame (from 0.4 %
-    up: below that, two re-encodes of one picture share noise);
+    ``marks`` / ``additions``: ``u``'s own changes that ``v`` shows pixel for
+    pixel, inside the picture (text, logo, sticker, a replaced region) or
+    around it (caption bar, frame, app chrome; weighed less: app chrome and
+    letterboxes follow templates), ``log1p(area / 0.2 %)`` of the frame each
+    (from 0.4 % up: below that, two re-encodes of one picture share noise),
+    times the squared share of ``u``'s changed pixels that ``v`` shows alike
+    rather than otherwise (two screenshots of one post in one app agree on
+    the chrome and differ in its text);
     ``crop``: each crop edge of ``u`` that ``v`` shares (two independent crops
     rarely share an edge); ``mirror``, ``rotation``, ``filter``, ``gray``:
     ``u``'s global change that ``v`` has too.
@@ -38,7 +42,7 @@ Examples
 ...        "colour_u": 0.1, "colour_v": 0.1, "colour_uv": 0.0, "added_u": 0.1, "added_v": 0.1}
 >>> s, c, why, against = lineage_cost(row)
 >>> round(s, 2), c, why
-(5.9, 0.0, ['carries its additions around the picture (caption bar, frame or app chrome) over 10.0 % of the frame'])
+(3.93, 0.0, ['carries its additions around the picture (caption bar, frame or app chrome) over 10.0 % of the frame'])
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ from kit.spread.orient import TIME_RELIABILITY
 
 __all__ = ["CONFLICT", "SUPPORT", "lineage_cost", "time_penalty"]
 
-SUPPORT = {"marks": 1.5, "crop": 0.8, "mirror": 1.0, "rotation": 1.5, "filter": 1.2, "gray": 1.0}
+SUPPORT = {"marks": 1.5, "additions": 1.0, "crop": 0.8, "mirror": 1.0, "rotation": 1.5, "filter": 1.2, "gray": 1.0}
 """Weight of each support cue (module doc)."""
 CONFLICT = {"lacking": 2.0, "overwritten": 1.5, "uncovered": 2.0, "cut_addition": 3.0, "unmirrored": 3.0,
             "unrotated": 3.0, "unfiltered": 2.0, "colour_regained": 5.0, "resolution_gained": 4.0}
@@ -78,8 +82,10 @@ def lineage_cost(row: dict, *, support: dict | None = None, conflict: dict | Non
     against: list = []
     inh, out = float(row["inherited"]), float(row.get("inherited_out") or 0.0)
     inside = max(inh - out, 0.0)
+    over = float(row.get("overwritten") or 0.0)
+    agree = (inh / (inh + over)) ** 2 if inh > 0 else 0.0  # two app screenshots share a template, not a file
     if inh >= MARK_MIN:
-        s += ws["marks"] * _g(inh)
+        s += agree * (ws["marks"] * _g(inside) + ws["additions"] * _g(out))
         if out >= 0.5 * inh:
             why.append(f"carries its additions around the picture (caption bar, frame or app chrome) over {_pct(inh)}"
                        " of the frame")

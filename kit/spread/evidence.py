@@ -5,6 +5,14 @@ array), the matcher's variant clusters and a few facts from the hash step
 (content boxes, pixel counts, added content) and returns a
 :class:`LineageEvidence`:
 
+``relations``
+    ``a``, ``b``, ``relation``, ``replaced``, ``own_share``, ``box``: copies
+    that left a group (``a``) and the reference of the group they left
+    (``b``): ``source`` when ``a`` is the group's picture but for one region
+    of other picture (``replaced`` of the frame, at ``box``: the composite's
+    source photo), None for another shot of the scene; ``donor`` when the
+    reference of another group aligns with that region (the picture it was
+    pasted from).
 ``groups``
     ``id`` -> ``group``: the matcher's clusters, re-joined where a stray copy
     (a screenshot, a heavy crop) aligns with a bigger cluster
@@ -92,7 +100,7 @@ def lineage_evidence(images: dict, clusters: pd.DataFrame | None = None, *, kind
     sizes
         id -> pixel count of the picture (the reference is the largest).
     first_seen
-        id -> first post time (ns or any sortable value; ties and order).
+        id -> first post time in seconds (the reference choice, ties and order).
     added
         id -> True when the hash step found a frame, bar or screenshot around the picture.
     split
@@ -137,6 +145,7 @@ def lineage_evidence(images: dict, clusters: pd.DataFrame | None = None, *, kind
                     continue
                 img, sc = loaded
                 got = (img, sc, sift(img, max_side=side, nfeatures=600))
+                cache[i] = got
             pics[i], scales[i], feats[i] = got[0], got[1], got[2]
         for i, why in errors.items():
             copy_rows.append(_failed_row(i, g, None, why))
@@ -146,7 +155,7 @@ def lineage_evidence(images: dict, clusters: pd.DataFrame | None = None, *, kind
                                added, first_seen)
         ta = time.perf_counter()
         parts = _register_split(g, pics, ref, feats, scales, first_seen, relations, canvas=canvas, side=side,
-                                split=split, confirm=confirm)
+                                split=split, confirm=confirm, boxes=boxes)
         tb = time.perf_counter()
         for key, reg in parts:
             for i, why in reg.failed.items():
@@ -178,32 +187,43 @@ def lineage_evidence(images: dict, clusters: pd.DataFrame | None = None, *, kind
         else _empty_pairs()
     copies = pd.DataFrame(copy_rows, columns=COPY_COLUMNS)
     groups = pd.DataFrame({"id": list(group), "group": list(group.values())})
+    refs = {r["group"]: r["reference"] for r in copy_rows if r["registered"]}
+    relations += _donors(relations, refs, cache, side)
     rel = pd.DataFrame(relations, columns=RELATION_COLUMNS)
     return LineageEvidence(pairs, copies, groups, {"groups": t1 - t0, "register": t_reg, "pairs": t_pair,
                                                    "total": time.perf_counter() - t0}, rel)
 
 
 def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, first_seen: dict, relations: list,
-                    *, canvas: int, side: int, split: float, confirm: Any, displaced: float = 2.0) -> list:
+                    *, canvas: int, side: int, split: float, confirm: Any, boxes: dict | None = None,
+                    displaced: float = 2.0) -> list:
     """Register a group and take out the copies that differ from its picture by a replaced region
     (``replaced`` above ``split``, confirmed by ``confirm(reference, copy)``).
 
     When most copies differ from the reference that way, the reference is the odd one out (the
     source photo of a composite that spread): the group is registered again on one of the others.
     A copy whose parts are displaced differently (``displaced`` canvas pixels between the quarters
-    of the picture: another shot of the scene) is taken out too. The copies taken out form their
+    of the picture: another shot of the scene) is taken out too, and so are the copies that do not
+    align with the reference's picture at all (another picture the matcher joined in): they are
+    registered as a group of their own. The copies taken out form their
     own group (and are split again the same way); each gets a relation row to the group it left:
     ``source`` when nothing but the replaced region differs (the unedited photo a composite was
     made from), else None (another picture of the scene).
     """
     from kit.spread.lineage import align_group, register_group
 
-    maps, failed = align_group(pics, feats, ref)
-    out, todo, k = [], [(g, [i for i in pics if i in maps], ref)], 0
+    out, todo, k = [], [(g, list(pics), ref)], 0
     while todo:
         key, ids, r = todo.pop(0)
+        maps, failed = align_group({i: pics[i] for i in ids}, feats, r)
+        if failed and len(failed) < len(ids):  # copies of another picture the matcher joined in
+            k += 1
+            rest = [i for i in failed]
+            todo.append((f"{key}.{k}", rest, max(rest, key=lambda i: (pics[i].shape[0] * pics[i].shape[1], str(i)))))
+            ids, failed = [i for i in ids if i not in failed], {}
         sub = {i: pics[i] for i in ids}
-        kw = {"maps": maps, "scales": scales, "canvas": canvas, "side": side, "first_seen": first_seen}
+        kw = {"maps": maps, "scales": scales, "canvas": canvas, "side": side, "first_seen": first_seen,
+              "boxes": boxes}
         reg = register_group(sub, r, **kw)
 
         def odd_ones(reg: Any) -> list:
@@ -224,10 +244,45 @@ def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, fir
                 relations.append({"a": i, "b": reg.reference, "relation": rel, "replaced": c.replaced,
                                   "own_share": c.own_share, "box": c.replaced_box})
             todo.append((f"{key}.{k}", odd, odd[0]))
-            reg = register_group({i: pics[i] for i in rest}, reg.reference if reg.reference in rest else rest[0], **kw)
-        if key == g and failed:
+            if reg.reference in rest:  # the rest keep their registration: only the odd ones leave
+                reg = replace(reg, copies={i: c for i, c in reg.copies.items() if i not in odd})
+            else:
+                reg = register_group({i: pics[i] for i in rest}, rest[0], **kw)
+        if failed:
             reg = replace(reg, failed={**reg.failed, **failed})
         out.append((key, reg))
+    return out
+
+
+def _donors(relations: list, refs: dict, cache: dict, side: int, min_inliers: int = 12) -> list:
+    """Donor relations: where a source relation says which region of a composite was replaced, the
+    picture that region came from is the reference of another group whose SIFT features align with
+    the region (``min_inliers`` RANSAC inliers). Without a source in the collection the region is
+    unknown and no donor is looked for."""
+    from kit.matching.verify import features as sift
+    from kit.spread.content import _align
+
+    out: list = []
+    for r in [r for r in relations if r["relation"] == "source" and r.get("box")]:
+        comp = cache.get(r["b"])
+        if comp is None:
+            continue
+        img = comp[0]
+        h, w = img.shape[:2]
+        x0, y0, x1, y1 = r["box"]
+        pad = 0.1 * max(x1 - x0, y1 - y0)
+        crop = img[max(0, int((y0 - pad) * h)):int(min(1.0, y1 + pad) * h),
+                   max(0, int((x0 - pad) * w)):int(min(1.0, x1 + pad) * w)]
+        if min(crop.shape[:2]) < 24:
+            continue
+        fr = sift(np.ascontiguousarray(crop), max_side=side, nfeatures=400)
+        for g, ref in refs.items():
+            if ref in (r["a"], r["b"]) or ref not in cache:
+                continue
+            n, M, _mir = _align(cache[ref][2], fr)
+            if M is not None and n >= min_inliers:
+                out.append({"a": ref, "b": r["b"], "relation": "donor", "replaced": r["replaced"],
+                            "own_share": None, "box": r["box"]})
     return out
 
 

@@ -102,29 +102,55 @@ class Group:
         return m
 
 
-def align_group(pics: dict, features: dict, reference: Any, *, min_inliers: int = 10) -> tuple[dict, dict]:
+def _overlap(A: np.ndarray, shape: tuple, ref_shape: tuple) -> float:
+    """Share of the reference frame (``ref_shape`` h, w) or of the copy's own frame (``shape``),
+    whichever is larger, that the other covers once the copy is mapped by ``A``."""
+    import cv2
+
+    h, w = shape
+    H, W = ref_shape
+    quad = (np.array([[0, 0], [w, 0], [w, h], [0, h]], float) @ A[:, :2].T + A[:, 2]).astype(np.float32)
+    ref = np.array([[0, 0], [W, 0], [W, H], [0, H]], np.float32)
+    inter, _ = cv2.intersectConvexConvex(quad, ref)
+    area_q = abs(float(cv2.contourArea(quad)))
+    return float(inter) / max(1.0, min(area_q, float(W * H)))
+
+
+def align_group(pics: dict, features: dict, reference: Any, *, min_inliers: int = 10,
+                min_overlap: float = 0.25) -> tuple[dict, dict]:
     """Align every copy with ``reference`` (SIFT + RANSAC similarity, mirrored where needed; a copy
-    that does not align directly goes through the best-aligned others). Returns ``(maps,
+    that does not align directly goes through the best-aligned others). An alignment counts only
+    when the two frames overlap by ``min_overlap`` of the smaller one: a pasted region matching
+    its donor photo, or a small shared element, is no alignment of the picture. Returns ``(maps,
     failed)``: id -> (2x3 map of its analysis pixels into the reference's, inliers), id -> why."""
     from kit.spread.content import _align
 
+    ref_shape = pics[reference].shape[:2]
     maps: dict = {reference: (np.array([[1.0, 0, 0], [0, 1.0, 0]]), 10 ** 6)}
     failed: dict = {}
+
+    def fit(j: Any, i: Any) -> tuple | None:
+        n, M, mir = _align(features[j], features[i])
+        if M is None or n < min_inliers:
+            return None
+        A = _compose(M, _flip(pics[i].shape[1])) if mir else M
+        if _overlap(A, pics[i].shape[:2], pics[j].shape[:2]) < min_overlap:
+            return None
+        return A, n
+
     for i in pics:
-        if i == reference:
-            continue
-        n, M, mir = _align(features[reference], features[i])
-        if M is not None and n >= min_inliers:
-            maps[i] = (_compose(M, _flip(pics[i].shape[1])) if mir else M, n)
+        if i != reference and (got := fit(reference, i)) is not None:
+            maps[i] = got
     for i in [i for i in pics if i not in maps]:
         best = None
         for j in sorted((j for j in maps if j != reference), key=lambda j: -maps[j][1])[:4]:
-            n, M, mir = _align(features[j], features[i])
-            if M is not None and n >= min_inliers and (best is None or n > best[1]):
-                A = _compose(M, _flip(pics[i].shape[1])) if mir else M
-                best = (_compose(maps[j][0], A), min(n, maps[j][1]))
+            got = fit(j, i)
+            if got is not None and (best is None or got[1] > best[1]):
+                A = _compose(maps[j][0], got[0])
+                if _overlap(A, pics[i].shape[:2], ref_shape) >= min_overlap:
+                    best = (A, min(got[1], maps[j][1]))
         if best is None:
-            failed[i] = "could not be aligned with the group's other copies"
+            failed[i] = "could not be aligned with the group's picture"
         else:
             maps[i] = best
     return maps, failed
@@ -135,7 +161,7 @@ def register_group(images: dict, reference: Any | None = None, *, features: dict
                    scales: dict | None = None, canvas: int = 224, side: int = 320, margin: float = 1.5,
                    min_inliers: int = 10, t0: float = 9.0, k_grad: float = 0.6, min_blob: int = 10,
                    texture: float = 3.0, first_seen: dict | None = None,
-                   rechoose: bool = True, choose_from: Iterable | None = None) -> Group:
+                   rechoose: bool = True, choose_from: Iterable | None = None, boxes: dict | None = None) -> Group:
     """Register ``images`` (id -> RGB/gray uint8 array at analysis size) on one canvas.
 
     Parameters
@@ -150,6 +176,9 @@ def register_group(images: dict, reference: Any | None = None, *, features: dict
         Once aligned, register on the copy closest to the group's consensus instead (:func:`medoid`).
     choose_from
         Restrict that choice to these ids.
+    boxes
+        id -> the picture's box inside the copy (fractions, from the hash step's content box) for
+        that choice: the app chrome of a screenshot does not vote for the picture.
     features
         id -> :func:`kit.matching.verify.features` of the picture (computed when missing).
     maps
@@ -201,7 +230,8 @@ def register_group(images: dict, reference: Any | None = None, *, features: dict
         maps = {i: (_compose(inv, A), n) for i, (A, n) in maps.items()}
     hR, wR = pics[ref].shape[:2]
     if rechoose and len(maps) > 2:
-        best = medoid(pics, maps, scales, first_seen or {}, only=None if choose_from is None else set(choose_from))
+        best = medoid(pics, maps, scales, first_seen or {}, only=None if choose_from is None else set(choose_from),
+                      boxes=boxes)
         if best != ref:
             inv = cv2.invertAffineTransform(maps[best][0])
             maps = {i: (_compose(inv, A), n if i != best else 10 ** 6) for i, (A, n) in maps.items()}
@@ -278,10 +308,11 @@ def register_group(images: dict, reference: Any | None = None, *, features: dict
     return Group(ref, frame, (H, W), copies, failed, maps)
 
 
-def _displacement(x: np.ndarray, r: np.ndarray, ov: np.ndarray) -> float:
+def _displacement(x: np.ndarray, r: np.ndarray, ov: np.ndarray, min_response: float = 0.3) -> float:
     """How differently the quarters of the overlap are shifted (canvas pixels, phase correlation):
     near 0 for a copy that a similarity brings onto the reference, several pixels for another shot
-    of the scene (parallax, perspective), which no scale, rotation and shift can align."""
+    of the scene (parallax, perspective), which no scale, rotation and shift can align. Only
+    quarters whose correlation peak reaches ``min_response`` count, and at least three of them."""
     import cv2
 
     h, w = ov.shape
@@ -293,8 +324,9 @@ def _displacement(x: np.ndarray, r: np.ndarray, ov: np.ndarray) -> float:
             if m.size < 256 or m.mean() < 0.8:
                 continue
             pa, pb = np.ascontiguousarray(r[sl], np.float32), np.ascontiguousarray(x[sl], np.float32)
-            (dx, dy), _ = cv2.phaseCorrelate(pa, pb, cv2.createHanningWindow(pa.shape[::-1], cv2.CV_32F))
-            shifts.append((dx, dy))
+            (dx, dy), response = cv2.phaseCorrelate(pa, pb, cv2.createHanningWindow(pa.shape[::-1], cv2.CV_32F))
+            if response >= min_response:  # a weak peak (flat or changed content) says nothing
+                shifts.append((dx, dy))
     if len(shifts) < 3:
         return 0.0
     sh = np.array(shifts)

@@ -78,9 +78,9 @@ def _speckless(mask: np.ndarray, min_px: int) -> np.ndarray:
 
 def _cut_additions(a: Copy, b: Copy, tol: float) -> int:
     """Sides where ``a`` holds added content (its own, not the reference's picture) beyond ``b``'s
-    frame while ``b``'s picture ends on the same line as ``a``'s: ``b`` made from ``a`` would have
-    had to cut ``a``'s caption bar, frame or app chrome off along its exact boundary, and no
-    picture with it."""
+    frame while ``b``'s picture ends on the same line as ``a``'s and ``b``'s frame ends there too:
+    ``b`` made from ``a`` would have had to cut ``a``'s caption bar, frame or app chrome off along
+    its exact boundary, and no picture with it (a crop that keeps part of a bar cut it elsewhere)."""
     x0, y0, x1, y1 = b.extent
     n = 0
     for k, side in enumerate(SIDES):
@@ -96,8 +96,8 @@ def _cut_additions(a: Copy, b: Copy, tol: float) -> int:
         span = (x1 - x0) if side in ("top", "bottom") else (y1 - y0)
         if strip.sum() < 3 * 0.5 * span or (a.own[out] & strip).sum() < 0.9 * strip.sum():
             continue
-        if abs(a.box[k] - b.box[k]) <= tol:
-            n += 1
+        if abs(a.box[k] - b.box[k]) <= tol and abs(b.extent[k] - b.box[k]) <= tol:
+            n += 1  # both pictures end on one line, and b has nothing beyond its picture there
     return n
 
 

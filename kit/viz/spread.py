@@ -17,7 +17,10 @@ PLATFORM_COLOURS = {"x": "#222222", "twitter": "#222222", "facebook": "#3b5fc0",
 _OTHER_COLOURS = ["#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#7f7f7f"]
 EDGE_STYLES = {"explicit": {"color": "#888888", "dash": "solid", "width": 1.2},
                "inferred": {"color": "#e08214", "dash": "dash", "width": 1.2},
-               "analyst": {"color": "#1a9850", "dash": "solid", "width": 3.0}}
+               "analyst": {"color": "#1a9850", "dash": "solid", "width": 3.0},
+               "source": {"color": "#b2182b", "dash": "dot", "width": 2.0},
+               "donor": {"color": "#762a83", "dash": "dot", "width": 2.0}}
+"""Line style of each edge ``kind``; a composite's ``source`` / ``donor`` edges (``relation``) have their own."""
 
 
 def colour(platform: Any, n: int = 0) -> str:
@@ -48,8 +51,8 @@ def spread_layout(g: Any, *, time_attr: str = "posted_at") -> dict[Hashable, tup
     hours = _hours(g, time_attr)
     key = lambda n: (np.inf if np.isnan(hours[n]) else hours[n], str(n))  # noqa: E731
     parent: dict[Hashable, Hashable] = {}
-    for n in g:
-        preds = sorted(g.predecessors(n), key=key)
+    for n in g:  # the repost tree: a composite's source and donor edges do not place nodes
+        preds = sorted((p for p in g.predecessors(n) if g.edges[p, n].get("relation", "copy") == "copy"), key=key)
         if preds:
             parent[n] = preds[0]
     children: dict[Hashable, list] = {n: [] for n in g}
@@ -133,13 +136,17 @@ def spread_figure(g: Any, *, size_by: str | None = "descendants", until: Any = N
     shown = {n: cut is None or (not pd.isna(g.nodes[n].get(time_attr))
                                 and pd.Timestamp(g.nodes[n][time_attr]) <= cut) for n in g}
     fig = go.Figure()
-    kinds = sorted({d.get("kind", "explicit") for _, _, d in g.edges(data=True)},
+    def style_of(d: dict) -> str:
+        rel = d.get("relation", "copy")
+        return rel if rel in ("source", "donor") else d.get("kind", "explicit")
+
+    kinds = sorted({style_of(d) for _, _, d in g.edges(data=True)},
                    key=lambda k: list(EDGE_STYLES).index(k) if k in EDGE_STYLES else 9)
     for kind in kinds:
         xs: list = []
         ys: list = []
         for u, v, d in g.edges(data=True):
-            if d.get("kind", "explicit") != kind or not (shown[u] and shown[v]):
+            if style_of(d) != kind or not (shown[u] and shown[v]):
                 continue
             (x0, y0), (x1, y1) = pos[u], pos[v]
             xs += [x0, x0, x1, None]  # elbow: down the parent's time, then across to the child
