@@ -212,3 +212,11 @@ def test_a_post_dated_9999_does_not_break_tracing():
     posts["posted_at"] = [T0.to_pydatetime(), dt.datetime(9999, 12, 31, tzinfo=dt.timezone.utc)]
     g = build(posts, lineage=_lineage({}, ["s"], root_like={"s"}))
     assert list(g.edges) == [("o", "late")] and g.edges["o", "late"]["time_gap_s"] > 2.5e11
+
+
+def test_the_post_others_name_stays_the_first_copy_when_its_time_is_off():
+    # o is the original; s1 shares it but its reported time is 5 min too early; s2, s3 name o
+    posts = _posts([("s1", -5, "s", None), ("o", 0, "s", None), ("s2", 30, "s", "o"), ("s3", 40, "s", "o")])
+    g = build(posts, lineage=_lineage({}, ["s"], root_like={"s"}))
+    assert g.in_degree("o") == 0 and g.nodes["o"]["first_copy"]
+    assert sorted(g.edges) == [("o", "s1"), ("o", "s2"), ("o", "s3")]

@@ -289,12 +289,21 @@ def add_relations(G: nx.DiGraph, relations: pd.DataFrame, first: dict) -> None:
 def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, cap: float = 5.0, tie: float = 1.0) -> str:
     """The group's first copy: the media every other copy could have been made from (the least
     summed conflict as their parent, each capped at ``cap``: an origin carries no change that a
-    copy lacks), then the earliest post of it; media within ``tie`` of the best go by time."""
+    copy lacks; media within ``tie`` of the best count alike, the earliest seen of them), then,
+    of its identical posts, the one most exports name as their source, then the earliest
+    (reported times can be off by minutes: the posts that share it name the original)."""
     media = sorted({G.nodes[p]["media_sha256"] for p in posts})
     total = {u: sum(min(conflict_of.get((u, v), 0.0), cap) for v in media if v != u) for u in media}
     best = min(total.values())
     near = {u for u, t in total.items() if t <= best + tie}
-    return min((p for p in posts if G.nodes[p]["media_sha256"] in near), key=lambda p: (*_when(G.nodes[p]), p))
+    named: dict = {}
+    for p in posts:
+        link = G.nodes[p]["explicit_parent"]
+        if link is not None:
+            named[link] = named.get(link, 0) + 1
+    early = min((p for p in posts if G.nodes[p]["media_sha256"] in near), key=lambda p: (*_when(G.nodes[p]), p))
+    same = [p for p in posts if G.nodes[p]["media_sha256"] == G.nodes[early]["media_sha256"]]
+    return min(same, key=lambda p: (-named.get(p, 0), *_when(G.nodes[p]), p))
 
 
 def _candidate(G: nx.DiGraph, u: str, v: str, first: str, rows: dict, root_like: dict, has_lineage: bool,
