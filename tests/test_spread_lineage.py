@@ -172,3 +172,17 @@ def test_undecodable_media_get_an_error_row(tmp_path):
     ev = lineage_evidence({"o": ORIGIN, "bad": str(bad)})
     row = ev.copies.set_index("id").loc["bad"]
     assert not row["registered"] and "decoded" in row["error"]
+
+
+def test_groups_in_worker_processes_give_the_same_evidence():
+    pics = _family(a=_bar(ORIGIN), b=_logo(ORIGIN))
+    pics2 = {f"x{k}": v for k, v in _family(c=_meme(ORIGIN)).items()}
+    allp = {**pics, **pics2}
+    clusters = pd.DataFrame({"id": list(allp), "cluster": [0] * len(pics) + [1] * len(pics2)})
+    one = lineage_evidence(allp, clusters, rejoin=False)
+    two = lineage_evidence(allp, clusters, rejoin=False, workers=2)
+    cols = ["u", "v", "inherited", "lacking", "uncovered"]
+    a = one.pairs[cols].sort_values(["u", "v"]).reset_index(drop=True)
+    b = two.pairs[cols].sort_values(["u", "v"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+    assert two.seconds["workers"] == 2

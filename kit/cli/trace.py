@@ -33,6 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-run", dest="run_missing", action="store_false",
                    help="use stored results only (no steps, no matching run)")
     p.add_argument("--top", type=int, default=5, help="cascades and spreaders to list (5)")
+    p.add_argument("--workers", type=int, default=0,
+                   help="processes for the inheritance evidence (0: one per core from 200 media files up)")
     p.set_defaults(func=_trace)
 
 
@@ -50,7 +52,12 @@ def _trace(args: argparse.Namespace) -> int:
 
     case = Case.open(args.case)
     try:
-        res, paths = trace_case(case, args.out, run_missing=args.run_missing, content=args.content)
+        workers = args.workers
+        if workers <= 0:
+            import os
+
+            workers = (os.cpu_count() or 1) if len(case.media()) >= 200 else 1
+        res, paths = trace_case(case, args.out, run_missing=args.run_missing, content=args.content, workers=workers)
         G, m = res.graph, res.metrics
         kinds = pd.Series([k for _, _, k in G.edges(data="kind")], dtype=object).value_counts().to_dict()
         print(f"spread graph: {G.number_of_nodes()} posts, {G.number_of_edges()} edges "

@@ -84,7 +84,8 @@ def _root_like(c: Any, coverage: float, added: float) -> bool:
 def lineage_evidence(images: dict, clusters: pd.DataFrame | None = None, *, kinds: dict | None = None,
                      boxes: dict | None = None, sizes: dict | None = None, first_seen: dict | None = None,
                      added: dict | None = None, side: int = 320, canvas: int = 224,
-                     max_pairs_group: int = 150, rejoin: bool = True, split: float = 0.03) -> LineageEvidence:
+                     max_pairs_group: int = 150, rejoin: bool = True, split: float = 0.03,
+                     workers: int = 1) -> LineageEvidence:
     """Group, register and compare the media of a collection (see the module doc).
 
     Parameters
@@ -106,13 +107,13 @@ def lineage_evidence(images: dict, clusters: pd.DataFrame | None = None, *, kind
     split
         A copy whose largest solid region of other picture content (``replaced``) covers more
         than this share of the frame is not a repost of the group's picture: it leaves the group.
+    workers
+        Processes for the groups (a ``forkserver`` pool; in a script, call from under ``if
+        __name__ == "__main__":``). Groups are independent, so the time divides by the cores.
     """
     import time
 
-    from kit.matching.verify import features as sift
-    from kit.spread.content import load_small, rejoin_groups
-    from kit.spread.consensus import choose_reference
-    from kit.spread.pairs import pair_lineage
+    from kit.spread.content import rejoin_groups
 
     t0 = time.perf_counter()
     kinds, sizes, first_seen, added = kinds or {}, sizes or {}, first_seen or {}, added or {}
@@ -127,62 +128,29 @@ def lineage_evidence(images: dict, clusters: pd.DataFrame | None = None, *, kind
     members: dict = {}
     for i in ids:
         members.setdefault(group[i], []).append(i)
+    opts = {"images": images, "kinds": kinds, "boxes": boxes or {}, "sizes": sizes, "added": added,
+            "first_seen": first_seen, "side": side, "canvas": canvas, "split": split,
+            "max_pairs_group": max_pairs_group}
+    tasks = [(g, m, {i: cache[i][:3] for i in m if cache.get(i) is not None}) for g, m in members.items()]
+    if workers > 1 and len(tasks) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        tasks.sort(key=lambda t: -len(t[1]))  # big groups first: the pool ends together
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as ex:
+            results = list(ex.map(_group_evidence, tasks, [opts] * len(tasks)))
+    else:
+        results = [_group_evidence(t, opts) for t in tasks]
     pair_frames, copy_rows, relations = [], [], []
-    confirm = _Composite(images, kinds, boxes or {})
     t_reg = t_pair = 0.0
-    for g, m in members.items():
-        pics, scales, feats, errors = {}, {}, {}, {}
-        for i in m:
-            got = cache.get(i)
-            if got is not None:
-                got = got[:3]
-            else:
-                src = images[i]
-                loaded = (np.asarray(src), 1.0) if isinstance(src, np.ndarray) else load_small(
-                    src, kinds.get(i, "image"), side=side)
-                if loaded is None:
-                    errors[i] = "could not be decoded"
-                    continue
-                img, sc = loaded
-                got = (img, sc, sift(img, max_side=side, nfeatures=600))
-                cache[i] = got
-            pics[i], scales[i], feats[i] = got[0], got[1], got[2]
-        for i, why in errors.items():
-            copy_rows.append(_failed_row(i, g, None, why))
-        if not pics:
-            continue
-        ref = choose_reference(pics, {i: sizes.get(i) or pics[i].shape[0] * pics[i].shape[1] for i in pics},
-                               added, first_seen)
-        ta = time.perf_counter()
-        parts = _register_split(g, pics, ref, feats, scales, first_seen, relations, canvas=canvas, side=side,
-                                split=split, confirm=confirm, boxes=boxes)
-        tb = time.perf_counter()
-        for key, reg in parts:
-            for i, why in reg.failed.items():
-                copy_rows.append(_failed_row(i, key, reg.reference, why))
-            C = reg.frame_mask
-            area = max(1.0, float(C.sum()))
-            for i, c in reg.copies.items():
-                group[i] = key
-                x0, y0, x1, y1 = c.box
-                coverage = float((x1 - x0) * (y1 - y0)) / area
-                added_share = float((c.valid & ~C).sum() / area)
-                copy_rows.append({"id": i, "group": key, "reference": reg.reference, "registered": True,
-                                  "error": None, "inliers": c.inliers, "own_share": c.own_share,
-                                  "added": added_share, "replaced": c.replaced, "misfit": c.misfit,
-                                  "displaced": c.displaced, "mirror": c.mirror, "rotation": c.rotation,
-                                  "scale": c.scale, "gray": c.gray, "colour": float(np.linalg.norm(c.colour)),
-                                  "coverage": coverage, "root_like": _root_like(c, coverage, added_share)})
-            order = sorted(reg.copies, key=lambda i: (first_seen.get(i) is None, first_seen.get(i) or 0, str(i)))
-            if len(order) > max_pairs_group:
-                near = [(order[x], order[y]) for x in range(len(order))
-                        for y in range(max(0, x - max_pairs_group), min(len(order), x + max_pairs_group + 1))
-                        if x != y]
-                pair_frames.append(pair_lineage(reg, near))
-            else:
-                pair_frames.append(pair_lineage(reg))
-        t_reg += tb - ta
-        t_pair += time.perf_counter() - tb
+    for res in results:
+        pair_frames += res["pairs"]
+        copy_rows += res["copies"]
+        relations += res["relations"]
+        group.update(res["group"])
+        cache.update(res["refs"])
+        t_reg += res["t_reg"]
+        t_pair += res["t_pair"]
     pairs = pd.concat([f for f in pair_frames if len(f)], ignore_index=True) if any(len(f) for f in pair_frames) \
         else _empty_pairs()
     copies = pd.DataFrame(copy_rows, columns=COPY_COLUMNS)
@@ -191,7 +159,72 @@ def lineage_evidence(images: dict, clusters: pd.DataFrame | None = None, *, kind
     relations += _donors(relations, refs, cache, side)
     rel = pd.DataFrame(relations, columns=RELATION_COLUMNS)
     return LineageEvidence(pairs, copies, groups, {"groups": t1 - t0, "register": t_reg, "pairs": t_pair,
-                                                   "total": time.perf_counter() - t0}, rel)
+                                                   "total": time.perf_counter() - t0, "workers": workers}, rel)
+
+
+def _group_evidence(task: tuple, opts: dict) -> dict:
+    """One variant group: load, register (splitting off other pictures), compare pairwise.
+
+    Runs in a worker process with ``workers`` > 1: everything in and out is plain data."""
+    import time
+
+    from kit.matching.verify import features as sift
+    from kit.spread.consensus import choose_reference
+    from kit.spread.content import load_small
+    from kit.spread.pairs import pair_lineage
+
+    g, m, pre = task
+    images, kinds, first_seen, side = opts["images"], opts["kinds"], opts["first_seen"], opts["side"]
+    out: dict = {"pairs": [], "copies": [], "relations": [], "group": {}, "refs": {}, "t_reg": 0.0, "t_pair": 0.0}
+    pics, scales, feats = {}, {}, {}
+    for i in m:
+        got = pre.get(i)
+        if got is None:
+            src = images[i]
+            loaded = (np.asarray(src), 1.0) if isinstance(src, np.ndarray) else load_small(
+                src, kinds.get(i, "image"), side=side)
+            if loaded is None:
+                out["copies"].append(_failed_row(i, g, None, "could not be decoded"))
+                continue
+            got = (loaded[0], loaded[1], sift(loaded[0], max_side=side, nfeatures=600))
+        pics[i], scales[i], feats[i] = got
+    if not pics:
+        return out
+    sizes = opts["sizes"]
+    ref = choose_reference(pics, {i: sizes.get(i) or pics[i].shape[0] * pics[i].shape[1] for i in pics},
+                           opts["added"], first_seen)
+    ta = time.perf_counter()
+    confirm = _Composite(images, kinds, opts["boxes"])
+    parts = _register_split(g, pics, ref, feats, scales, first_seen, out["relations"], canvas=opts["canvas"],
+                            side=side, split=opts["split"], confirm=confirm, boxes=opts["boxes"])
+    tb = time.perf_counter()
+    for key, reg in parts:
+        for i, why in reg.failed.items():
+            out["copies"].append(_failed_row(i, key, reg.reference, why))
+        C = reg.frame_mask
+        area = max(1.0, float(C.sum()))
+        out["refs"][reg.reference] = (pics[reg.reference], scales[reg.reference], feats[reg.reference])
+        for i, c in reg.copies.items():
+            out["group"][i] = key
+            x0, y0, x1, y1 = c.box
+            coverage = float((x1 - x0) * (y1 - y0)) / area
+            added_share = float((c.valid & ~C).sum() / area)
+            out["copies"].append({"id": i, "group": key, "reference": reg.reference, "registered": True,
+                                  "error": None, "inliers": c.inliers, "own_share": c.own_share,
+                                  "added": added_share, "replaced": c.replaced, "misfit": c.misfit,
+                                  "displaced": c.displaced, "mirror": c.mirror, "rotation": c.rotation,
+                                  "scale": c.scale, "gray": c.gray, "colour": float(np.linalg.norm(c.colour)),
+                                  "coverage": coverage, "root_like": _root_like(c, coverage, added_share)})
+        order = sorted(reg.copies, key=lambda i: (first_seen.get(i) is None, first_seen.get(i) or 0, str(i)))
+        cap = opts["max_pairs_group"]
+        if len(order) > cap:
+            near = [(order[x], order[y]) for x in range(len(order))
+                    for y in range(max(0, x - cap), min(len(order), x + cap + 1)) if x != y]
+            out["pairs"].append(pair_lineage(reg, near))
+        else:
+            out["pairs"].append(pair_lineage(reg))
+    out["t_reg"], out["t_pair"] = tb - ta, time.perf_counter() - tb
+    return out
 
 
 def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, first_seen: dict, relations: list,

@@ -91,7 +91,7 @@ def _boxes_sizes(hashes: pd.DataFrame) -> tuple[dict, dict]:
 
 
 def posts_lineage(posts: pd.DataFrame, hashes: pd.DataFrame, media: pd.DataFrame,
-                  clusters: pd.DataFrame | None) -> Any:
+                  clusters: pd.DataFrame | None, *, workers: int = 1) -> Any:
     """Inheritance evidence (:func:`kit.spread.evidence.lineage_evidence`) for a collection.
 
     ``hashes``: ``hash.image`` / ``hash.video`` rows (``sha256``, ``status``,
@@ -118,10 +118,11 @@ def posts_lineage(posts: pd.DataFrame, hashes: pd.DataFrame, media: pd.DataFrame
         first_seen[sha] = min(first_seen.get(sha, sec), sec)
     images = {s: p for s, p, k in zip(media["sha256"], media["path"], media["kind"]) if k in ("image", "video")}
     return lineage_evidence(images, clusters, kinds=dict(zip(media["sha256"], media["kind"])), boxes=boxes,
-                            sizes=sizes, first_seen=first_seen, added=added)
+                            sizes=sizes, first_seen=first_seen, added=added, workers=workers)
 
 
-def spread_inputs(case: Any, *, run_missing: bool = True, content: bool = True, progress: bool = False) -> dict:
+def spread_inputs(case: Any, *, run_missing: bool = True, content: bool = True, progress: bool = False,
+                  workers: int = 1) -> dict:
     """The inputs of :func:`kit.spread.build` for ``case``: a dict with ``posts``,
     ``matches``, ``clusters``, ``media`` (facts), ``evidence``, ``decisions``."""
     if run_missing:
@@ -147,7 +148,7 @@ def spread_inputs(case: Any, *, run_missing: bool = True, content: bool = True, 
         pairs, clusters = res.pairs, res.clusters
     facts = media_facts(case.results("metadata"), hashes, media)
     posts = case.posts()
-    lineage = posts_lineage(posts, hashes, media, clusters) if content and len(media) else None
+    lineage = posts_lineage(posts, hashes, media, clusters, workers=workers) if content and len(media) else None
     return {"posts": posts, "matches": pairs, "clusters": clusters, "media": facts, "lineage": lineage,
             "decisions": case.decisions()}
 
@@ -164,7 +165,7 @@ def origins_table(G: nx.DiGraph, m: CascadeMetrics | None = None) -> pd.DataFram
 
 
 def case_spread(case: Any, *, run_missing: bool = True, content: bool = True, progress: bool = False,
-                **build_kw: Any) -> SpreadResult:
+                workers: int = 1, **build_kw: Any) -> SpreadResult:
     """Build the spread graph of ``case`` and its metrics (see the module doc).
 
     Parameters
@@ -179,11 +180,14 @@ def case_spread(case: Any, *, run_missing: bool = True, content: bool = True, pr
         hundred files).
     progress
         Progress bars for the steps.
+    workers
+        Processes for the inheritance evidence (groups in parallel; see
+        :func:`kit.spread.evidence.lineage_evidence`).
     **build_kw
         Passed to :func:`kit.spread.build` (cost knobs).
     """
     try:
-        inp = spread_inputs(case, run_missing=run_missing, content=content, progress=progress)
+        inp = spread_inputs(case, run_missing=run_missing, content=content, progress=progress, workers=workers)
     except (KeyError, ValueError) as exc:
         raise SpreadError(f"cannot gather the spread inputs of the case: {exc}") from exc
     G = build(inp["posts"], inp["matches"], media=inp["media"], clusters=inp["clusters"],

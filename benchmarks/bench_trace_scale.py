@@ -1,0 +1,103 @@
+"""How the spread trace grows: time after matching for 1,000 to 10,000 posts (issue 13, item 6).
+
+Run: .venv/bin/python benchmarks/bench_trace_scale.py [--posts 1000 3000 10000] [--workers 2]
+         [--family all_edited] [--cache DIR]
+
+One synthetic collection of the given family (kit.spread.synth; every repost
+re-encoded and edited by default, the worst case: every post its own media
+file) is generated once, large enough for the biggest size, and hashed with
+kit.hashing.hash_image_file. Each size takes the first cascades that add up to
+it. The matcher's clusters are stood in for by the generator's own (one per
+cascade, each distractor alone): matching a collection is benchmarked by
+bench_scale.py, and the trace's cost depends on the groups' sizes, not on who
+found them. Timed, in one run for each size: kit.spread.trace.posts_lineage
+(registration and pairwise inheritance, ``--workers`` processes) and
+kit.spread.build; printed with seconds per post, so the growth can be read
+off (linear in the posts for groups of bounded size: each copy is aligned
+once, compared with the others of its group only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+CACHE = Path("/tmp/dfkit-bench-trace-scale")
+
+
+def _collection(family: str, posts: int, seed: int, cache: Path) -> dict:
+    from kit.hashing import hash_image_file
+    from kit.spread.synth import make_collection
+
+    key = cache / f"{family}-{posts}-s{seed}"
+    pkl = key / "inputs.pkl"
+    if pkl.exists():
+        with open(pkl, "rb") as fh:
+            return pickle.load(fh)
+    cascades = max(1, round(posts / 37))  # sizes 20-50 give about 37 collected posts a cascade
+    t0 = time.perf_counter()
+    col = make_collection(key, family=family, n_cascades=cascades, sizes=(20, 50), seed=seed)
+    t1 = time.perf_counter()
+    rows = []
+    for r in col.media.itertuples(index=False):
+        try:
+            rows.append({"sha256": r.sha256, "status": "ok", "payload": hash_image_file(r.path)})
+        except Exception as exc:  # noqa: BLE001 - a failed file is reported, the run goes on
+            rows.append({"sha256": r.sha256, "status": "error", "payload": None, "error": str(exc)})
+    out = {"col": col, "hashes": pd.DataFrame(rows), "seconds": {"generate": t1 - t0,
+                                                                 "hash": time.perf_counter() - t1}}
+    with open(pkl, "wb") as fh:
+        pickle.dump(out, fh)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    from kit.spread.build import build
+    from kit.spread.trace import posts_lineage
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--posts", nargs="+", type=int, default=[1000, 3000, 10000], help="sizes (1000 3000 10000)")
+    ap.add_argument("--workers", type=int, default=2, help="processes for the inheritance evidence (2)")
+    ap.add_argument("--family", default="all_edited", help="generator family (all_edited)")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--cache", type=Path, default=CACHE)
+    args = ap.parse_args(argv)
+    inp = _collection(args.family, max(args.posts), args.seed, args.cache)
+    col, hashes = inp["col"], inp["hashes"]
+    tp = col.true_posts[~col.true_posts["dropped"]]
+    print(f"collection: {len(col.posts)} posts, {len(col.media)} media files, {tp['cascade'].nunique()} cascades "
+          f"(generated in {inp['seconds']['generate']:.0f} s, hashed in {inp['seconds']['hash']:.0f} s)")
+    cluster = {}
+    for r in tp.itertuples(index=False):
+        cluster[r.media_sha256] = f"d{r.post_id}" if r.role in ("source", "donor", "lookalike") else r.cascade
+    rows = []
+    for n in sorted(args.posts):
+        cum = tp.groupby("cascade").size().cumsum()
+        keep = set(cum[cum <= n].index) or {cum.index[0]}
+        ids = set(tp.loc[tp["cascade"].isin(keep), "post_id"])
+        posts = col.posts[col.posts["post_id"].isin(ids)].reset_index(drop=True)
+        shas = set(posts["media_sha256"])
+        media = col.media[col.media["sha256"].isin(shas)].assign(kind="image")
+        clusters = pd.DataFrame({"id": list(shas), "cluster": [str(cluster[s]) for s in shas]})
+        t0 = time.perf_counter()
+        lineage = posts_lineage(posts, hashes[hashes["sha256"].isin(shas)], media, clusters, workers=args.workers)
+        t1 = time.perf_counter()
+        G = build(posts, None, clusters=clusters, lineage=lineage)
+        t2 = time.perf_counter()
+        rows.append({"posts": len(posts), "media": len(media), "groups": clusters["cluster"].nunique(),
+                     "pairs": len(lineage.pairs), "lineage_s": t1 - t0, "build_s": t2 - t1, "total_s": t2 - t0,
+                     "ms_per_post": 1000 * (t2 - t0) / len(posts), "edges": G.number_of_edges()})
+        print(f"{len(posts):6d} posts: lineage {t1 - t0:6.1f} s ({lineage.seconds}), build {t2 - t1:5.1f} s",
+              flush=True)
+    with pd.option_context("display.width", 200, "display.float_format", "{:.1f}".format):
+        print(pd.DataFrame(rows).to_string(index=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
