@@ -175,7 +175,7 @@ def _media(rec: dict, rid: str, index: MediaIndex, downloads: dict, media_root: 
     names = list(downloads.get(rid, []))
     attached = text(rec.get("attachment_filename"))
     if not names and attached:  # beside the CSV, or anywhere in the media folder (an unpacked zip)
-        names = [attached if (media_root / attached).is_file() else index.find([attached]) or attached]
+        names = [attached if _is_file(media_root, attached) else index.find([attached]) or attached]
     urls = [u.strip() for col in _MEDIA_COLS for u in str(rec.get(col) or "").split(",") if u.strip()]
     if not names:
         for u in urls:
@@ -196,6 +196,14 @@ def _media(rec: dict, rid: str, index: MediaIndex, downloads: dict, media_root: 
     log.issue(line, pid, "error", "media", "media not found in the media folder (no .metadata.json entry, "
               f"attachment_filename or file named like {', '.join(urls)[:200]!r})")
     return None
+
+
+def _is_file(root: Path, name: str) -> bool:
+    """Whether ``root / name`` is a file; False for a name no file can have (too long, a NUL)."""
+    try:
+        return (root / name).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def is_video_url(url: str) -> bool:

@@ -92,7 +92,10 @@ def _post(data: Any, name: str, listing: list[str], root: Path, log: IntakeLog) 
         log.issue(1, None, "error", "shortcode", "no usable shortcode")
         return None
     pid = f"instagram:{code}"
-    paths = [p for p in (media(f, root, log, 1, pid, "media") for f in _files(name, listing)) if p is not None]
+    beside = _files(name, listing)
+    paths = [p for p in (media(f, root, log, 1, pid, "media") for f in beside) if p is not None]
+    if beside and not paths:  # each refusal is reported already
+        return None
     if not paths:
         log.issue(1, pid, "error", "media", f"no picture or video beside it (looked for {_base(name)}.* and "
                   f"{_base(name)}_<n>.*)")

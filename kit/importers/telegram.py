@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from kit.extras import optional_import
-from kit.importers.base import (TIME_LOCAL, TIME_PLATFORM, Export, IntakeLog, count, ident, media, open_hashed,
+from kit.importers.base import (MAX_RECORD_BYTES, TIME_LOCAL, TIME_PLATFORM, Export, IntakeLog, count, ident, media, open_hashed,
                                 text, when)
 from kit.manifest import ManifestRow, storable
 
@@ -87,7 +87,9 @@ def stream(fh: IO[bytes]) -> Iterator[tuple[str, Any]]:
     [('chat', {'name': 'N', 'type': 'public_channel', 'id': 5}), ('message', {'id': 1}), ('message', {'id': 2})]
     """
     ijson = optional_import("ijson", extra="importers")
-    events = ijson.basic_parse(fh, use_float=True)
+    # a string spanning many buffers is joined piece by piece (quadratic): 64 KiB buffers took 57 s
+    # for a 100 MB caption, 16 MiB ones take 1 s
+    events = ijson.basic_parse(fh, use_float=True, buf_size=16 << 20)
     path: list[Any] = []  # map key (str or None) or "[]" per open container
     chat: dict[str, Any] = {}
     try:
@@ -130,22 +132,34 @@ def _is_chat(where: tuple) -> bool:
 
 
 def _built(first: str, events: Iterator[tuple[str, Any]]) -> tuple[str, Any]:
-    """Build one message from its events (its first one given); too deep: skip it, say so."""
+    """Build one message from its events (its first one given).
+
+    A message nested deeper than :data:`MAX_DEPTH`, or holding more than
+    :data:`kit.importers.base.MAX_RECORD_BYTES` of text, is skipped to its
+    end (its parts are dropped as soon as that is known) and said so.
+    """
     root: Any = {} if first == "start_map" else []
-    stack, keys, skip = [root], [None], 0
+    stack, keys, skip, size, why = [root], [None], 0, 0, ""
     for ev, val in events:
         if skip:
             skip += ev in ("start_map", "start_array")
             skip -= ev in ("end_map", "end_array")
-            if skip == 0 and len(stack) == 0:
-                return "bad", f"nested more than {MAX_DEPTH} levels deep"
+            if skip == 0:
+                return "bad", why
+            continue
+        if isinstance(val, str):
+            size += len(val)
+        if size > MAX_RECORD_BYTES or (ev in ("start_map", "start_array") and len(stack) >= MAX_DEPTH):
+            why = (f"over {MAX_RECORD_BYTES >> 20} MiB of text" if size > MAX_RECORD_BYTES
+                   else f"nested more than {MAX_DEPTH} levels deep")
+            skip = len(stack) + (ev in ("start_map", "start_array")) - (ev in ("end_map", "end_array"))
+            stack = root = None  # type: ignore[assignment]
+            if skip == 0:
+                return "bad", why
             continue
         if ev == "map_key":
             keys[-1] = val
         elif ev in ("start_map", "start_array"):
-            if len(stack) >= MAX_DEPTH:
-                skip, stack = len(stack) + 1, []
-                continue
             new: Any = {} if ev == "start_map" else []
             _put(stack[-1], keys[-1], new)
             stack.append(new)
