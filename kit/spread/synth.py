@@ -211,6 +211,7 @@ def make_collection(out_dir: str | Path, *, family: str = "no_counts", n_cascade
     pics = [Image.fromarray(np.asarray(a)) for a in (images if images is not None else base_images(side=side))]
     shapes = tree_shapes(n_cascades, sizes=sizes, seed=seed, archive=archive, kind=p["shape"])
     media: dict = {}
+    taken: set = set()
     rows: list = []
     relations: list = []
     truth_all = nx.DiGraph()
@@ -261,6 +262,9 @@ def make_collection(out_dir: str | Path, *, family: str = "no_counts", n_cascade
                 plat = par["platform"] if rng.random() < 0.5 else str(rng.choice(PLATFORMS))
                 role = "reupload"
             pid = _rid(rng, plat)
+            while pid in taken:  # ids are random, not an order: draw again on a collision
+                pid = _rid(rng, plat)
+            taken.add(pid)
             dropped = bool(u is not None and shape.out_degree(v) > 0 and rng.random() < p_drop)
             state[v] = {"sha": sha, "img": img, "platform": plat, "pid": pid, "role": role}
             rows.append({"post_id": pid, "cascade": c, "role": role, "edits": edits, "dropped": dropped,
@@ -284,6 +288,9 @@ def make_collection(out_dir: str | Path, *, family: str = "no_counts", n_cascade
             data, _ = encode(img, rng)
             plat = str(rng.choice(PLATFORMS))
             pid = _rid(rng, plat)
+            while pid in taken:
+                pid = _rid(rng, plat)
+            taken.add(pid)
             acc, followers = account()
             rows.append({"post_id": pid, "cascade": c, "role": role, "edits": [], "dropped": False,
                          "true_parent": None, "platform": plat, "account": acc, "followers": followers,
