@@ -100,12 +100,15 @@ def run_demo(out: Path, *, seed: int = 7, fresh: bool = False) -> int:
     case = (Case.open(case_dir) if (case_dir / "case.sqlite").exists()
             else Case.create(case_dir, title="Demo incident: launch-pad photo", analyst="demo"))
     t1 = time.perf_counter()
-    report = case.ingest(incident / "manifest.csv")
-    print(f"ingested {report.n_rows} manifest rows in {time.perf_counter() - t1:.1f} s: "
-          f"{report.n_new_posts} new posts, {report.n_new_media} new media files, "
-          f"{report.n_existing} already in the case, {report.n_errors} bad rows")
-    if not report.issues.empty:
-        print(report.issues[["line", "post_id", "severity", "field", "reason"]].to_string(index=False))
+    # the incident as analysts export it: twarc2 (X), Telegram Desktop, a manifest of the rest
+    for report in case.ingest_collection(incident / "collection"):
+        print(f"ingested {report.source} ({report.format}): {report.n_rows} records, "
+              f"{report.n_new_posts} new posts, {report.n_new_media} new media files, "
+              f"{report.n_existing} already in the case, {report.n_errors} bad rows")
+        errors = report.issues[report.issues["severity"] == "error"]
+        if not errors.empty:
+            print(errors[["line", "post_id", "field", "reason"]].to_string(index=False))
+    print(f"intake took {time.perf_counter() - t1:.1f} s (every warning: case.intake_report())")
     print("analysis steps:")
     run_all(case)
     from kit.metadata import summarise_findings
@@ -153,6 +156,10 @@ def _check_against_truth(case: Case, graph: Any, truth_path: Path) -> None:
 
     truth = json.loads(truth_path.read_text())
     posts = case.posts()
+    to_pid = {p["export_post_id"]: pid for pid, p in truth["posts"].items() if p.get("export_post_id")}
+    if to_pid:  # ingested from the collection exports: back to the manifest's post ids
+        graph = nx.relabel_nodes(graph, lambda n: to_pid.get(n, n))
+        posts = posts.assign(post_id=posts["post_id"].map(lambda n: to_pid.get(n, n)))
     ids = set(posts["post_id"])
     true_graph = nx.DiGraph()
     true_graph.add_nodes_from(ids)

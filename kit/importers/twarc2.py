@@ -161,14 +161,14 @@ def _tweet(tw: Any, from_includes: bool, line: int, users: dict, mediae: dict, i
         parent = link = None
     metrics = tw.get("public_metrics") if isinstance(tw.get("public_metrics"), dict) else {}
     keys, media_from = _media_keys(tw), None
-    if not keys and link in ("retweet", "quote"):
-        source = included.get(parent[2:]) if parent else None
-        keys = _media_keys(source) if isinstance(source, dict) else []
-        media_from = parent if keys else None
-        if source is None:
-            log.issue(line, pid, "error", "referenced_tweets", f"{link} of {parent}, which is not in the "
-                      "page's includes: the media it shows are unknown")
+    if not keys and link in ("retweet", "quote") and parent:
+        source, unknown = _shown(parent[2:], included)
+        if unknown:
+            log.issue(line, pid, "error", "referenced_tweets", f"{link} of {parent}: x:{unknown} is not in the "
+                      "page's includes, so the media it shows are unknown")
             return None
+        keys = _media_keys(included[source]) if source else []
+        media_from = f"x:{source}" if keys else None
     if not keys:
         log.skip("tweets without a photo or video")
         return None
@@ -204,6 +204,26 @@ def _tweet(tw: Any, from_includes: bool, line: int, users: dict, mediae: dict, i
         likes=count(metrics.get("like_count"), log, line, pid, "public_metrics.like_count") if own else None,
         shares=count(metrics.get("retweet_count"), log, line, pid, "public_metrics.retweet_count") if own else None,
         views=views, extra=extra)
+
+
+def _shown(tid: str, included: dict, hops: int = 5) -> tuple[str | None, str | None]:
+    """(the tweet whose media a retweet or quote of ``tid`` shows, the first tweet of that chain not included).
+
+    A retweeted or quoted tweet without media of its own shows what it
+    retweets or quotes in turn (followed ``hops`` times at most).
+    """
+    for _ in range(hops):
+        tw = included.get(tid)
+        if not isinstance(tw, dict):
+            return None, tid
+        if _media_keys(tw):
+            return tid, None
+        nxt = next((ident(r.get("id")) for r in _dicts(tw.get("referenced_tweets"))
+                    if r.get("type") in ("retweeted", "quoted") and ident(r.get("id"))), None)
+        if nxt is None:
+            return None, None
+        tid = nxt
+    return None, None
 
 
 def _media_keys(tw: dict) -> list[str]:

@@ -1,0 +1,1 @@
+"""The demo incident generator's modules (run ``generate.py``; see README.md)."""
