@@ -378,7 +378,7 @@ def _run(case: Case, export: Export, log: IntakeLog, staging: Staging, ingest_id
         if len(batch) >= BATCH or len(log.issues) >= 1000:
             flush()
     flush()
-    return _finish(case, export, log, ingest_id, n_posts, n_media, n_existing), used
+    return _finish(case, export, log, ingest_id, n_posts, n_media, n_existing), used | log.named
 
 
 def _finish(case: Case, export: Export, log: IntakeLog, ingest_id: int, n_posts: int, n_media: int,

@@ -117,7 +117,7 @@ def intake_fields(case: Case) -> Any:
 
 
 def unused_media(folder: Path, used: set[Path]) -> dict[str, Any] | None:
-    """One warning naming the media files under ``folder`` that no post used, or None."""
+    """One warning naming the media files under ``folder`` that no export named (``used``), or None."""
     root = real_root(folder)
     left = [rel for rel, refusal in walk_folder(root)
             if not refusal and Path(rel).suffix.lower() in MEDIA_SUFFIXES and (root / rel) not in used]

@@ -126,6 +126,7 @@ class Manifest:
     rows: list[ManifestRow]
     issues: pd.DataFrame
     media_root: Path | None = None
+    named: frozenset[Path] = frozenset()  # every media file a row named, the refused rows' too
 
 
 def parse_time(value: Any) -> tuple[dt.datetime | None, str | None]:
@@ -320,6 +321,7 @@ def read_manifest(path: str | Path, *, media_root: str | Path | None = None) -> 
     rows: list[ManifestRow] = []
     issues: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
+    named: set[Path] = set()
 
     def issue(line: int, post_id: Any, severity: str, fld: str, reason: str) -> None:
         issues.append(
@@ -347,6 +349,7 @@ def read_manifest(path: str | Path, *, media_root: str | Path | None = None) -> 
         except PathRefused as exc:
             issue(line, post_id, "error", "media_path", f"{exc.reason}: {media[:200]!r}")
             continue
+        named.add(media_path)
         try:
             posted_at, warning = parse_time(rec.get("posted_at"))
         except (ValueError, OverflowError, OSError) as exc:
@@ -382,7 +385,7 @@ def read_manifest(path: str | Path, *, media_root: str | Path | None = None) -> 
         if r.parent_post_id and r.parent_post_id not in known:
             issue(r.line, r.post_id, "warning", "parent_post_id",
                   f"parent {r.parent_post_id} is not in this manifest (kept as given)")
-    return Manifest(path, rows, pd.DataFrame(issues, columns=ISSUE_COLUMNS), base)
+    return Manifest(path, rows, pd.DataFrame(issues, columns=ISSUE_COLUMNS), base, frozenset(named))
 
 
 def walk_folder(root: str | Path) -> list[tuple[str, str | None]]:

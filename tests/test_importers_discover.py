@@ -72,7 +72,9 @@ def mix(tmp_path):
          "body": "b", "unix_timestamp": "1709388311", "attachment_filename": "examplenews-1.jpeg"}])
     (col / "saved").mkdir()
     (col / "saved" / "fb1.jpg").write_bytes(jpeg(7))
-    (col / "saved" / "manifest.csv").write_text("post_id,platform,media_path\nfb1,facebook,fb1.jpg\n")
+    (col / "saved" / "fb2.jpg").write_bytes(jpeg(9))  # named by a row that is refused: not "unnamed"
+    (col / "saved" / "manifest.csv").write_text("post_id,platform,posted_at,media_path\nfb1,facebook,,fb1.jpg\n"
+                                                "fb2,facebook,Yesterday at 11:52 PM,fb2.jpg\n")
     (col / "stray.jpg").write_bytes(jpeg(8))
     (col / "notes.json").write_text('{"todo": "ask the source"}')
     return col

@@ -74,6 +74,7 @@ class IntakeLog:
     skipped: Counter = field(default_factory=Counter)
     files: dict[str, str] = field(default_factory=dict)
     current: str | None = None  # the file being read, for an export of many files
+    named: set[Path] = field(default_factory=set)  # media files the export named (resolved inside its folder)
 
     def issue(self, line: int | None, post_id: str | None, severity: str, fld: str, reason: str, *,
               source: str | None = None) -> None:
@@ -315,10 +316,12 @@ def media(raw: Any, root: Path, log: IntakeLog, line: int | None, post_id: str |
     file) is reported with the reason and gives None.
     """
     try:
-        return resolve_media(raw, root)
+        found = resolve_media(raw, root)
     except PathRefused as exc:
         log.issue(line, post_id, severity, fld, f"{exc.reason}: {str(raw)[:200]!r}")
         return None
+    log.named.add(found)
+    return found
 
 
 _HOSTS = (("twitter.com", "x"), ("x.com", "x"), ("t.me", "telegram"), ("telegram.me", "telegram"),

@@ -137,6 +137,7 @@ def _manifest(root: Path, name: str, media_root: Path | None) -> Export:
         log.files[name] = hash_file(root / name)[0]
         log.records = len(m.rows) + int((m.issues["severity"] == "error").sum())
         log.issues.extend({**r, "source": name} for r in m.issues.to_dict("records"))
+        log.named |= m.named
         for r in m.rows:
             log.fields.update([*(k for k in ("platform", "account", "posted_at", "url", "parent_post_id", "caption",
                                              "likes", "shares", "views") if getattr(r, k) is not None),
