@@ -137,3 +137,26 @@ def test_a_twarc2_file_is_told_by_content_not_by_name(export, tmp_path):
     [ex], _ = find_exports(renamed)
     assert ex.format == "twarc2"
     assert json.loads(export["path"].read_text().split("\n")[0])["__twarc"]["version"] == "2.14.0"
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_real_twarc2_flatten_output_maps_like_the_pages_it_came_from(tmp_path):
+    """twarc 2.14.0's own flatten of twarc2_pages.jsonl (tests/fixtures/README.md): the same posts, field by field."""
+    media = tmp_path / "media"
+    media.mkdir()
+    (media / "OrigPhoto.jpg").write_bytes(ORIG)
+    (media / "QuotePic.jpg").write_bytes(QUOTE)
+    (media / "video [1558552952549277696].mp4").write_bytes(VID)
+    cols = ["account", "posted_at", "parent_post_id", "link_type", "media_sha256", "likes", "shares", "views",
+            "caption", "url"]
+    found = {}
+    for name in ("twarc2_pages.jsonl", "twarc2_flatten.jsonl"):
+        case = Case.create(tmp_path / name)
+        rep = case.ingest(FIXTURES / name, media_root=media)
+        assert rep.format == "twarc2" and rep.n_errors == 0, rep.issues
+        found[name] = case.posts().set_index("post_id")[cols]
+    assert found["twarc2_pages.jsonl"].index.tolist() == ["x:1000", "x:1100", "x:1200", "x:1400"]
+    pd.testing.assert_frame_equal(found["twarc2_flatten.jsonl"], found["twarc2_pages.jsonl"])
+    assert found["twarc2_flatten.jsonl"].loc["x:1200", "media_sha256"] == _sha(QUOTE)
