@@ -231,7 +231,7 @@ def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, fir
                     *, canvas: int, side: int, split: float, confirm: Any, boxes: dict | None = None,
                     displaced: float = 2.0) -> list:
     """Register a group and take out the copies that differ from its picture by a replaced region
-    (``replaced`` above ``split``, confirmed by ``confirm(reference, copy)``).
+    (``replaced`` above ``split``, confirmed by the matcher's own test, ``confirm(reference, copy)``).
 
     When most copies differ from the reference that way, the reference is the odd one out (the
     source photo of a composite that spread): the group is registered again on one of the others.

@@ -406,9 +406,11 @@ def _normalise(lab: np.ndarray, R_lab: np.ndarray, ov: np.ndarray, R_L: np.ndarr
 
 def _photo(L: np.ndarray, g: np.ndarray) -> bool:
     """Whether pixels look like photograph rather than graphics: not mostly near-white or
-    near-black (text, app chrome, bars), not one uniform fill, not all flat."""
+    near-black (text, app chrome, bars), not half of them one tone (the background of a bar or a
+    sticker), not one uniform fill, not all flat."""
     extreme = float(((L < 5) | (L > 95)).mean())
-    return extreme < 0.35 and float(L.std()) >= 3.0 and float((g < 1.0).mean()) < 0.9
+    one_tone = float((np.abs(L - np.median(L)) < 4.0).mean())  # a bar's or sticker's background
+    return extreme < 0.35 and one_tone < 0.5 and float(L.std()) >= 3.0 and float((g < 1.0).mean()) < 0.9
 
 
 def _replaced(big: np.ndarray, L: np.ndarray, R_L: np.ndarray, frame: tuple,
