@@ -70,3 +70,24 @@ def test_records_without_media_or_unreadable_are_reported(target, tmp_path):
 
 def test_looks_like():
     assert looks_like({"node": {}, "instaloader": {"node_type": "Post"}}) and not looks_like({"node": {}})
+
+
+def test_a_file_written_by_instaloader_itself(tmp_path):
+    """tests/fixtures/instaloader: instaloader 4.16's own save_structure_to_file (see tests/fixtures/README.md)."""
+    import shutil
+    from pathlib import Path
+
+    folder = tmp_path / "memeorbit"
+    folder.mkdir()
+    shutil.copy(Path(__file__).parent / "fixtures" / "instaloader" / "2026-03-15_04-20-00_UTC.json.xz", folder)
+    for suffix, data in {"_1.jpg": SIDE["_1.jpg"], "_2.mp4": SIDE["_2.mp4"], "_2.jpg": SIDE["_2.jpg"]}.items():
+        (folder / f"2026-03-15_04-20-00_UTC{suffix}").write_bytes(data)
+    case = Case.create(tmp_path / "case")
+    rep = case.ingest(folder)
+    assert (rep.format, rep.n_new_posts, rep.n_errors) == ("instaloader", 1, 0)
+    post = case.posts().iloc[0]
+    assert (post["post_id"], post["account"], post["likes"], post["caption"]) == (
+        "instagram:C3abcDEFghi", "memeorbit", 1520, "this is real?! #ai")
+    assert str(post["posted_at"]) == "2026-03-15 04:20:00+00:00"  # the file name's {date_utc} too
+    assert post["extra"]["instaloader"] == {"version": "4.16", "node_type": "Post"}
+    assert len(case.post_media()) == 3

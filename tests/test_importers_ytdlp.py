@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -89,3 +90,16 @@ def test_platform_of(info, platform):
 
 def test_looks_like():
     assert looks_like(X_INFO) and not looks_like({"id": "1", "title": "t"}) and not looks_like([X_INFO])
+
+
+def test_a_download_made_by_yt_dlp_itself(tmp_path):
+    """tests/fixtures/ytdlp: yt-dlp 2026.10.26's own info file and download (see tests/fixtures/README.md)."""
+    fixtures = Path(__file__).parent / "fixtures" / "ytdlp"
+    case = Case.create(tmp_path / "case")
+    rep = case.ingest(fixtures)
+    assert (rep.format, rep.n_new_posts, rep.n_errors) == ("ytdlp", 1, 0)
+    post = case.posts().iloc[0]
+    assert (post["post_id"], post["platform"], post["time_source"]) == ("generic:clip", "generic", "platform")
+    assert post["posted_at"] == pd.Timestamp(1796365867, unit="s", tz="UTC")
+    assert post["media_sha256"] == hashlib.sha256((fixtures / "clip [clip].mp4").read_bytes()).hexdigest()
+    assert post["extra"]["direct"] is True and post["extra"]["formats"][0]["protocol"] == "file"
