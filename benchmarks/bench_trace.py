@@ -18,7 +18,8 @@ look-alike shot of the same scene as distractors:
     all_edited        every repost re-encoded and edited (no byte-identical shares)
     many_shares       70 % byte-identical shares, platform counts
     deep_chains       deep trees: chains of 6+ edits              (held out)
-    no_time_no_links  no timestamps and no links at all
+    no_time_no_links  no timestamps and no links at all, every repost edited (with neither, nothing
+                      tells which of several byte-identical posts came first)
 
 Families and seeds marked held out (kit.spread.synth.HELD_OUT_FAMILIES,
 HELD_OUT_SEEDS) were not looked at while the cues were chosen; `--held-out`

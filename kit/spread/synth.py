@@ -29,7 +29,9 @@ re-framed, perspective-shifted shot without the pasted region).
 
 :data:`FAMILIES` names the benchmark's families (issue 13): ``no_counts``,
 ``platform_counts``, ``twitter_delays``, ``all_edited``, ``many_shares``,
-``deep_chains``, ``no_time_no_links``. :data:`HELD_OUT_FAMILIES` and
+``deep_chains``, ``no_time_no_links`` (every repost edited, as in
+``all_edited``: with neither times nor links nothing can tell which of
+several byte-identical posts came first). :data:`HELD_OUT_FAMILIES` and
 :data:`HELD_OUT_SEEDS` are kept untouched while tuning.
 
 Examples
@@ -79,7 +81,7 @@ FAMILIES: dict[str, dict] = {
     "all_edited": {**_COMMON, "share_p": 0.0},
     "many_shares": {**_COMMON, "share_p": 0.7, "counts": "platform"},
     "deep_chains": {**_COMMON, "shape": "chain", "share_p": 0.1, "edits": (1, 2)},
-    "no_time_no_links": {**_COMMON, "times": False, "links": False},
+    "no_time_no_links": {**_COMMON, "times": False, "links": False, "share_p": 0.0},
 }
 """Family name -> generator parameters (see the module doc)."""
 HELD_OUT_FAMILIES = ("platform_counts", "deep_chains")
