@@ -74,7 +74,11 @@ def test_old_schema_is_migrated(tmp_path):
     c = Case.create(tmp_path / "c")
     c.close()
     conn = sqlite3.connect(tmp_path / "c" / "case.sqlite")
-    conn.executescript("DROP TABLE matches; DROP TABLE match_runs; PRAGMA user_version=1;")
+    conn.executescript("DROP TABLE matches; DROP TABLE match_runs; DROP TABLE post_media; "  # back to schema 1
+                       "ALTER TABLE posts DROP COLUMN link_type; ALTER TABLE posts DROP COLUMN time_source; "
+                       "ALTER TABLE posts DROP COLUMN parent_account; ALTER TABLE ingests DROP COLUMN format; "
+                       "ALTER TABLE ingests DROP COLUMN fields; DROP INDEX IF EXISTS matches_pair; "
+                       "PRAGMA user_version=1;")
     conn.close()
     c = Case.open(tmp_path / "c")
     assert c.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
