@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kit.containment import media_root as real_root
-from kit.manifest import MEDIA_SUFFIXES, walk_folder
+from kit.manifest import MEDIA_SUFFIXES
+from kit.records import walk_folder
 
 if TYPE_CHECKING:
     from kit.case import Case

@@ -37,7 +37,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from kit.containment import PathRefused, open_media, resolve_media
-from kit.manifest import MEDIA_SUFFIXES, ManifestRow, parse_time, storable, to_count, walk_folder
+from kit.manifest import MEDIA_SUFFIXES, ManifestRow, parse_time
+from kit.records import storable, to_count, walk_folder
 
 __all__ = ["Export", "IntakeLog", "MediaIndex", "MAX_RECORD_BYTES", "MAX_ID_CHARS", "TIME_PLATFORM",
            "TIME_DATE", "TIME_LOCAL", "LINK_TYPES", "open_hashed", "json_lines", "json_files", "each_record", "sibling_names",

@@ -37,7 +37,8 @@ from kit.errors import ManifestError
 from kit.digest import hash_file
 from kit.importers import fourcat, gallerydl, instaloader, telegram, twarc2, ytdlp
 from kit.importers.base import Export, IntakeLog, load_json
-from kit.manifest import ManifestRow, read_folder, read_manifest, walk_folder
+from kit.manifest import ManifestRow, read_folder, read_manifest
+from kit.records import walk_folder
 from kit.sniff import sniff_bytes
 
 __all__ = ["FORMATS", "GROUPED", "HEAD_BYTES", "detect", "find_exports"]

@@ -33,7 +33,8 @@ from urllib.parse import urlsplit
 
 from kit.importers.base import (TIME_LOCAL, TIME_PLATFORM, Export, IntakeLog, MediaIndex, count, ident, media,
                                 open_hashed, post_url_host, read_json, text, when)
-from kit.manifest import ManifestRow, csv_records
+from kit.manifest import ManifestRow
+from kit.records import csv_records
 
 __all__ = ["FORMAT", "looks_like", "open_export"]
 

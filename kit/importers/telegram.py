@@ -36,7 +36,8 @@ from typing import IO, Any
 from kit.extras import optional_import
 from kit.importers.base import (MAX_RECORD_BYTES, TIME_LOCAL, TIME_PLATFORM, Export, IntakeLog, count, ident, media, open_hashed,
                                 text, when)
-from kit.manifest import ManifestRow, storable
+from kit.manifest import ManifestRow
+from kit.records import storable
 
 __all__ = ["FORMAT", "MAX_DEPTH", "looks_like", "open_export", "stream"]
 
