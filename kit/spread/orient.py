@@ -13,7 +13,7 @@ Cues (each skipped, i.e. absent from the result, when its inputs are missing):
     copy 1 minute older scored far below one 4 minutes older, which pulled
     identical copies onto the oldest post); reliability from the
     node attribute ``time_source``: ``platform`` 1.0 (default when
-    ``posted_at`` is set), ``c2pa`` / ``exif`` 0.6, ``file`` 0.3, ``none`` 0.
+    ``posted_at`` is set), ``c2pa`` / ``exif`` 0.6, ``file`` 0.3, ``date`` / ``local`` 0.2, ``none`` 0.
     The weaker of the two reliabilities is used.
 ``resolution``
     ``tanh(log2(scale))`` with the verified transform's ``scale`` (a-pixels
@@ -62,7 +62,10 @@ CUE_WEIGHTS = {"time": 3.0, "resolution": 1.5, "containment": 1.5, "added_conten
                "metadata": 1.0, "c2pa": 2.0, "colour": 2.0}
 """Default weight of each cue in :func:`direction_probability`."""
 
-TIME_RELIABILITY = {"platform": 1.0, "c2pa": 0.6, "exif": 0.6, "file": 0.3, "none": 0.0}
+TIME_RELIABILITY = {"platform": 1.0, "c2pa": 0.6, "exif": 0.6, "file": 0.3, "date": 0.2, "local": 0.2, "none": 0.0}
+"""How far a post time can be trusted for ordering, by its source: the platform's own UTC time; a
+capture time from C2PA or EXIF; a file time; only the day (``date``, yt-dlp's ``upload_date``); a
+local time in an unknown zone (``local``, an export's wall clock)."""
 
 
 def _missing(x: object) -> bool:
