@@ -317,63 +317,78 @@ def rejoin_groups(images: dict, clusters: pd.DataFrame | None = None, *, kinds: 
     cache = {} if cache is None else cache
     by_size = {c: sorted(m, key=lambda i: (-(sizes.get(i) or 0), str(i))) for c, m in members.items()}
     order = sorted(members)
-    votes: dict = {}
-    for c in order:  # each stray's descriptors against every other cluster's largest pictures at once
-        if len(members[c]) <= small:
-            votes.update(_votes(images, members[c], [i for o in order if o != c for i in by_size[o][:merge_per_cluster]],
-                                kinds, side, cache))
-    for x in range(len(order)):
-        for y in range(x + 1, len(order)):
-            ca, cb = order[x], order[y]
-            if find(ca) == find(cb):
-                continue
-            stray_a, stray_b = len(members[ca]) <= small, len(members[cb]) <= small
-            if not (stray_a or stray_b) and not merge_big:
-                continue
-            ra, rb = by_size[ca][:merge_per_cluster], by_size[cb][:merge_per_cluster]
-            if stray_a or stray_b:  # a stray copy: try more of the other side, where descriptors agree
-                ra, rb = ((members[ca], by_size[cb][:merge_wide]) if stray_a
-                          else (by_size[ca][:merge_wide], members[cb]))
-            todo = [(a, b) for a in ra for b in rb
-                    if not (stray_a or stray_b) or votes.get((a, b), votes.get((b, a), 0)) >= min_votes]
-            if not todo:
-                continue
-            ev = pair_evidence(images, todo, kinds=kinds, boxes=boxes, side=side, cache=cache)
-            if ((ev["inliers"] >= merge_inliers) & (ev["residual"] <= merge_residual)).any():
-                ga, gb = find(ca), find(cb)
-                parent[max(ga, gb)] = min(ga, gb)
+    strays = {i: c for c in order if len(members[c]) <= small for i in members[c]}
+    pool = {i: c for c in order for i in by_size[c][:merge_per_cluster]}
+    votes = _votes(images, strays, pool, kinds, side, cache)  # every stray against one index of all clusters
+    # cluster pairs to align: a stray with a cluster its descriptors voted for; with merge_big every pair
+    cand = {tuple(sorted((cl[q], cl[i]))) for (q, i), v in votes.items() if v >= min_votes and cl[q] != cl[i]}
+    if merge_big:
+        cand |= {(order[x], order[y]) for x in range(len(order)) for y in range(x + 1, len(order))}
+    for ca, cb in sorted(cand):
+        if find(ca) == find(cb):
+            continue
+        stray_a, stray_b = len(members[ca]) <= small, len(members[cb]) <= small
+        ra, rb = by_size[ca][:merge_per_cluster], by_size[cb][:merge_per_cluster]
+        if stray_a or stray_b:  # a stray copy: try more of the other side, where descriptors agree
+            ra, rb = ((members[ca], by_size[cb][:merge_wide]) if stray_a
+                      else (by_size[ca][:merge_wide], members[cb]))
+        todo = [(a, b) for a in ra for b in rb
+                if not (stray_a or stray_b) or votes.get((a, b), votes.get((b, a), 0)) >= min_votes]
+        if not todo:
+            continue
+        ev = pair_evidence(images, todo, kinds=kinds, boxes=boxes, side=side, cache=cache)
+        if ((ev["inliers"] >= merge_inliers) & (ev["residual"] <= merge_residual)).any():
+            ga, gb = find(ca), find(cb)
+            parent[max(ga, gb)] = min(ga, gb)
     return {i: find(cl[i]) for i in ids}
 
 
-def _votes(images: dict, queries: list, pool: list, kinds: dict, side: int, cache: dict,
-           max_dist: float = 220.0, max_query: int = 200) -> dict:
-    """``{(query, item): votes}``: how many of a query's first ``max_query`` SIFT descriptors (plain
-    or mirrored; the keypoints are spread over the picture) find their nearest neighbour among
-    ``item``'s closer than ``max_dist``, all items of ``pool`` searched at once. A cheap filter
-    before the RANSAC alignment."""
+def _votes(images: dict, strays: dict, pool: dict, kinds: dict, side: int, cache: dict,
+           max_dist: float = 220.0, max_query: int = 200, max_train: int = 200, exact_below: int = 60_000) -> dict:
+    """``{(query, item): votes}``: how many of a stray's first ``max_query`` SIFT descriptors (plain
+    or mirrored; the keypoints are spread over the picture) have their nearest neighbour among the
+    other clusters' pictures in ``item`` and closer than ``max_dist``. ``strays`` and ``pool`` map
+    id -> matcher cluster; every pool item's first ``max_train`` descriptors go into one index
+    (exact below ``exact_below`` rows, else a FLANN k-d forest), so the cost grows with the number
+    of strays, not strays x clusters. A cheap filter before the RANSAC alignment."""
     import cv2
 
     from kit.matching.verify import mirror_features
 
-    for i in set(queries) | set(pool):  # decode and describe once, in pair_evidence's cache
+    for i in set(strays) | set(pool):  # decode and describe once, in pair_evidence's cache
         if i not in cache:
             pair_evidence(images, [(i, i)], kinds=kinds, side=side, cache=cache)
-    pool = [i for i in pool if cache.get(i) is not None and len(cache[i][2]) >= 3]
-    if not pool or not queries:
+    items = [i for i in pool if cache.get(i) is not None and len(cache[i][2]) >= 3]
+    if not items or not strays:
         return {}
-    train = np.vstack([cache[i][2].desc for i in pool]).astype(np.float32)
-    owner = np.concatenate([np.full(len(cache[i][2]), k) for k, i in enumerate(pool)])
-    matcher = cv2.BFMatcher(cv2.NORM_L2)
+    train = np.ascontiguousarray(np.vstack([cache[i][2].desc[:max_train] for i in items]), np.float32)
+    owner = np.concatenate([np.full(min(len(cache[i][2]), max_train), k) for k, i in enumerate(items)])
+    own_cluster = np.array([pool[i] for i in items], dtype=object)
+    if len(train) < exact_below:
+        matcher = cv2.BFMatcher(cv2.NORM_L2)
+    else:
+        matcher = cv2.FlannBasedMatcher({"algorithm": 1, "trees": 4}, {"checks": 64})
+    matcher.add([train])
+    matcher.train()
+    own = {}
+    for c in pool.values():
+        own[c] = own.get(c, 0) + 1
+    k = min(len(train), 3 * max(own.get(c, 0) for c in set(strays.values())) + 2)  # past the own cluster's copies
     out: dict = {}
-    for q in queries:
+    for q, qc in strays.items():
         if cache.get(q) is None or len(cache[q][2]) < 3:
             continue
         f = cache[q][2]
         for desc in (f.desc[:max_query], mirror_features(f).desc[:max_query]):
-            for m in matcher.match(np.ascontiguousarray(desc, np.float32), train):
-                if m.distance < max_dist:
-                    key = (q, pool[owner[m.trainIdx]])
-                    out[key] = out.get(key, 0) + 1
+            for ms in matcher.knnMatch(np.ascontiguousarray(desc, np.float32), k=k):
+                for m in ms:  # the nearest neighbour outside the stray's own cluster
+                    k_item = owner[m.trainIdx]
+                    if own_cluster[k_item] == qc:
+                        continue
+                    if m.distance < max_dist:
+                        key = (q, items[k_item])
+                        out[key] = out.get(key, 0) + 1
+                    break
     return out
 
 
