@@ -293,3 +293,19 @@ def test_demo_incident_cascade_precision_recall(tmp_path):
     truth = {k: v for k, v in truth.items() if k in post_media and files[post_media[k]].suffix != ".mp4"}
     s = pair_scores(posts_clusters(res.clusters, post_media), truth)
     assert s.precision >= 0.99 and s.recall >= 0.98, s
+
+
+def test_mirrored_features_land_on_the_mirrored_pictures_own_keypoints():
+    # OpenCV's SIFT biases keypoints by a quarter pixel; mirroring must keep the bias's sign, or every
+    # mirrored copy is registered half a pixel off (DEVELOPERS.md, "SIFT keypoint bias")
+    import cv2
+
+    from _media import scene
+    from kit.matching.verify import features, mirror_features
+
+    img = scene(5, 240, 320)
+    a, b = mirror_features(features(img, max_side=320)), features(np.ascontiguousarray(img[:, ::-1]), max_side=320)
+    m = cv2.BFMatcher(cv2.NORM_L2, crossCheck=True).match(np.float32(a.desc), np.float32(b.desc))
+    dx = np.array([a.xy[k.queryIdx][0] - b.xy[k.trainIdx][0] for k in m])
+    dx = dx[np.abs(dx) < 3]
+    assert len(dx) > 100 and abs(float(np.median(dx))) < 0.1

@@ -135,7 +135,10 @@ def _spread(kps: Any, n: int, w: int, h: int, grid: int = 4) -> list:
 def mirror_features(f: Features) -> Features:
     """The features of the left-right mirrored image, derived without re-extraction."""
     xy = f.xy.copy()
-    xy[:, 0] = (f.width - 1) - xy[:, 0]
+    # OpenCV's SIFT places keypoints a quarter pixel right of (and below) the true point, the same
+    # on both sides of a plain match; mirrored, the bias flips sign, so the mirror axis of the
+    # detected points is width - 1 + 2 * 0.25 (measured: DEVELOPERS.md, "SIFT keypoint bias")
+    xy[:, 0] = (f.width - 0.5) - xy[:, 0]
     img = None if f.image is None else np.ascontiguousarray(f.image[:, ::-1])
     return Features(xy, np.ascontiguousarray(f.desc[:, _MIRROR_PERM]), f.width, f.height, f.scale, not f.mirrored,
                     img, f.view, f.video)
