@@ -220,3 +220,31 @@ def test_the_post_others_name_stays_the_first_copy_when_its_time_is_off():
     g = build(posts, lineage=_lineage({}, ["s"], root_like={"s"}))
     assert g.in_degree("o") == 0 and g.nodes["o"]["first_copy"]
     assert sorted(g.edges) == [("o", "s1"), ("o", "s2"), ("o", "s3")]
+
+
+_SAME_GRAPH = """
+import sys
+sys.path.insert(0, {tests!r})
+from test_spread_build import _lineage, _posts
+from kit.spread.build import build
+media = [f"s{{i}}" for i in range(12)]
+posts = _posts([(f"{{k}}{{i}}", None, m, None) for k in "pqr" for i, m in enumerate(media)])
+lin = _lineage({{}}, media)
+for t in (lin.groups, lin.copies):  # four groups of three pictures: each group under half the posts
+    t["group"] = [int(m[1:]) // 3 for m in t["id"]]
+print(sorted(build(posts, lineage=lin).edges))
+"""
+
+
+def test_the_same_inputs_give_the_same_graph_whatever_the_hash_seed():
+    # equal costs everywhere (plain copies, no times): the tie-break must not follow string hashing,
+    # or the same case traced twice gives two graphs
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = _SAME_GRAPH.format(tests=str(Path(__file__).parent))
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(6)}
+    assert len(outs) == 1, outs

@@ -243,7 +243,12 @@ def build(posts: pd.DataFrame, matches: pd.DataFrame | None = None, *, media: pd
         H.add_edge(_ROOT, v, cost=0.0 if is_first else BIG, kind="root", info={})
     A = nx.DiGraph()
     for comp in nx.weakly_connected_components(H.subgraph(ids)):
-        sub = H.subgraph([_ROOT, *comp])
+        # a copy in H's own order: a subgraph view iterates its node set in string-hash order, which
+        # changes with PYTHONHASHSEED, and Edmonds' algorithm breaks equal costs by iteration order
+        keep = {_ROOT, *comp}
+        sub = nx.DiGraph()
+        sub.add_nodes_from(n for n in H if n in keep)
+        sub.add_edges_from((u, v, d) for u, v, d in H.edges(data=True) if u in keep and v in keep)
         try:
             A.add_edges_from(nx.minimum_spanning_arborescence(sub, attr="cost", preserve_attrs=True).edges)
         except nx.NetworkXException as exc:
