@@ -248,3 +248,30 @@ def test_the_same_inputs_give_the_same_graph_whatever_the_hash_seed():
     outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(6)}
     assert len(outs) == 1, outs
+
+
+@pytest.mark.parametrize("origin_minutes, first", [
+    pytest.param(-180, "o", id="hours-earlier-time-settles-it"),
+    pytest.param(-20, "m1", id="within-reported-time-noise-content-decides"),
+    pytest.param(-8 * 24 * 60, "m1", id="a-week-older-photo-is-material-not-first-post"),
+    pytest.param(None, "m1", id="no-time-content-decides"),
+])
+def test_in_a_chain_the_clearly_earlier_original_is_the_first_copy(origin_minutes, first):
+    # every later copy inherited the first edit, so against them the original looks edited (it
+    # "has" the change they all lack); only its clearly earlier platform time says it came first
+    media = ["so", "s1", "s2", "s3"]
+    rows = {("so", v): {"lacking": 0.05} for v in media[1:]}
+    posts = _posts([("o", origin_minutes, "so", None), ("m1", 0, "s1", None), ("m2", 60, "s2", None),
+                    ("m3", 90, "s3", None)])
+    g = build(posts, lineage=_lineage(rows, media))
+    assert [n for n in g if g.nodes[n].get("first_copy")] == [first]
+
+
+def test_a_region_replaced_makes_an_earlier_photo_the_source_not_the_first_copy():
+    media = ["so", "s1", "s2", "s3"]
+    rows = {("so", v): {"lacking": 0.05} for v in media[1:]}
+    posts = _posts([("o", -180, "so", None), ("m1", 0, "s1", None), ("m2", 60, "s2", None), ("m3", 90, "s3", None)])
+    lin = _lineage(rows, media)
+    lin.copies["replaced"] = [0.06 if m == "so" else 0.0 for m in lin.copies["id"]]
+    g = build(posts, lineage=lin)
+    assert [n for n in g if g.nodes[n].get("first_copy")] == ["m1"]

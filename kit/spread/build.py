@@ -12,8 +12,13 @@ A candidate parent ``u`` of ``v`` is another post of ``v``'s variant group
 * ``prior``: ``theta`` for every candidate but the group's *first copy*: the
   copy every other copy could have been made from (least summed conflict as
   their parent: an origin carries no change that a copy lacks), its earliest
-  post. Real cascades are mostly stars: a post hangs from the first copy
-  unless a candidate is supported over it.
+  post; unless a post of the group was clearly posted earlier (platform
+  times, more than 30 min, less than 7 days): in a chain of reposts most
+  copies inherit the first edit, so the copy that looks least edited is then
+  a descendant, and time settles it. A photo that old, or one the composite
+  replaced a region of, is the material of the fake, not its first post.
+  Real cascades are mostly stars: a post hangs from the first copy unless a
+  candidate is supported over it.
 * ``support`` / ``conflict``: :func:`kit.spread.cost.lineage_cost` of the
   lineage row ``(u's media, v's media)``: the changes ``v`` inherited from
   ``u`` and the ones it would have had to undo. Two posts of the same bytes
@@ -83,6 +88,7 @@ import pandas as pd
 from kit.spread.candidates import apply_match_decisions, parent_decisions, val
 from kit.spread.cost import lineage_cost, time_penalty
 from kit.spread.errors import SpreadError
+from kit.spread.orient import TIME_RELIABILITY
 
 __all__ = ["MEDIA_ATTRS", "add_relations", "build", "copy_graph"]
 
@@ -201,10 +207,12 @@ def build(posts: pd.DataFrame, matches: pd.DataFrame | None = None, *, media: pd
     analyst, problems = parent_decisions(decisions, set(ids))
     rows: dict = {}
     root_like: dict = {}
+    replaced: dict = {}
     if lineage is not None:
         for r in lineage.pairs.to_dict("records"):
             rows[(r["u"], r["v"])] = r
         root_like = {r["id"]: bool(r["root_like"]) for r in lineage.copies.to_dict("records")}
+        replaced = {r["id"]: float(r["replaced"] or 0.0) for r in lineage.copies.to_dict("records")}
     members: dict = {}
     for pid in ids:
         g = G.nodes[pid]["variant"]
@@ -213,7 +221,7 @@ def build(posts: pd.DataFrame, matches: pd.DataFrame | None = None, *, media: pd
     conflict_of = {k: lineage_cost(r, support=support, conflict=conflict)[1] for k, r in rows.items()}
     first = {}
     for g, m in members.items():
-        first[g] = _first_copy(G, m, conflict_of)
+        first[g] = _first_copy(G, m, conflict_of, replaced)
         G.nodes[first[g]]["first_copy"] = True
     knobs = {"theta": theta, "explicit_bonus": explicit_bonus, "platform_penalty": platform_penalty,
              "identical_support": identical_support, "time_weight": time_weight, "time_tau_min": time_tau_min,
@@ -291,12 +299,21 @@ def add_relations(G: nx.DiGraph, relations: pd.DataFrame, first: dict) -> None:
                    refines_explicit=None)
 
 
-def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, cap: float = 5.0, tie: float = 1.0) -> str:
+def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, replaced: dict | None = None, cap: float = 5.0,
+                tie: float = 1.0, clear_s: float = 1800.0, material_s: float = 7 * 86400.0) -> str:
     """The group's first copy: the media every other copy could have been made from (the least
     summed conflict as their parent, each capped at ``cap``: an origin carries no change that a
     copy lacks; media within ``tie`` of the best count alike, the earliest seen of them), then,
     of its identical posts, the one most exports name as their source, then the earliest
-    (reported times can be off by minutes: the posts that share it name the original)."""
+    (reported times can be off by minutes: the posts that share it name the original).
+
+    Time overrules that choice where it is clear: a post of the group with a platform time more
+    than ``clear_s`` before it (beyond the minutes reported times are off) is the first copy. In a
+    chain of reposts most copies inherit the first edit, so the majority, and the copy that looks
+    least edited against it, are descendants. Not when it is over ``material_s`` older (a photo
+    posted a week before is what a fake was made from, not its first post) or the lineage found
+    a region of it replaced (``replaced``: media -> share of the frame; the composite's source
+    photo)."""
     media = sorted({G.nodes[p]["media_sha256"] for p in posts})
     total = {u: sum(min(conflict_of.get((u, v), 0.0), cap) for v in media if v != u) for u in media}
     best = min(total.values())
@@ -308,7 +325,15 @@ def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, cap: float = 5.0,
             named[link] = named.get(link, 0) + 1
     early = min((p for p in posts if G.nodes[p]["media_sha256"] in near), key=lambda p: (*_when(G.nodes[p]), p))
     same = [p for p in posts if G.nodes[p]["media_sha256"] == G.nodes[early]["media_sha256"]]
-    return min(same, key=lambda p: (-named.get(p, 0), *_when(G.nodes[p]), p))
+    first = min(same, key=lambda p: (-named.get(p, 0), *_when(G.nodes[p]), p))
+    timed = [p for p in posts if not _when(G.nodes[p])[0]
+             and TIME_RELIABILITY.get(str(G.nodes[p].get("time_source")), 0.0) >= 1.0]
+    if timed and not _when(G.nodes[first])[0]:
+        e = min(timed, key=lambda p: (*_when(G.nodes[p]), p))
+        gap = _when(G.nodes[first])[1] - _when(G.nodes[e])[1]
+        if clear_s < gap < material_s and (replaced or {}).get(G.nodes[e]["media_sha256"], 0.0) < 0.01:
+            return e
+    return first
 
 
 def _candidate(G: nx.DiGraph, u: str, v: str, first: str, rows: dict, root_like: dict, has_lineage: bool,
