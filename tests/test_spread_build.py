@@ -265,6 +265,8 @@ def test_in_a_chain_the_clearly_earlier_original_is_the_first_copy(origin_minute
                     ("m3", 90, "s3", None)])
     g = build(posts, lineage=_lineage(rows, media))
     assert [n for n in g if g.nodes[n].get("first_copy")] == [first]
+    assert g.in_degree(first) == 0
+    assert ("by time: posted 3.0 h before m1" in g.nodes[first]["origin_evidence"]) == (first == "o")
 
 
 def test_a_region_replaced_makes_an_earlier_photo_the_source_not_the_first_copy():

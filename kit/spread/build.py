@@ -49,7 +49,8 @@ Node attributes: ``platform``, ``account``, ``posted_at`` (UTC Timestamp or
 None), ``media_sha256``, ``url``, ``caption``, ``explicit_parent``,
 ``variant`` (group), ``time_source`` (``platform``/``exif``/``none``), any of
 :data:`MEDIA_ATTRS` from ``media``; ``first_copy`` (True for each group's
-first copy); on roots ``origin_evidence`` (a sentence).
+first copy) and ``first_copy_why`` (by content or by time, a sentence); on
+roots ``origin_evidence`` (a sentence).
 
 Edge attributes (``parent -> child``): ``relation`` (``"copy"``; the
 composite's ``"source"`` and ``"donor"`` edges sit beside them, see
@@ -221,8 +222,9 @@ def build(posts: pd.DataFrame, matches: pd.DataFrame | None = None, *, media: pd
     conflict_of = {k: lineage_cost(r, support=support, conflict=conflict)[1] for k, r in rows.items()}
     first = {}
     for g, m in members.items():
-        first[g] = _first_copy(G, m, conflict_of, replaced)
+        first[g], why = _first_copy(G, m, conflict_of, replaced)
         G.nodes[first[g]]["first_copy"] = True
+        G.nodes[first[g]]["first_copy_why"] = why
     knobs = {"theta": theta, "explicit_bonus": explicit_bonus, "platform_penalty": platform_penalty,
              "identical_support": identical_support, "time_weight": time_weight, "time_tau_min": time_tau_min,
              "support": support, "conflict": conflict}
@@ -300,7 +302,7 @@ def add_relations(G: nx.DiGraph, relations: pd.DataFrame, first: dict) -> None:
 
 
 def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, replaced: dict | None = None, cap: float = 5.0,
-                tie: float = 1.0, clear_s: float = 1800.0, material_s: float = 7 * 86400.0) -> str:
+                tie: float = 1.0, clear_s: float = 1800.0, material_s: float = 7 * 86400.0) -> tuple[str, str]:
     """The group's first copy: the media every other copy could have been made from (the least
     summed conflict as their parent, each capped at ``cap``: an origin carries no change that a
     copy lacks; media within ``tie`` of the best count alike, the earliest seen of them), then,
@@ -313,7 +315,7 @@ def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, replaced: dict | 
     least edited against it, are descendants. Not when it is over ``material_s`` older (a photo
     posted a week before is what a fake was made from, not its first post) or the lineage found
     a region of it replaced (``replaced``: media -> share of the frame; the composite's source
-    photo)."""
+    photo). Returns the post and the sentence that says why."""
     media = sorted({G.nodes[p]["media_sha256"] for p in posts})
     total = {u: sum(min(conflict_of.get((u, v), 0.0), cap) for v in media if v != u) for u in media}
     best = min(total.values())
@@ -332,8 +334,11 @@ def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, replaced: dict | 
         e = min(timed, key=lambda p: (*_when(G.nodes[p]), p))
         gap = _when(G.nodes[first])[1] - _when(G.nodes[e])[1]
         if clear_s < gap < material_s and (replaced or {}).get(G.nodes[e]["media_sha256"], 0.0) < 0.01:
-            return e
-    return first
+            return e, (f"the first copy of its group by time: posted {gap / 3600:.1f} h before {first}, the copy "
+                       "that looks least edited (in a chain of reposts most copies inherit the first edit, so "
+                       "the least edited-looking copy can be a descendant)")
+    return first, ("the first copy of its group: its picture is the one every other copy could have been made "
+                   "from, and this is its earliest post")
 
 
 def _candidate(G: nx.DiGraph, u: str, v: str, first: str, rows: dict, root_like: dict, has_lineage: bool,
@@ -386,8 +391,7 @@ def _annotate(G: nx.DiGraph, A: nx.DiGraph, H: nx.DiGraph, incoming: dict) -> No
             elif not incoming[v]:
                 G.nodes[v]["origin_evidence"] = "no candidate parent (no other copy of its picture in the collection)"
             elif G.nodes[v].get("first_copy"):
-                G.nodes[v]["origin_evidence"] = ("the first copy of its group: its picture is the one every other copy "
-                                                 "could have been made from, and this is its earliest post")
+                G.nodes[v]["origin_evidence"] = G.nodes[v]["first_copy_why"]
             else:
                 G.nodes[v]["origin_evidence"] = "every candidate parent descends from it"
             continue
