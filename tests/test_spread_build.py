@@ -269,11 +269,12 @@ def test_in_a_chain_the_clearly_earlier_original_is_the_first_copy(origin_minute
     assert ("by time: posted 3.0 h before m1" in g.nodes[first]["origin_evidence"]) == (first == "o")
 
 
-def test_a_region_replaced_makes_an_earlier_photo_the_source_not_the_first_copy():
+@pytest.mark.parametrize("column", ["replaced", "own_share"])
+def test_an_earlier_photo_with_a_region_no_copy_shows_is_the_source_not_the_first_copy(column):
     media = ["so", "s1", "s2", "s3"]
     rows = {("so", v): {"lacking": 0.05} for v in media[1:]}
     posts = _posts([("o", -180, "so", None), ("m1", 0, "s1", None), ("m2", 60, "s2", None), ("m3", 90, "s3", None)])
     lin = _lineage(rows, media)
-    lin.copies["replaced"] = [0.06 if m == "so" else 0.0 for m in lin.copies["id"]]
+    lin.copies[column] = [0.06 if m == "so" else 0.0 for m in lin.copies["id"]]
     g = build(posts, lineage=lin)
     assert [n for n in g if g.nodes[n].get("first_copy")] == ["m1"]

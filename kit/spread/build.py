@@ -15,8 +15,9 @@ A candidate parent ``u`` of ``v`` is another post of ``v``'s variant group
   post; unless a post of the group was clearly posted earlier (platform
   times, more than 30 min, less than 7 days): in a chain of reposts most
   copies inherit the first edit, so the copy that looks least edited is then
-  a descendant, and time settles it. A photo that old, or one the composite
-  replaced a region of, is the material of the fake, not its first post.
+  a descendant, and time settles it. A photo that old, or one with a region
+  of its own that no copy shows (the source photo without the pasted
+  region), is the material of the fake, not its first post.
   Real cascades are mostly stars: a post hangs from the first copy unless a
   candidate is supported over it.
 * ``support`` / ``conflict``: :func:`kit.spread.cost.lineage_cost` of the
@@ -208,12 +209,13 @@ def build(posts: pd.DataFrame, matches: pd.DataFrame | None = None, *, media: pd
     analyst, problems = parent_decisions(decisions, set(ids))
     rows: dict = {}
     root_like: dict = {}
-    replaced: dict = {}
+    own: dict = {}
     if lineage is not None:
         for r in lineage.pairs.to_dict("records"):
             rows[(r["u"], r["v"])] = r
         root_like = {r["id"]: bool(r["root_like"]) for r in lineage.copies.to_dict("records")}
-        replaced = {r["id"]: float(r["replaced"] or 0.0) for r in lineage.copies.to_dict("records")}
+        own = {r["id"]: max([0.0, *(float(x) for x in (r["replaced"], r["own_share"]) if x is not None and not pd.isna(x))])
+               for r in lineage.copies.to_dict("records")}
     members: dict = {}
     for pid in ids:
         g = G.nodes[pid]["variant"]
@@ -222,7 +224,7 @@ def build(posts: pd.DataFrame, matches: pd.DataFrame | None = None, *, media: pd
     conflict_of = {k: lineage_cost(r, support=support, conflict=conflict)[1] for k, r in rows.items()}
     first = {}
     for g, m in members.items():
-        first[g], why = _first_copy(G, m, conflict_of, replaced)
+        first[g], why = _first_copy(G, m, conflict_of, own)
         G.nodes[first[g]]["first_copy"] = True
         G.nodes[first[g]]["first_copy_why"] = why
     knobs = {"theta": theta, "explicit_bonus": explicit_bonus, "platform_penalty": platform_penalty,
@@ -301,8 +303,9 @@ def add_relations(G: nx.DiGraph, relations: pd.DataFrame, first: dict) -> None:
                    refines_explicit=None)
 
 
-def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, replaced: dict | None = None, cap: float = 5.0,
-                tie: float = 1.0, clear_s: float = 1800.0, material_s: float = 7 * 86400.0) -> tuple[str, str]:
+def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, own: dict | None = None, cap: float = 5.0,
+                tie: float = 1.0, clear_s: float = 1800.0, material_s: float = 7 * 86400.0,
+                own_max: float = 0.02) -> tuple[str, str]:
     """The group's first copy: the media every other copy could have been made from (the least
     summed conflict as their parent, each capped at ``cap``: an origin carries no change that a
     copy lacks; media within ``tie`` of the best count alike, the earliest seen of them), then,
@@ -313,9 +316,11 @@ def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, replaced: dict | 
     than ``clear_s`` before it (beyond the minutes reported times are off) is the first copy. In a
     chain of reposts most copies inherit the first edit, so the majority, and the copy that looks
     least edited against it, are descendants. Not when it is over ``material_s`` older (a photo
-    posted a week before is what a fake was made from, not its first post) or the lineage found
-    a region of it replaced (``replaced``: media -> share of the frame; the composite's source
-    photo). Returns the post and the sentence that says why."""
+    posted a week before is what a fake was made from, not its first post) or has a region of its
+    own over ``own_max`` of the frame that no other copy shows (``own``: media -> share of the
+    frame, the larger of the lineage's replaced region and own changes): the composite's source
+    photo lacks the pasted region every copy carries. Returns the post and the sentence that
+    says why."""
     media = sorted({G.nodes[p]["media_sha256"] for p in posts})
     total = {u: sum(min(conflict_of.get((u, v), 0.0), cap) for v in media if v != u) for u in media}
     best = min(total.values())
@@ -333,7 +338,7 @@ def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, replaced: dict | 
     if timed and not _when(G.nodes[first])[0]:
         e = min(timed, key=lambda p: (*_when(G.nodes[p]), p))
         gap = _when(G.nodes[first])[1] - _when(G.nodes[e])[1]
-        if clear_s < gap < material_s and (replaced or {}).get(G.nodes[e]["media_sha256"], 0.0) < 0.01:
+        if clear_s < gap < material_s and (own or {}).get(G.nodes[e]["media_sha256"], 0.0) < own_max:
             return e, (f"the first copy of its group by time: posted {gap / 3600:.1f} h before {first}, the copy "
                        "that looks least edited (in a chain of reposts most copies inherit the first edit, so "
                        "the least edited-looking copy can be a descendant)")
