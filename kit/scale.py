@@ -246,18 +246,28 @@ def run(source: str | Path, steps: Sequence[str] = DEFAULT_STEPS, *, out: str | 
         if own:
             client.close()
             cluster.close()
+    for step in step_objs:  # a worker killed while writing leaves its temporary file; the retry wrote the part
+        for tmp in (out / step.name).glob("part-*.parquet.*.tmp"):
+            if (out / step.name / tmp.name.split(".parquet.")[0]).with_suffix(".parquet").exists():
+                tmp.unlink(missing_ok=True)
     return ScaleResult(out, len(paths), n_parts, len(todo), skipped, n_err, time.perf_counter() - t0)
 
 
 def read_results(out: str | Path, step: str, *, columns: list[str] | None = None,
                  filters: Any = None) -> pd.DataFrame:
-    """Read one step's results (all partitions) with pyarrow, only the columns and rows asked for."""
+    """Read one step's results (all partitions) with pyarrow, only the columns and rows asked for.
+
+    Only finished partitions count (``part-NNNNN.parquet``): a worker killed while writing leaves
+    its ``part-NNNNN.parquet.PID.tmp`` behind, and the resumed run writes that partition again."""
     import pyarrow.dataset as ds
 
     folder = Path(out) / step
     if not folder.is_dir():
         raise ScaleError(f"no results for step {step!r} under {Path(out).name}")
-    dataset = ds.dataset(str(folder), format="parquet")
+    parts = sorted(str(p) for p in folder.glob("part-*.parquet"))
+    if not parts:
+        raise ScaleError(f"no finished partition for step {step!r} under {Path(out).name}")
+    dataset = ds.dataset(parts, format="parquet")
     return dataset.to_table(columns=columns, filter=filters).to_pandas()
 
 

@@ -101,3 +101,19 @@ def test_worker_killed_mid_run_then_resume_and_match(tmp_path):
     # the same pairs from 2 processes, each loading the saved index once
     two = pd.read_parquet(scale.match_index(out, batch=40, workers=2))
     assert set(zip(two["a"], two["b"])) == expected and len(two) == len(expected)
+
+
+def test_a_killed_writers_temporary_file_is_neither_read_nor_kept(tmp_path):
+    # a worker SIGKILLed inside pq.write_table leaves part-NNNNN.parquet.PID.tmp (half written);
+    # the retried partition is complete, so reading ignores the leftover and the run removes it
+    pics = tmp_path / "pics"
+    pics.mkdir()
+    for i in range(3):
+        Image.fromarray(np.full((32, 32, 3), 40 * i, np.uint8)).save(pics / f"{i}.png")
+    out = tmp_path / "out"
+    scale.run(pics, ["hash.image"], out=out, workers=1, partition_size=2, progress=False)
+    stale = out / "hash.image" / "part-00000.parquet.999999.tmp"
+    stale.write_bytes(b"PAR1 half a file")
+    assert len(scale.read_results(out, "hash.image")) == 3
+    scale.run(pics, ["hash.image"], out=out, workers=1, partition_size=2, progress=False)
+    assert not stale.exists()
