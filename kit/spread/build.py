@@ -254,13 +254,15 @@ def build(posts: pd.DataFrame, matches: pd.DataFrame | None = None, *, media: pd
         is_first = G.nodes[v].get("first_copy") or not incoming[v]
         H.add_edge(_ROOT, v, cost=0.0 if is_first else BIG, kind="root", info={})
     A = nx.DiGraph()
+    pos = {n: k for k, n in enumerate(H)}
     for comp in nx.weakly_connected_components(H.subgraph(ids)):
         # a copy in H's own order: a subgraph view iterates its node set in string-hash order, which
         # changes with PYTHONHASHSEED, and Edmonds' algorithm breaks equal costs by iteration order
         keep = {_ROOT, *comp}
+        nodes = sorted(keep, key=pos.__getitem__)
         sub = nx.DiGraph()
-        sub.add_nodes_from(n for n in H if n in keep)
-        sub.add_edges_from((u, v, d) for u, v, d in H.edges(data=True) if u in keep and v in keep)
+        sub.add_nodes_from(nodes)
+        sub.add_edges_from((u, v, d) for u in nodes for v, d in H.adj[u].items() if v in keep)
         try:
             A.add_edges_from(nx.minimum_spanning_arborescence(sub, attr="cost", preserve_attrs=True).edges)
         except nx.NetworkXException as exc:
