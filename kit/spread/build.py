@@ -213,9 +213,9 @@ def build(posts: pd.DataFrame, matches: pd.DataFrame | None = None, *, media: pd
     if lineage is not None:
         for r in lineage.pairs.to_dict("records"):
             rows[(r["u"], r["v"])] = r
-        root_like = {r["id"]: bool(r["root_like"]) for r in lineage.copies.to_dict("records")}
-        own = {r["id"]: max([0.0, *(float(x) for x in (r["replaced"], r["own_share"]) if x is not None and not pd.isna(x))])
-               for r in lineage.copies.to_dict("records")}
+        for r in lineage.copies.to_dict("records"):
+            root_like[r["id"]] = bool(r["root_like"])
+            own[r["id"]] = max([0.0, *(float(x) for x in (r["replaced"], r["own_share"]) if x is not None and not pd.isna(x))])
     members: dict = {}
     for pid in ids:
         g = G.nodes[pid]["variant"]
