@@ -7,6 +7,9 @@
 - collection: :func:`match_collection` -> :class:`MatchResult` (pairs,
   clusters), :func:`items_from_results` (items from a case).
 - difference: :func:`changed_region` (composite vs its source after alignment).
+- compare: :func:`compare` (a picture against its source: relation, repost
+  edits, the replaced region's mask, box and share, a difference heat map),
+  :func:`compare_either` (which of two is the source), :class:`Comparison`.
 - mih: :class:`MultiIndex` (exact multi-index hashing, numpy).
 - evaluate: :func:`pair_scores`, :func:`demo_truth_clusters`, :func:`posts_clusters`.
 - :func:`content_box` (borders, letterbox, caption bars, phone screenshots)
@@ -24,6 +27,7 @@ from kit.matching.collection import (
     items_from_results,
     match_collection,
 )
+from kit.matching.compare import Comparison, compare, compare_either
 from kit.matching.difference import changed_region
 from kit.matching.evaluate import PairScores, demo_truth_clusters, pair_scores, posts_clusters
 from kit.matching.mih import MultiIndex
@@ -32,6 +36,7 @@ from kit.matching.verify import Features, Verification, features, mirror_feature
 
 __all__ = [
     "PAIR_COLUMNS",
+    "Comparison",
     "ContentBox",
     "Features",
     "HashIndex",
@@ -43,6 +48,8 @@ __all__ = [
     "build_index",
     "changed_region",
     "clusters_from_pairs",
+    "compare",
+    "compare_either",
     "content_box",
     "demo_truth_clusters",
     "features",
