@@ -393,10 +393,20 @@ class Case:
         return metadata_table(self.results("metadata"))
 
     def findings(self) -> pd.DataFrame:
-        """Metadata red flags per file and post: sha256, post_id, code, severity, message, tag, value."""
+        """Red flags per file and post: sha256, post_id, code, severity, message, tag, value (a composite
+        of a source photo in the case first, then the metadata findings)."""
+        from kit.matching.casework import composite_findings
         from kit.metadata import findings_table
 
-        return findings_table(self.results("metadata"), self.posts(), media=self.media())
+        meta = findings_table(self.results("metadata"), self.posts(), media=self.media())
+        comp = composite_findings(self)
+        return pd.concat([comp, meta], ignore_index=True) if len(comp) else meta
+
+    def composites(self) -> pd.DataFrame:
+        """Composites found with their source photos (see kit.matching.casework.case_composites)."""
+        from kit.matching.casework import case_composites
+
+        return case_composites(self)
 
     def scores(self) -> pd.DataFrame:
         """Detector scores: sha256, detector, version, score, error, explanation (see kit.detectors)."""

@@ -1,4 +1,5 @@
-"""``dfkit hash --case DIR`` and ``dfkit match --case DIR``: hash new media, find reposts."""
+"""``dfkit hash``, ``dfkit match`` and ``dfkit compare``: hash new media, find reposts, compare a
+picture with its source."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ __all__ = ["register"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add the ``hash`` and ``match`` subcommands."""
+    """Add the ``hash``, ``match`` and ``compare`` subcommands."""
     p = sub.add_parser(
         "hash",
         help="compute SHA-256/MD5, pHash family, PDQ (+dihedral, trimmed) and vPDQ for new media",
@@ -35,6 +36,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--phash-radius", type=int, default=10, help="pHash match radius (10)")
     m.add_argument("--out", help="write the pairs table to this CSV file")
     m.set_defaults(func=_match)
+
+    c = sub.add_parser(
+        "compare",
+        help="compare a picture with its source: what was changed and where",
+        description="Align SOURCE onto SUSPECT (keypoints + RANSAC, mirror included), match tones and "
+        "say what differs: the repost edits (crop, resize, mirror, caption bars, text, borders, colour) "
+        "and any region of other picture content (a composite). --either when it is not known which "
+        "one is the source. --heatmap writes the aligned difference as a PNG in the suspect's pixels. "
+        "Exit status 0; 1 when the suspect is a composite of the source.",
+    )
+    c.add_argument("source", help="the source picture (a file)")
+    c.add_argument("suspect", help="the picture to explain (a file)")
+    c.add_argument("--either", action="store_true", help="find out which of the two is the source")
+    c.add_argument("--heatmap", help="write the difference heat map (PNG) here")
+    c.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    c.set_defaults(func=_compare)
 
 
 def _hash(args: argparse.Namespace) -> int:
@@ -64,6 +81,9 @@ def _match(args: argparse.Namespace) -> int:
           f"in {res.seconds['total']:.1f} s")
     for c, n in sizes.sort_values(ascending=False).head(20).items():
         print(f"  cluster {c}: {n} file(s)")
+    comp = case.composites()
+    for r in comp.itertuples(index=False):
+        print(f"composite: {r.summary}")
     if args.out:
         from pathlib import Path
 
@@ -72,3 +92,29 @@ def _match(args: argparse.Namespace) -> int:
         Path(args.out).write_text(csv_text(res.pairs), encoding="utf-8")
         print(f"pairs written to {args.out}")
     return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    import json
+
+    from kit.matching.compare import compare, compare_either
+
+    a, b = args.source, args.suspect
+    c = compare_either(a, b, a_id=a, b_id=b) if args.either else compare(a, b, source_id=a, suspect_id=b)
+    if args.json:
+        print(json.dumps(c.to_dict(), ensure_ascii=False))
+    else:
+        print(c.summary(repr(str(c.source_id)), repr(str(c.suspect_id))))
+        if c.changed_box:
+            print(f"  replaced region: box {list(c.changed_box)} in the suspect's pixels, "
+                  f"{100 * c.changed_fraction:.1f}% of the frame")
+        for e in c.edits:
+            if e["edit"] != "region replaced":
+                print(f"  edit: {e['edit']}")
+    if args.heatmap and c.heatmap is not None:
+        from PIL import Image
+
+        Image.fromarray((c.heatmap * 255).astype("uint8")).save(args.heatmap)
+        print(f"heat map written to {args.heatmap}")
+    return 1 if c.composite else 0
+

@@ -25,8 +25,11 @@ from kit.matching.collection import PAIR_COLUMNS, MatchResult, clusters_from_pai
 if TYPE_CHECKING:
     from kit.case import Case
 
-__all__ = ["HASH_STEP_NAMES", "pair_key", "run_matching", "case_matches", "case_variants",
-           "decide_match"]
+__all__ = ["COMPOSITE_COLUMNS", "HASH_STEP_NAMES", "pair_key", "run_matching", "case_matches", "case_variants",
+           "case_composites", "composite_findings", "decide_match"]
+
+COMPOSITE_COLUMNS = ["source", "suspect", "source_label", "suspect_label", "source_posts", "suspect_posts",
+                     "changed_fraction", "changed_box", "size", "edits", "summary"]
 
 HASH_STEP_NAMES = ("hash.image", "hash.video")
 
@@ -107,6 +110,73 @@ def case_variants(case: Case) -> pd.DataFrame:
     """Variant clusters of every stored file from the effective matches: id, cluster, size."""
     ids = list(case.media()["sha256"])
     return clusters_from_pairs(ids, case_matches(case))
+
+
+def _labels(case: Case) -> dict[str, tuple[str, list[str]]]:
+    """sha256 -> (a label for the analyst: the earliest post with the file, else its file name or
+    hash; the posts with the file, earliest first)."""
+    posts = case.posts()
+    out: dict[str, tuple[str, list[str]]] = {}
+    if len(posts):
+        big = pd.Timestamp.max.tz_localize("UTC")
+        order = posts.assign(_t=pd.to_datetime(posts["posted_at"], utc=True, errors="coerce").fillna(big))
+        for sha, grp in order.sort_values(["_t", "post_id"]).groupby("media_sha256", sort=False):
+            ids = [str(x) for x in grp["post_id"]]
+            out[str(sha)] = (ids[0], ids)
+    for rec in case.media().to_dict("records"):
+        sha = str(rec["sha256"])
+        if sha not in out:
+            out[sha] = (f"file {rec.get('original_name') or sha[:12]}", [])
+    return out
+
+
+def case_composites(case: Case) -> pd.DataFrame:
+    """Composites and their sources from the latest matching run (:data:`COMPOSITE_COLUMNS`).
+
+    One row per pair the matcher refused as "a composite of its source" and
+    :func:`kit.matching.compare.compare_either` confirmed: ``source`` and
+    ``suspect`` (sha256), their labels (earliest post, else the file name),
+    their posts, ``changed_fraction`` (share of the suspect's frame replaced),
+    ``changed_box`` (x0, y0, x1, y1 in the suspect's pixels), ``size``
+    (the suspect's width, height), ``edits`` and a ``summary`` sentence. A
+    pair the analyst confirmed as the same picture is left out.
+    """
+    m = case_matches(case)
+    rows = []
+    if len(m):
+        labels = _labels(case)
+        ids = list(case.media()["sha256"])
+        cl = dict(zip(ids, clusters_from_pairs(ids, m)["cluster"]))
+        for r in m[(m["inferred"] == "composite") & (m["analyst"] != "confirmed")].itertuples(index=False):
+            cmp = (r.transform or {}).get("comparison") or {}
+            if cmp.get("relation") != "composite: region replaced" or not cmp.get("source"):
+                continue
+            if cl.get(r.a) == cl.get(r.b):  # joined as the same picture through other copies
+                continue
+            src, sus = str(cmp["source"]), str(cmp["suspect"])
+            (sl, sp), (tl, tp) = labels.get(src, (src[:12], [])), labels.get(sus, (sus[:12], []))
+            frac = float(cmp.get("changed_fraction") or 0.0)
+            named = [e["edit"] for e in cmp.get("edits", []) if e["edit"] != "region replaced"]
+            rows.append({"source": src, "suspect": sus, "source_label": sl, "suspect_label": tl,
+                         "source_posts": sp, "suspect_posts": tp, "changed_fraction": frac,
+                         "changed_box": cmp.get("changed_box"), "size": cmp.get("size"), "edits": named,
+                         "summary": f"{tl} is {sl} with a region of {100 * frac:.0f}% of the frame replaced by "
+                                    f"other picture content"})
+    return pd.DataFrame(rows, columns=COMPOSITE_COLUMNS)
+
+
+def composite_findings(case: Case) -> pd.DataFrame:
+    """:func:`case_composites` as findings (the columns of ``case.findings()``), one per post of the
+    composite's file (or one without a post), code ``COMPOSITE_OF_SOURCE``, severity high."""
+    rows = []
+    for r in case_composites(case).itertuples(index=False):
+        for post in r.suspect_posts or [None]:
+            rows.append({"sha256": r.suspect, "post_id": post, "code": "COMPOSITE_OF_SOURCE", "severity": "high",
+                         "message": f"{r.summary} (aligned with the source photo; the region is where the two "
+                                    f"differ by other picture content, not by repost edits).",
+                         "tag": "source comparison", "value": json.dumps(
+                             {"source": r.source, "box": r.changed_box, "share": round(r.changed_fraction, 4)})})
+    return pd.DataFrame(rows, columns=["sha256", "post_id", "code", "severity", "message", "tag", "value"])
 
 
 def decide_match(case: Case, a: str, b: str, confirmed: bool, note: str | None = None) -> int:

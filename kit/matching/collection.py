@@ -22,7 +22,12 @@ result; :func:`items_from_results` builds it from a case) and returns a
   version from :func:`hash_transform` (the dihedral rotation / flip that
   matched, the raw or trimmed views as boxes, scale from the views' widths);
   None for pairs involving a video.
-- ``decision``: ``"match"`` or ``"review"``.
+- ``decision``: ``"match"``, ``"review"`` or ``"composite"`` (the keypoint
+  stage aligned the two but a solid region of other picture content differs:
+  a composite and its source photo; with ``compare``, the best such pair of
+  each two clusters carries :func:`kit.matching.compare.compare_either`'s
+  record as ``transform["comparison"]``: which is the source, the replaced
+  region's box and share, the repost edits).
 
 Rules (thresholds are arguments): PDQ <= 31 with both qualities >= 50 is a
 match; pHash <= 10 a match (with ``verify``: <= 6, and 7-10 only when the
@@ -241,7 +246,7 @@ def match_collection(items: pd.DataFrame, *, pdq_radius: int = 31, pdq_min_quali
                      verify: bool = True, min_inliers: int = 15, min_cover: float = 0.1,
                      cell_share: float = 0.35, min_votes: int = 6, exhaustive: bool = False,
                      max_side: int = 480, nfeatures: int = 500, workers: int = 1,
-                     progress: bool = False) -> MatchResult:
+                     progress: bool = False, compare: bool = True) -> MatchResult:
     """Find repost pairs and variant clusters in a collection (see the module doc).
 
     Parameters
@@ -274,6 +279,9 @@ def match_collection(items: pd.DataFrame, *, pdq_radius: int = 31, pdq_min_quali
         thread each; in a script, call from under ``if __name__ == "__main__":``).
     progress
         Show tqdm progress bars.
+    compare
+        Compare the best composite pair of each two clusters with
+        :func:`kit.matching.compare.compare_either` (about 1-2 s a pair).
     """
     import time
 
@@ -324,5 +332,42 @@ def match_collection(items: pd.DataFrame, *, pdq_radius: int = 31, pdq_min_quali
     if len(pairs):
         pairs = pairs.sort_values(["a", "b"], kind="stable").reset_index(drop=True)
     clusters = clusters_from_pairs(ids, pairs)
+    if compare and len(pairs):
+        compare_composites(pairs, items, clusters)
     t_all = time.perf_counter() - t0
     return MatchResult(pairs, clusters, {"hash": t_hash, "keypoints": t_all - t_hash, "total": t_all})
+
+
+def compare_composites(pairs: pd.DataFrame, items: pd.DataFrame, clusters: pd.DataFrame) -> None:
+    """Put :func:`kit.matching.compare.compare_either`'s record into ``transform["comparison"]`` of
+    the composite pair with the most inliers between each two clusters (in place). A pair that
+    cannot be read or compared gets ``{"error": ...}`` instead; the rest go on."""
+    from kit.matching.compare import compare_either
+
+    comp = pairs.index[pairs["decision"] == "composite"]
+    if not len(comp):
+        return
+    cl = dict(zip(clusters["id"], clusters["cluster"]))
+    path = dict(zip(items["id"], items["path"])) if "path" in items else {}
+    kind = dict(zip(items["id"], items["kind"]))
+    best: dict = {}
+    for k in comp:
+        a, b = pairs.at[k, "a"], pairs.at[k, "b"]
+        if kind.get(a) != "image" or kind.get(b) != "image" or a not in path or b not in path:
+            continue
+        if cl.get(a) == cl.get(b):  # joined as the same picture through other copies
+            continue
+        key = tuple(sorted((cl.get(a), cl.get(b)), key=str))
+        if key not in best or pairs.at[k, "inliers"] > pairs.at[best[key], "inliers"]:
+            best[key] = k
+    for k in best.values():
+        a, b = pairs.at[k, "a"], pairs.at[k, "b"]
+        tr = dict(pairs.at[k, "transform"] or {})
+        if "comparison" in tr:  # compared when the keypoint stage looked again
+            continue
+        try:
+            tr["comparison"] = compare_either(path[a], path[b], a_id=a, b_id=b).to_dict()
+        except Exception as exc:  # noqa: BLE001 - one unreadable pair is reported, the others go on
+            tr["comparison"] = {"error": f"{type(exc).__name__}: {exc}", "source": None, "suspect": None}
+        pairs.at[k, "transform"] = tr
+

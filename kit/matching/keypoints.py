@@ -197,7 +197,8 @@ def keypoint_stage(items: pd.DataFrame, rows: list[dict], seen: dict, add: Calla
                    exhaustive: bool, max_side: int, nfeatures: int, workers: int, progress: bool,
                    k: int = 12, max_dist: float = 200.0, max_fail: int = 8, max_item_fail: int = 30,
                    max_changed: float | None = 0.05) -> None:
-    """Add verified keypoint pairs to ``rows`` through ``add`` (see the module doc)."""
+    """Add verified keypoint pairs to ``rows`` through ``add`` (see the module doc); a pair of two
+    still images refused because a solid region differs is added as a ``composite``."""
     from kit.matching.collection import _DSU
 
     ids = list(items["id"])
@@ -226,19 +227,26 @@ def keypoint_stage(items: pd.DataFrame, rows: list[dict], seen: dict, add: Calla
                     break
             if best is not None and (best.verified or _changed(best, max_changed)):
                 break
+        still = not any(f.video for f in (*feats[i], *feats[j]))  # video frames: zoom and overlays
         if best is not None and best.verified:
             a, b = (i, j) if ids[i] <= ids[j] else (j, i)
             tr = best.transform if a == i else _swap(best.transform)
             add(a, b, "sift", float("nan"), "match", verified=True, inliers=best.inliers, transform=tr)
             dsu.union(i, j)
         else:
+            if best is not None and still and _changed(best, max_changed, 0.0):  # a composite of its source
+                a, b = (i, j) if ids[i] <= ids[j] else (j, i)
+                tr = best.transform if a == i else _swap(best.transform)
+                add(a, b, "sift", float("nan"), "composite", inliers=best.inliers, transform=tr)
             for key in ((i, rj), (j, ri), i, j):
                 fails[key] += 1
 
 
-def _changed(v: Any, max_changed: float | None) -> bool:
-    """The pair aligned but differs in content (composite vs source): no other view will do better."""
-    return bool(max_changed is not None and v.transform and v.transform.get("changed", 0.0) > 0.12)
+def _changed(v: Any, max_changed: float | None, above: float = 0.12) -> bool:
+    """The pair aligned but differs in content (composite vs source) by a region over ``above`` of
+    the overlap (0.12: no other view will do better) and over ``max_changed``."""
+    return bool(max_changed is not None and v.transform
+                and v.transform.get("changed", 0.0) > max(above, max_changed))
 
 
 def _swap(t: dict | None) -> dict | None:

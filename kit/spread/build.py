@@ -92,7 +92,7 @@ from kit.spread.cost import lineage_cost, time_penalty
 from kit.spread.errors import SpreadError
 from kit.spread.orient import TIME_RELIABILITY
 
-__all__ = ["MEDIA_ATTRS", "add_relations", "build", "copy_graph"]
+__all__ = ["MEDIA_ATTRS", "add_relations", "build", "copy_graph", "matcher_relations"]
 
 MEDIA_ATTRS = ("kind", "width", "height", "jpeg_quality", "jpeg_tables", "has_exif", "has_c2pa", "added_content",
                "added_reason", "c2pa_ingredients", "exif_time", "detector_score")
@@ -195,6 +195,7 @@ def build(posts: pd.DataFrame, matches: pd.DataFrame | None = None, *, media: pd
     if not isinstance(pairs, pd.DataFrame) or (len(pairs) and not {"a", "b", "decision"} <= set(pairs.columns)):
         raise SpreadError("matches must be a DataFrame with columns a, b and decision")
     pairs, _rejected = apply_match_decisions(pairs, decisions)
+    compared = matcher_relations(pairs, None if clusters is None else dict(zip(clusters["id"], clusters["cluster"])))
     if len(pairs):
         pairs = pairs[pairs["decision"].isin(["match", "review"] if include_review else ["match"])]
     facts = {}
@@ -269,10 +270,33 @@ def build(posts: pd.DataFrame, matches: pd.DataFrame | None = None, *, media: pd
             raise SpreadError(f"no spread forest could be chosen: {exc}") from exc
     _annotate(G, A, H, incoming)
     if lineage is not None and getattr(lineage, "relations", None) is not None:
-        add_relations(G, lineage.relations, first)
+        compared = pd.concat([compared, lineage.relations], ignore_index=True) if len(compared) \
+            else lineage.relations
+    if len(compared):
+        add_relations(G, compared, first)
     G.graph["skipped_decisions"] = problems
     G.graph["groups"] = {str(g): p for g, p in first.items()}
     return G
+
+
+def matcher_relations(pairs: pd.DataFrame, cluster_of: dict | None = None) -> pd.DataFrame:
+    """``source`` relations from the matcher's composite pairs whose comparison found the replaced
+    region (:func:`kit.matching.compare.compare_either`): ``a`` the source photo, ``b`` the composite,
+    in the columns of the lineage's relations. Pairs the clusters joined anyway are left out."""
+    rows = []
+    if len(pairs) and "transform" in pairs:
+        for a, b, d, t in zip(pairs["a"], pairs["b"], pairs["decision"], pairs["transform"]):
+            c = (t or {}).get("comparison") if isinstance(t, dict) and d == "composite" else None
+            if not c or c.get("relation") != "composite: region replaced" or not c.get("source"):
+                continue
+            if cluster_of and cluster_of.get(a) is not None and cluster_of.get(a) == cluster_of.get(b):
+                continue
+            w, h = c.get("size") or (1, 1)
+            box = c.get("changed_box")
+            rows.append({"a": c["source"], "b": c["suspect"], "relation": "source",
+                         "replaced": float(c.get("changed_fraction") or 0.0), "own_share": None,
+                         "box": (box[0] / w, box[1] / h, box[2] / w, box[3] / h) if box else None})
+    return pd.DataFrame(rows, columns=["a", "b", "relation", "replaced", "own_share", "box"])
 
 
 def add_relations(G: nx.DiGraph, relations: pd.DataFrame, first: dict) -> None:

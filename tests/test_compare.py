@@ -1,0 +1,185 @@
+"""Source comparison: a composite is found where the region was pasted, repost edits are named as
+such, the source is told from the composite, and the case keeps what the matcher used to throw away."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from skimage import data
+
+from kit.matching.compare import compare, compare_either
+from kit.spread.synth_edits import EDIT_OPS, apply_edit, encode, paste_fake
+
+PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "cat", "coins", "camera")
+
+
+def _photo(name: str, side: int = 640) -> Image.Image:
+    a = getattr(data, name)()
+    if a.ndim == 2:
+        a = np.stack([a] * 3, -1)
+    im = Image.fromarray(a[..., :3])
+    s = side / max(im.size)
+    return im.resize((round(im.width * s), round(im.height * s)), Image.LANCZOS)
+
+
+def _iou(a, b) -> float:
+    x0, y0, x1, y1 = max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
+    inter = max(0, x1 - x0) * max(0, y1 - y0)
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+def _jpeg(img: Image.Image, rng) -> Image.Image:
+    buf, _ = encode(img, rng)
+    return Image.open(io.BytesIO(buf)).convert("RGB")
+
+
+def test_a_pasted_region_is_found_where_it_was_pasted():
+    """Feathered pastes of one bundled photo onto another (6-16 % of the frame), saved as JPEG: the
+    comparison with the host photo finds the region. Measured over all 42 host/donor pairs of
+    these photos and 3 seeds: 83 % found, 82 % with box IoU >= 0.8 (the misses are donors that
+    look like their surroundings); here the bar is 70 % and a mean IoU of 0.65 on one seed."""
+    rng = np.random.default_rng(0)
+    ious = []
+    for h in PHOTOS:
+        for d in PHOTOS:
+            if h != d:
+                fake, info = paste_fake(_photo(h), _photo(d), rng)
+                c = compare(_photo(h), _jpeg(fake, rng))
+                ious.append(_iou(c.changed_box, info["box"]) if c.composite else 0.0)
+    ious = np.array(ious)
+    assert (ious >= 0.8).mean() >= 0.7, ious.round(2)
+    assert ious.mean() >= 0.65
+
+
+@pytest.mark.parametrize("op", sorted(EDIT_OPS))
+def test_repost_edits_are_not_called_a_composite(op):
+    """What reposts do (caption bars, meme text, logos, crops, filters, mirrors, screenshots,
+    letterboxes, small rotations) is a derived copy of the source, never a replaced region."""
+    rng = np.random.default_rng(sum(map(ord, op)))
+    for name in ("coffee", "chelsea", "rocket"):
+        photo = _photo(name)
+        edited, prm = apply_edit(photo, op, rng)
+        c = compare(photo, _jpeg(edited, rng))
+        assert c.relation == "derived copy", (name, prm, c.relation, c.edits)
+
+
+def test_edits_are_named():
+    photo = _photo("chelsea")
+    assert [e["edit"] for e in compare(photo, photo.transpose(Image.FLIP_LEFT_RIGHT)).edits] == ["mirrored"]
+    crop = photo.crop((80, 40, 560, 400))
+    assert "cropped" in [e["edit"] for e in compare(photo, crop).edits]
+    framed = Image.new("RGB", (photo.width, photo.height + 160), "black")
+    framed.paste(photo, (0, 80))
+    assert "border or frame added" in [e["edit"] for e in compare(photo, framed).edits]
+    small = photo.resize((photo.width // 2, photo.height // 2))
+    assert [e["edit"] for e in compare(photo, small).edits] == ["resized"]
+    gray = photo.convert("L").convert("RGB")
+    assert "colour or tone changed" in [e["edit"] for e in compare(photo, gray).edits]
+    assert compare(photo, photo.copy()).relation == "same picture"
+
+
+def test_other_pictures_are_unrelated():
+    assert compare(_photo("chelsea"), _photo("rocket")).relation == "unrelated"
+
+
+def test_either_way_the_source_is_the_photo_without_the_region():
+    rng = np.random.default_rng(5)
+    for h, d in (("rocket", "chelsea"), ("cat", "coffee"), ("coins", "astronaut")):
+        fake, _ = paste_fake(_photo(h), _photo(d), rng)
+        fake = _jpeg(fake, rng)
+        for a, b, ids in ((fake, _photo(h), ("fake", "photo")), (_photo(h), fake, ("photo", "fake"))):
+            c = compare_either(a, b, a_id=ids[0], b_id=ids[1])
+            assert c.composite and (c.source_id, c.suspect_id) == ("photo", "fake"), (h, d, ids)
+
+
+def test_the_mask_and_heat_map_are_in_the_suspects_pixels():
+    photo = _photo("chelsea")
+    fake = np.asarray(photo).copy()
+    fake[60:180, 200:340] = np.asarray(_photo("coins").resize((140, 120)))
+    big = Image.fromarray(fake).resize((photo.width * 2, photo.height * 2))
+    c = compare(photo, big)
+    assert c.changed_mask.shape == c.heatmap.shape == (big.height, big.width)
+    assert _iou(c.changed_box, (400, 120, 680, 360)) >= 0.8
+    assert c.heatmap[c.changed_mask].mean() > 3 * c.heatmap[~c.changed_mask].mean()
+    json.dumps(c.to_dict())  # what the case stores is plain JSON
+
+
+def test_unreadable_files_are_a_clear_error(tmp_path):
+    from kit.media import MediaError
+
+    good = tmp_path / "good.jpg"
+    _photo("chelsea").save(good, quality=90)
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(good.read_bytes()[:300])
+    with pytest.raises(MediaError, match="cut.jpg"):
+        compare(good, cut)
+
+
+def test_the_matcher_keeps_a_composite_and_its_source(tmp_path):
+    """The keypoint stage used to refuse the pair and forget it; now it is a ``composite`` pair with
+    the comparison that says which file is the source."""
+    from kit.hashing import hash_image_file
+    from kit.matching import match_collection
+
+    photo = _photo("rocket")
+    fake = photo.copy()
+    info = {"box": [300, 120, 520, 330]}
+    fake.paste(_photo("chelsea").resize((220, 210)), (300, 120))
+    paths = {"photo": tmp_path / "photo.jpg", "fake": tmp_path / "fake.jpg",
+             "repost": tmp_path / "repost.jpg"}
+    photo.save(paths["photo"], quality=92)
+    fake.save(paths["fake"], quality=90)
+    fake.resize((fake.width // 2, fake.height // 2)).save(paths["repost"], quality=75)
+    items = [{"id": k, "kind": "image", "path": str(p), "payload": hash_image_file(p)} for k, p in paths.items()]
+    import pandas as pd
+
+    res = match_collection(pd.DataFrame(items))
+    comp = res.pairs[res.pairs["decision"] == "composite"]
+    assert len(comp) >= 1
+    cmp = [t["comparison"] for t in comp["transform"] if "comparison" in t]
+    assert cmp and all(c["source"] == "photo" and c["suspect"] in ("fake", "repost") for c in cmp)
+    for c in cmp:
+        w, h = c["size"]
+        box = [v * s for v, s in zip(info["box"], (w / fake.width, h / fake.height) * 2)]
+        assert _iou(c["changed_box"], box) >= 0.8
+    cl = dict(zip(res.clusters["id"], res.clusters["cluster"]))
+    assert cl["fake"] == cl["repost"] != cl["photo"]
+
+
+def test_the_demo_fake_is_a_composite_of_its_source(tmp_path_factory):
+    """The demo's fireball: the case says p120 is p125 with a region replaced, and the region is the
+    pasted box (IoU >= 0.8 against truth.json)."""
+    from _demo import demo_case_dir
+
+    from kit.case import Case
+
+    case_dir = demo_case_dir(tmp_path_factory.getbasetemp() / "demo")
+    truth = json.loads((Path(case_dir).parent / "incident" / "truth.json").read_text())
+    case = Case.open(case_dir)
+    try:
+        comp = case.composites()
+        posts = case.posts().set_index("post_id")["media_sha256"]
+        row = comp[(comp["source"] == posts["p125"]) & (comp["suspect"] == posts["p120"])]
+        assert len(row) == 1, comp[["source_label", "suspect_label", "summary"]]
+        r = row.iloc[0]
+        assert r.source_label == "p125" and r.suspect_label == "p120"
+        W, H = truth["composite"]["base"]["upscaled_to"]
+        w, h = r["size"]
+        pasted = [v / s for v, s in zip(truth["composite"]["pasted_box"], (W, H, W, H))]
+        found = [v / s for v, s in zip(r["changed_box"], (w, h, w, h))]
+        assert _iou(found, pasted) >= 0.8
+        from kit.spread.trace import load_exported_graph
+
+        G = load_exported_graph(case)
+        assert G.has_edge("p125", "p120") and G.edges["p125", "p120"]["relation"] == "source"
+        f = case.findings()
+        top = f.iloc[0]
+        assert (top.code, top.severity) == ("COMPOSITE_OF_SOURCE", "high")
+        assert top.message.startswith("p120 is p125 with a region of")
+    finally:
+        case.close()
