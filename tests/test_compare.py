@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from skimage import data
 
-from kit.matching.compare import compare, compare_either
+from kit.matching.comparison import compare, compare_either
 from kit.spread.synth_edits import EDIT_OPS, apply_edit, encode, paste_fake
 
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "cat", "coins", "camera")
@@ -181,5 +181,11 @@ def test_the_demo_fake_is_a_composite_of_its_source(tmp_path_factory):
         top = f.iloc[0]
         assert (top.code, top.severity) == ("COMPOSITE_OF_SOURCE", "high")
         assert top.message.startswith("p120 is p125 with a region of")
+        from kit.report.sections import source_comparison
+
+        html = source_comparison(case).data  # the report's section (and notebook 03's): sentence and triptych
+        assert "p120 is p125 with a region of" in html and html.count("<img src=\"data:image/png;base64,") == 3
+        assert "Pictures are blurred" in html
+        assert "<img" not in source_comparison(case, redact=True).data
     finally:
         case.close()

@@ -97,7 +97,7 @@ def _match(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     import json
 
-    from kit.matching.compare import compare, compare_either
+    from kit.matching.comparison import compare, compare_either
 
     a, b = args.source, args.suspect
     c = compare_either(a, b, a_id=a, b_id=b) if args.either else compare(a, b, source_id=a, suspect_id=b)

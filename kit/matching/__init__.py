@@ -27,7 +27,7 @@ from kit.matching.collection import (
     items_from_results,
     match_collection,
 )
-from kit.matching.compare import Comparison, compare, compare_either
+from kit.matching.comparison import Comparison, compare, compare_either
 from kit.matching.difference import changed_region
 from kit.matching.evaluate import PairScores, demo_truth_clusters, pair_scores, posts_clusters
 from kit.matching.mih import MultiIndex

@@ -134,7 +134,7 @@ def case_composites(case: Case) -> pd.DataFrame:
     """Composites and their sources from the latest matching run (:data:`COMPOSITE_COLUMNS`).
 
     One row per pair the matcher refused as "a composite of its source" and
-    :func:`kit.matching.compare.compare_either` confirmed: ``source`` and
+    :func:`kit.matching.comparison.compare_either` confirmed: ``source`` and
     ``suspect`` (sha256), their labels (earliest post, else the file name),
     their posts, ``changed_fraction`` (share of the suspect's frame replaced),
     ``changed_box`` (x0, y0, x1, y1 in the suspect's pixels), ``size``

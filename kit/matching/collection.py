@@ -25,7 +25,7 @@ result; :func:`items_from_results` builds it from a case) and returns a
 - ``decision``: ``"match"``, ``"review"`` or ``"composite"`` (the keypoint
   stage aligned the two but a solid region of other picture content differs:
   a composite and its source photo; with ``compare``, the best such pair of
-  each two clusters carries :func:`kit.matching.compare.compare_either`'s
+  each two clusters carries :func:`kit.matching.comparison.compare_either`'s
   record as ``transform["comparison"]``: which is the source, the replaced
   region's box and share, the repost edits).
 
@@ -281,7 +281,7 @@ def match_collection(items: pd.DataFrame, *, pdq_radius: int = 31, pdq_min_quali
         Show tqdm progress bars.
     compare
         Compare the best composite pair of each two clusters with
-        :func:`kit.matching.compare.compare_either` (about 1-2 s a pair).
+        :func:`kit.matching.comparison.compare_either` (about 1-2 s a pair).
     """
     import time
 
@@ -339,10 +339,10 @@ def match_collection(items: pd.DataFrame, *, pdq_radius: int = 31, pdq_min_quali
 
 
 def compare_composites(pairs: pd.DataFrame, items: pd.DataFrame, clusters: pd.DataFrame) -> None:
-    """Put :func:`kit.matching.compare.compare_either`'s record into ``transform["comparison"]`` of
+    """Put :func:`kit.matching.comparison.compare_either`'s record into ``transform["comparison"]`` of
     the composite pair with the most inliers between each two clusters (in place). A pair that
     cannot be read or compared gets ``{"error": ...}`` instead; the rest go on."""
-    from kit.matching.compare import compare_either
+    from kit.matching.comparison import compare_either
 
     comp = pairs.index[pairs["decision"] == "composite"]
     if not len(comp):

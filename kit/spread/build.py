@@ -281,7 +281,7 @@ def build(posts: pd.DataFrame, matches: pd.DataFrame | None = None, *, media: pd
 
 def matcher_relations(pairs: pd.DataFrame, cluster_of: dict | None = None) -> pd.DataFrame:
     """``source`` relations from the matcher's composite pairs whose comparison found the replaced
-    region (:func:`kit.matching.compare.compare_either`): ``a`` the source photo, ``b`` the composite,
+    region (:func:`kit.matching.comparison.compare_either`): ``a`` the source photo, ``b`` the composite,
     in the columns of the lineage's relations. Pairs the clusters joined anyway are left out."""
     rows = []
     if len(pairs) and "transform" in pairs:

@@ -289,10 +289,11 @@ def compare(source: Any, suspect: Any, *, side: int = 640, min_inliers: int = 12
         runs_on = np.isfinite(s_s) and np.isfinite(s_r) and s_s > 1.5 * s_r + 2.0
         Lm = Ls[..., 0][m]
         fill = float((np.abs(Lm - np.median(Lm)) < 4.0).mean()) >= 0.5
-        fill = fill or (float((Lm > 90).mean()) > 0.1 and float((Lm < 10).mean()) > 0.05)  # or outlined text
+        # white letters outlined in black (meme text), or black on white: both ends of the scale at once
+        text = float((Lm > 85).mean()) > 0.08 and float((Lm < 15).mean()) > 0.08
         # both sides photograph and the detail differs: other content, not a tone change over the picture
         other = photo_s and photo_r and s_s > s_r and shows_through(Ls[..., 0], nr[..., 0], m) < 0.8
-        if solid and textured and ((runs_on and (photo_s or (photo_r and not fill))) or other):
+        if solid and textured and not text and ((runs_on and (photo_s or (photo_r and not fill))) or other):
             replaced |= m
             gaps_s.append(s_s)
             gaps_r.append(s_r)
