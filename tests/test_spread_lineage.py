@@ -186,3 +186,24 @@ def test_groups_in_worker_processes_give_the_same_evidence():
     b = two.pairs[cols].sort_values(["u", "v"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(a, b)
     assert two.seconds["workers"] == 2
+
+
+def test_a_source_photo_that_differs_in_colour_only_leaves_the_composites_group():
+    """Grey gravel pasted on brown tissue keeps the lightness: the grey-level test sees no replaced
+    region, the colour comparison does. The source photo leaves the fake's group with a source
+    relation, and the copies of the fake stay together (the old code kept the source as a copy)."""
+    from PIL import Image
+    from skimage import data
+
+    host = np.asarray(Image.fromarray(data.immunohistochemistry()).resize((320, 320), Image.LANCZOS))
+    fake = host.copy()
+    patch = np.asarray(Image.fromarray(data.gravel()).convert("RGB").resize((110, 100)))
+    fake[20:120, 20:130] = (0.85 * patch + 0.15 * fake[20:120, 20:130]).astype(np.uint8)
+    pics = {"fake": _jpeg(fake, 92), "repost": _jpeg(_bar(fake), 80), "small": _jpeg(fake[::2, ::2].copy(), 75),
+            "source": _jpeg(host, 90)}
+    ev = lineage_evidence(pics, pd.DataFrame({"id": list(pics), "cluster": 0}),
+                          first_seen={"source": 0, "fake": 1, "repost": 2, "small": 3})
+    grp = dict(zip(ev.groups["id"], ev.groups["group"]))
+    assert grp["source"] != grp["fake"] == grp["repost"] == grp["small"]
+    rel = ev.relations.set_index("a").loc["source"]
+    assert rel["b"] in ("fake", "repost", "small") and rel["relation"] == "source"

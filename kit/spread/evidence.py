@@ -229,9 +229,14 @@ def _group_evidence(task: tuple, opts: dict) -> dict:
 
 def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, first_seen: dict, relations: list,
                     *, canvas: int, side: int, split: float, confirm: Any, boxes: dict | None = None,
-                    displaced: float = 2.0) -> list:
+                    displaced: float = 2.0, own_split: float = 0.04) -> list:
     """Register a group and take out the copies that differ from its picture by a replaced region
     (``replaced`` above ``split``, confirmed by the matcher's own test, ``confirm(reference, copy)``).
+
+    A copy with no such region in grey levels but with its own marks over ``own_split`` of the frame
+    is compared in colour (``confirm.compared``, :func:`kit.matching.comparison.compare_either`):
+    a source photo that differs from the composite in colour only (grey pebbles pasted on brown
+    cells), or by a flat stretch of scene where the composite has texture, leaves the group too.
 
     When most copies differ from the reference that way, the reference is the odd one out (the
     source photo of a composite that spread): the group is registered again on one of the others.
@@ -261,7 +266,8 @@ def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, fir
 
         def odd_ones(reg: Any) -> list:
             return [i for i, c in reg.copies.items()
-                    if c.displaced > displaced or (c.replaced > split and confirm(reg.reference, i))]
+                    if c.displaced > displaced or (c.replaced > split and confirm(reg.reference, i))
+                    or (c.replaced <= split and c.own_share > own_split and confirm.compared(reg.reference, i))]
 
         odd = odd_ones(reg)
         if odd and len(odd) > len(reg.copies) / 2:
@@ -274,8 +280,14 @@ def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, fir
                 c = reg.copies[i]
                 rel = ("source" if c.replaced > split and c.displaced <= displaced and c.own_share - c.replaced < 0.03
                        and c.own_share < 2 * c.replaced else None)
-                relations.append({"a": i, "b": reg.reference, "relation": rel, "replaced": c.replaced,
-                                  "own_share": c.own_share, "box": c.replaced_box})
+                replaced, box = c.replaced, c.replaced_box
+                seen = confirm.source_of(reg.reference, i) if hasattr(confirm, "source_of") else None
+                if rel is None and seen is not None and c.displaced <= displaced:
+                    w, h = seen.size
+                    x0, y0, x1, y1 = seen.changed_box
+                    rel, replaced, box = "source", seen.changed_fraction, (x0 / w, y0 / h, x1 / w, y1 / h)
+                relations.append({"a": i, "b": reg.reference, "relation": rel, "replaced": replaced,
+                                  "own_share": c.own_share, "box": box})
             todo.append((f"{key}.{k}", odd, odd[0]))
             if reg.reference in rest:  # the rest keep their registration: only the odd ones leave
                 reg = replace(reg, copies={i: c for i, c in reg.copies.items() if i not in odd})
@@ -325,8 +337,31 @@ class _Composite:
     pictures of screenshots and framed copies, as the matcher sees them): the composite and its
     source, not a repost. Features are kept between calls."""
 
-    def __init__(self, images: dict, kinds: dict, boxes: dict) -> None:
+    def __init__(self, images: dict, kinds: dict, boxes: dict, side: int = 320) -> None:
         self.images, self.kinds, self.boxes, self.feats = images, kinds, boxes, {}
+        self.side, self.seen = side, {}
+
+    def compared(self, ref: Any, i: Any) -> bool:
+        """Whether the colour comparison finds one of two still images to be a composite of the
+        other (:func:`kit.matching.comparison.compare_either` at ``side`` px; kept per pair)."""
+        from kit.matching.comparison import compare_either
+
+        key = (ref, i) if str(ref) <= str(i) else (i, ref)
+        if key not in self.seen:
+            self.seen[key] = None
+            if self.kinds.get(i, "image") == "image" and self.kinds.get(ref, "image") == "image":
+                try:
+                    c = compare_either(self.images[ref], self.images[i], a_id=ref, b_id=i, side=self.side)
+                    self.seen[key] = c if c.composite else None
+                except Exception:  # noqa: BLE001 - an unreadable file leaves the copy where it is
+                    pass
+        return self.seen[key] is not None
+
+    def source_of(self, ref: Any, i: Any) -> Any:
+        """The comparison that made ``i`` leave ``ref``'s group when ``i`` is the source photo of the
+        composite ``ref`` (its scene runs on where ``ref`` shows other content); else None."""
+        c = self.seen.get((ref, i) if str(ref) <= str(i) else (i, ref))
+        return c if c is not None and c.source_id == i else None
 
     def _features(self, i: Any) -> list:
         if i not in self.feats:
