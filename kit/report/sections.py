@@ -157,6 +157,45 @@ def findings(case: Case) -> HTML:
     return _wrap("Key findings", table_html(counts) + "<h3>Per file</h3>" + table_html(detail, max_rows=100))
 
 
+def source_comparison(case: Case, *, blur: bool = True, redact: bool = False) -> HTML:
+    """Each composite found with its source photo in the case: the sentence, the repost edits, and
+    the source / suspect (region outlined) / difference triptych, blurred under safe viewing."""
+    if case.conn.execute("SELECT COUNT(*) FROM match_runs").fetchone()[0] == 0:
+        return not_computed("Compared with the source", "matching")
+    comp = case.composites()
+    if comp.empty:
+        return _wrap("Compared with the source", "<p>No picture in the case was found to be a composite of "
+                     "another one in it. (The matcher compares two pictures that align but differ by a solid "
+                     "region; an analyst can add candidate sources found elsewhere to the case.)</p>")
+    media = case.media().set_index("sha256")
+    parts = []
+    for r in comp.itertuples(index=False):
+        edits = ", ".join(r.edits) if r.edits else "none besides the replaced region"
+        head = (f"<p><b>{html_text(r.summary)}</b> (box {html_text(r.changed_box)} in the suspect's "
+                f"{html_text(r.size)} pixels). Repost edits seen: {html_text(edits)}.</p>")
+        if redact:
+            parts.append(head + "<p class=\"muted\">pictures redacted</p>")
+            continue
+        from kit.viz import comparison_images, data_uri
+
+        try:
+            imgs = comparison_images(media.loc[r.source, "path"], media.loc[r.suspect, "path"], blur=blur)
+        except Exception as exc:  # noqa: BLE001 - a file that cannot be read is said, the report goes on
+            parts.append(head + f'<p class="muted">no pictures ({html_text(type(exc).__name__)})</p>')
+            continue
+        labels = (f"source: {r.source_label}", f"suspect: {r.suspect_label}, replaced region outlined",
+                  "difference after alignment")
+        cells = "".join(f'<figure style="display:inline-block;margin:4px"><img src="{html_text(data_uri(im))}" '
+                        f'alt="{html_text(t)}"><figcaption>{html_text(t)}</figcaption></figure>'
+                        for im, t in zip(imgs, labels))
+        parts.append(head + f"<div>{cells}</div>")
+    note = ("<p>How we know: the two pictures were aligned (keypoints, RANSAC; crops, scale, mirrors and "
+            "recompression do not matter), their tones matched, and the region is where the suspect shows "
+            "other picture content that stands out from its surroundings while the source's scene runs on "
+            f"through it. Pictures are {'blurred' if blur else 'not blurred'}.</p>")
+    return _wrap("Compared with the source", note + "".join(parts))
+
+
 def _media_sizes(case: Case) -> dict[str, int]:
     sizes = {}
     for row in case.results("hash.image").itertuples():

@@ -14,7 +14,8 @@ sits at the middle of its children), so the root is at the left and a
 
 Modules: :mod:`kit.viz.safe` (safe viewing, thumbnails), :mod:`kit.viz.spread`
 (graph layout and figure, timeline), :mod:`kit.viz.scores` (score plots,
-compare, heat-map overlay, offline HTML).
+compare, heat-map overlay, offline HTML), :mod:`kit.viz.comparison` (the source /
+suspect / difference triptych of a source comparison).
 
 Examples
 --------
@@ -42,10 +43,12 @@ from kit.viz.scores import (
     heatmap_overlay_figure,
     score_figure,
 )
+from kit.viz.comparison import comparison_images
 from kit.viz.safe import data_uri, safe_image, thumbnail, thumbnail_png
 from kit.viz.spread import EDGE_STYLES, PLATFORM_COLOURS, spread_figure, spread_layout, timeline_figure
 
 __all__ = [
+    "comparison_images",
     "EDGE_STYLES", "PLATFORM_COLOURS", "safe_image", "thumbnail", "thumbnail_png", "data_uri",
     "spread_layout", "spread_figure", "timeline_figure", "score_figure", "chain_score_figure",
     "align_pair", "compare_figure", "heatmap_overlay_figure", "figure_html",
