@@ -190,7 +190,7 @@ def _load(x: Any, side: int) -> tuple[np.ndarray, tuple[int, int]]:
 
 def compare(source: Any, suspect: Any, *, side: int = 640, min_inliers: int = 12, threshold: float = 9.0,
             min_region: float = 0.01, max_region: float = 0.5, density: float = 0.012, open_frac: float = 0.02, close_frac: float = 0.04,
-            source_id: Any = None, suspect_id: Any = None) -> Comparison:
+            source_id: Any = None, suspect_id: Any = None, features: tuple | None = None) -> Comparison:
     """Align ``source`` onto ``suspect`` and say what differs (see the module doc).
 
     Parameters
@@ -211,18 +211,23 @@ def compare(source: Any, suspect: Any, *, side: int = 640, min_inliers: int = 12
     density
         Width of the neighbourhood (Gaussian sigma, share of the long side) in which most pixels
         must differ strongly.
+    features
+        ``(suspect's, source's)`` :func:`kit.matching.verify.features` of the two at analysis size,
+        when the caller has them (they are most of the cost).
     open_frac, close_frac
         Opening (thinner differences are ignored: text strokes, outlines, misaligned edges) and
         closing kernels as shares of the analysis long side.
     """
     import cv2
 
-    from kit.matching.verify import features, verify_pair
+    from kit.matching.verify import features as sift
+    from kit.matching.verify import verify_pair
 
+    feats = features
     S, (W0, H0) = _load(suspect, side)
     R, (Wr0, Hr0) = _load(source, side)
     h, w = S.shape[:2]
-    fs, fr = features(S, max_side=side, nfeatures=800), features(R, max_side=side, nfeatures=800)
+    fs, fr = feats if feats is not None else (sift(S, max_side=side, nfeatures=800), sift(R, max_side=side, nfeatures=800))
     v = verify_pair(fs, fr, min_inliers=min_inliers, min_cover=0.1, cell_share=0.0, max_changed=None)
     ids = {"source_id": source_id, "suspect_id": suspect_id, "size": (W0, H0)}
     if v.transform is None or v.inliers < min_inliers or min(v.transform["cover_a"], v.transform["cover_b"]) < 0.1:
@@ -380,14 +385,21 @@ def _describe_geometry(t: dict, valid: np.ndarray, edits: list, size: tuple, src
 
 
 def compare_either(a: Any, b: Any, *, a_id: Any = None, b_id: Any = None, **kw: Any) -> Comparison:
-    """Compare two pictures when it is not known which is the source: both ways, and keep the
+    """Compare two pictures when it is not known which is the source (``features=(a's, b's)`` when the
+    caller has them; else they are computed once for both directions): both ways, and keep the
     direction in which the changed region stands out from the picture around it in the suspect and
     not in the source (other content was put in; the source photo's scene runs on through it).
     Without a region either way, ``b`` is the suspect."""
-    ab = compare(a, b, source_id=a_id, suspect_id=b_id, **kw)
+    from kit.matching.verify import features as sift
+
+    side = kw.get("side", 640)
+    fa, fb = (kw.pop("features", None) or
+              (sift(_load(a, side)[0], max_side=side, nfeatures=800), sift(_load(b, side)[0], max_side=side,
+                                                                          nfeatures=800)))
+    ab = compare(a, b, source_id=a_id, suspect_id=b_id, features=(fb, fa), **kw)
     if ab.relation == "unrelated":
         return ab
-    ba = compare(b, a, source_id=b_id, suspect_id=a_id, **kw)
+    ba = compare(b, a, source_id=b_id, suspect_id=a_id, features=(fa, fb), **kw)
     if ab.composite != ba.composite:
         return ab if ab.composite else ba
     if not ab.composite:

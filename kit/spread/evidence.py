@@ -267,7 +267,7 @@ def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, fir
         def odd_ones(reg: Any) -> list:
             return [i for i, c in reg.copies.items()
                     if c.displaced > displaced or (c.replaced > split and confirm(reg.reference, i))
-                    or (c.replaced <= split and c.own_share > own_split and confirm.compared(reg.reference, i))]
+                    or (c.replaced <= split and c.own_share > own_split and confirm.compared(reg.reference, i, pics, feats))]
 
         odd = odd_ones(reg)
         if odd and len(odd) > len(reg.copies) / 2:
@@ -341,17 +341,21 @@ class _Composite:
         self.images, self.kinds, self.boxes, self.feats = images, kinds, boxes, {}
         self.side, self.seen = side, {}
 
-    def compared(self, ref: Any, i: Any) -> bool:
+    def compared(self, ref: Any, i: Any, pics: dict | None = None, feats: dict | None = None) -> bool:
         """Whether the colour comparison finds one of two still images to be a composite of the
-        other (:func:`kit.matching.comparison.compare_either` at ``side`` px; kept per pair)."""
+        other (:func:`kit.matching.comparison.compare_either` at ``side`` px; kept per pair). With
+        ``pics`` / ``feats`` (the group's analysis pictures and their SIFT features) nothing is
+        decoded or extracted again."""
         from kit.matching.comparison import compare_either
 
         key = (ref, i) if str(ref) <= str(i) else (i, ref)
         if key not in self.seen:
             self.seen[key] = None
             if self.kinds.get(i, "image") == "image" and self.kinds.get(ref, "image") == "image":
+                a, b = (pics[ref], pics[i]) if pics else (self.images[ref], self.images[i])
+                kw = {"features": (feats[ref], feats[i])} if pics and feats else {}
                 try:
-                    c = compare_either(self.images[ref], self.images[i], a_id=ref, b_id=i, side=self.side)
+                    c = compare_either(a, b, a_id=ref, b_id=i, side=self.side, **kw)
                     self.seen[key] = c if c.composite else None
                 except Exception:  # noqa: BLE001 - an unreadable file leaves the copy where it is
                     pass
