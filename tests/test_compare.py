@@ -189,3 +189,22 @@ def test_the_demo_fake_is_a_composite_of_its_source(tmp_path_factory):
         assert "<img" not in source_comparison(case, redact=True).data
     finally:
         case.close()
+
+
+def test_dfkit_compare(tmp_path, capsys):
+    from kit.cli import main
+
+    photo = _photo("chelsea")
+    fake = np.asarray(photo).copy()
+    fake[60:180, 200:340] = np.asarray(_photo("coins").resize((140, 120)))
+    photo.save(tmp_path / "photo.jpg", quality=92)
+    Image.fromarray(fake).save(tmp_path / "fake.jpg", quality=85)
+    assert main(["compare", str(tmp_path / "photo.jpg"), str(tmp_path / "fake.jpg"), "--json"]) == 1
+    rec = json.loads(capsys.readouterr().out)
+    assert rec["relation"] == "composite: region replaced" and _iou(rec["changed_box"], (200, 60, 340, 180)) >= 0.8
+    heat = tmp_path / "heat.png"
+    assert main(["compare", str(tmp_path / "fake.jpg"), str(tmp_path / "photo.jpg"), "--either",
+                 "--heatmap", str(heat)]) == 1
+    out = capsys.readouterr().out
+    assert "fake.jpg' is " in out and "photo.jpg' with a region of" in out and heat.exists()
+    assert main(["compare", str(tmp_path / "photo.jpg"), str(tmp_path / "photo.jpg")]) == 0
