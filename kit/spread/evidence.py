@@ -236,7 +236,9 @@ def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, fir
     A copy with no such region in grey levels but with its own marks over ``own_split`` of the frame
     is compared in colour (``confirm.compared``, :func:`kit.matching.comparison.compare_either`):
     a source photo that differs from the composite in colour only (grey pebbles pasted on brown
-    cells), or by a flat stretch of scene where the composite has texture, leaves the group too.
+    cells), or by a flat stretch of scene where the composite has texture, leaves the group too
+    (without a typed relation: labelling those as sources tripled the wrong source / donor edges on
+    the benchmark).
 
     When most copies differ from the reference that way, the reference is the odd one out (the
     source photo of a composite that spread): the group is registered again on one of the others.
@@ -280,14 +282,8 @@ def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, fir
                 c = reg.copies[i]
                 rel = ("source" if c.replaced > split and c.displaced <= displaced and c.own_share - c.replaced < 0.03
                        and c.own_share < 2 * c.replaced else None)
-                replaced, box = c.replaced, c.replaced_box
-                seen = confirm.source_of(reg.reference, i) if hasattr(confirm, "source_of") else None
-                if rel is None and seen is not None and c.displaced <= displaced:
-                    w, h = seen.size
-                    x0, y0, x1, y1 = seen.changed_box
-                    rel, replaced, box = "source", seen.changed_fraction, (x0 / w, y0 / h, x1 / w, y1 / h)
-                relations.append({"a": i, "b": reg.reference, "relation": rel, "replaced": replaced,
-                                  "own_share": c.own_share, "box": box})
+                relations.append({"a": i, "b": reg.reference, "relation": rel, "replaced": c.replaced,
+                                  "own_share": c.own_share, "box": c.replaced_box})
             todo.append((f"{key}.{k}", odd, odd[0]))
             if reg.reference in rest:  # the rest keep their registration: only the odd ones leave
                 reg = replace(reg, copies={i: c for i, c in reg.copies.items() if i not in odd})
@@ -302,8 +298,9 @@ def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, fir
 def _donors(relations: list, refs: dict, cache: dict, side: int, min_inliers: int = 12) -> list:
     """Donor relations: where a source relation says which region of a composite was replaced, the
     picture that region came from is the reference of another group whose SIFT features align with
-    the region (``min_inliers`` RANSAC inliers). Without a source in the collection the region is
-    unknown and no donor is looked for."""
+    the region (``min_inliers`` RANSAC inliers) and not with the rest of the composite (that would be
+    a copy of the host photo: the region's crop carries some host around it). Without a source in the
+    collection the region is unknown and no donor is looked for."""
     from kit.matching.verify import features as sift
     from kit.spread.content import _align
 
@@ -321,11 +318,17 @@ def _donors(relations: list, refs: dict, cache: dict, side: int, min_inliers: in
         if min(crop.shape[:2]) < 24:
             continue
         fr = sift(np.ascontiguousarray(crop), max_side=side, nfeatures=400)
+        rest = img.copy()  # the composite without the region: what a copy of the host photo matches
+        rest[max(0, int(y0 * h)):int(np.ceil(y1 * h)), max(0, int(x0 * w)):int(np.ceil(x1 * w))] = 0
+        f_rest = sift(np.ascontiguousarray(rest), max_side=side, nfeatures=400)
         for g, ref in refs.items():
             if ref in (r["a"], r["b"]) or ref not in cache:
                 continue
             n, M, _mir = _align(cache[ref][2], fr)
             if M is not None and n >= min_inliers:
+                n_rest, M_rest, _m = _align(cache[ref][2], f_rest)
+                if M_rest is not None and n_rest >= min_inliers:  # a copy of the host picture, not a donor
+                    continue
                 out.append({"a": ref, "b": r["b"], "relation": "donor", "replaced": r["replaced"],
                             "own_share": None, "box": r["box"]})
     return out
@@ -356,16 +359,10 @@ class _Composite:
                 kw = {"features": (feats[ref], feats[i])} if pics and feats else {}
                 try:
                     c = compare_either(a, b, a_id=ref, b_id=i, side=self.side, **kw)
-                    self.seen[key] = c if c.composite else None
+                    self.seen[key] = c if c.composite else None  # kept: the comparison behind a split
                 except Exception:  # noqa: BLE001 - an unreadable file leaves the copy where it is
                     pass
         return self.seen[key] is not None
-
-    def source_of(self, ref: Any, i: Any) -> Any:
-        """The comparison that made ``i`` leave ``ref``'s group when ``i`` is the source photo of the
-        composite ``ref`` (its scene runs on where ``ref`` shows other content); else None."""
-        c = self.seen.get((ref, i) if str(ref) <= str(i) else (i, ref))
-        return c if c is not None and c.source_id == i else None
 
     def _features(self, i: Any) -> list:
         if i not in self.feats:
