@@ -153,7 +153,9 @@ def _check_against_truth(case: Case, graph: Any, truth_path: Path) -> None:
 
     from kit.matching import demo_truth_clusters, pair_scores, posts_clusters
     from kit.spread import evaluate
+    from kit.spread.build import copy_graph
 
+    graph = copy_graph(graph)  # the reposts only: a source or donor edge is not a repost
     truth = json.loads(truth_path.read_text())
     posts = case.posts()
     to_pid = {p["export_post_id"]: pid for pid, p in truth["posts"].items() if p.get("export_post_id")}
