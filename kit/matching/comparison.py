@@ -46,6 +46,7 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,6 +189,14 @@ def _load(x: Any, side: int) -> tuple[np.ndarray, tuple[int, int]]:
     return np.ascontiguousarray(a), (w, h)
 
 
+def _prepare(x: Any, side: int, feats: Any = None) -> tuple[np.ndarray, tuple[int, int], Any]:
+    """(analysis picture, full size, SIFT features): each picture is decoded and described once."""
+    from kit.matching.verify import features
+
+    a, full = _load(x, side)
+    return a, full, feats if feats is not None else features(a, max_side=side, nfeatures=800)
+
+
 def compare(source: Any, suspect: Any, *, side: int = 640, min_inliers: int = 12, threshold: float = 9.0,
             min_region: float = 0.01, max_region: float = 0.5, density: float = 0.012, open_frac: float = 0.02, close_frac: float = 0.04,
             source_id: Any = None, suspect_id: Any = None, features: tuple | None = None) -> Comparison:
@@ -218,26 +227,29 @@ def compare(source: Any, suspect: Any, *, side: int = 640, min_inliers: int = 12
         Opening (thinner differences are ignored: text strokes, outlines, misaligned edges) and
         closing kernels as shares of the analysis long side.
     """
+    fs, fr = features if features is not None else (None, None)
+    return _compare(_prepare(source, side, fr), _prepare(suspect, side, fs), side=side, min_inliers=min_inliers,
+                    threshold=threshold, min_region=min_region, max_region=max_region, density=density,
+                    open_frac=open_frac, close_frac=close_frac, source_id=source_id, suspect_id=suspect_id)
+
+
+def _compare(src: tuple, sus: tuple, *, side: int, min_inliers: int, threshold: float, min_region: float,
+             max_region: float, density: float, open_frac: float, close_frac: float, source_id: Any,
+             suspect_id: Any) -> Comparison:
+    """:func:`compare` on pictures already decoded and described (:func:`_prepare`)."""
     import cv2
 
-    from kit.matching.verify import features as sift
     from kit.matching.verify import verify_pair
 
-    feats = features
-    S, (W0, H0) = _load(suspect, side)
-    R, (Wr0, Hr0) = _load(source, side)
+    R, (Wr0, Hr0), fr = src
+    S, (W0, H0), fs = sus
     h, w = S.shape[:2]
-    fs, fr = feats if feats is not None else (sift(S, max_side=side, nfeatures=800), sift(R, max_side=side, nfeatures=800))
     v = verify_pair(fs, fr, min_inliers=min_inliers, min_cover=0.1, cell_share=0.0, max_changed=None)
     ids = {"source_id": source_id, "suspect_id": suspect_id, "size": (W0, H0)}
-    if v.transform is None or v.inliers < min_inliers or min(v.transform["cover_a"], v.transform["cover_b"]) < 0.1:
+    if v.transform is None or v.matrix is None or v.inliers < min_inliers \
+            or min(v.transform["cover_a"], v.transform["cover_b"]) < 0.1:
         return Comparison("unrelated", v.transform, inliers=int(v.inliers), **ids)
-    from kit.matching.verify import _one, mirror_features
-
-    mirrored = bool(v.transform["mirror"])
-    _n, _m, M, _pts = _one(fs, mirror_features(fr) if mirrored else fr, 0.8, 4.0)
-    if M is None:
-        return Comparison("unrelated", v.transform, inliers=int(v.inliers), **ids)
+    M, mirrored = v.matrix, bool(v.transform["mirror"])
     Rm = np.ascontiguousarray(R[:, ::-1]) if mirrored else R
     warped = cv2.warpAffine(Rm, M, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
     valid = cv2.warpAffine(_picture_mask(Rm), M, (w, h), flags=cv2.INTER_NEAREST)
@@ -384,22 +396,25 @@ def _describe_geometry(t: dict, valid: np.ndarray, edits: list, size: tuple, src
         edits.append({"edit": "colour or tone changed", "box": None, "share": round(curve_shift, 2)})
 
 
+_DEFAULTS = {k: p.default for k, p in inspect.signature(compare).parameters.items()
+             if k in ("min_inliers", "threshold", "min_region", "max_region", "density", "open_frac",
+                      "close_frac")}
+
+
 def compare_either(a: Any, b: Any, *, a_id: Any = None, b_id: Any = None, **kw: Any) -> Comparison:
     """Compare two pictures when it is not known which is the source (``features=(a's, b's)`` when the
     caller has them; else they are computed once for both directions): both ways, and keep the
     direction in which the changed region stands out from the picture around it in the suspect and
     not in the source (other content was put in; the source photo's scene runs on through it).
     Without a region either way, ``b`` is the suspect."""
-    from kit.matching.verify import features as sift
-
-    side = kw.get("side", 640)
-    fa, fb = (kw.pop("features", None) or
-              (sift(_load(a, side)[0], max_side=side, nfeatures=800), sift(_load(b, side)[0], max_side=side,
-                                                                          nfeatures=800)))
-    ab = compare(a, b, source_id=a_id, suspect_id=b_id, features=(fb, fa), **kw)
+    side = kw.pop("side", 640)
+    fa, fb = kw.pop("features", None) or (None, None)
+    pa, pb = _prepare(a, side, fa), _prepare(b, side, fb)
+    opts = {**_DEFAULTS, **kw}
+    ab = _compare(pa, pb, side=side, source_id=a_id, suspect_id=b_id, **opts)
     if ab.relation == "unrelated":
         return ab
-    ba = compare(b, a, source_id=b_id, suspect_id=a_id, features=(fa, fb), **kw)
+    ba = _compare(pb, pa, side=side, source_id=b_id, suspect_id=a_id, **opts)
     if ab.composite != ba.composite:
         return ab if ab.composite else ba
     if not ab.composite:

@@ -76,12 +76,15 @@ class Features:
 
 @dataclass(frozen=True)
 class Verification:
-    """Outcome of :func:`verify_pair`; ``transform`` is None when no model was found."""
+    """Outcome of :func:`verify_pair`; ``transform`` is None when no model was found. ``matrix`` is
+    the fitted 2x3 map from ``b``'s analysis pixels (mirrored first when ``transform["mirror"]``)
+    to ``a``'s, for callers that warp one picture onto the other."""
 
     verified: bool
     inliers: int
     matches: int
     transform: dict[str, Any] | None = field(default=None)
+    matrix: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 def features(gray: np.ndarray, *, max_side: int = 480, nfeatures: int = 500, contrast: float = 0.01,
@@ -242,7 +245,7 @@ def verify_pair(fa: Features, fb: Features, *, min_inliers: int = 15, min_cover:
         gb = np.ascontiguousarray(fb.image[:, ::-1] if mirrored else fb.image)
         transform["changed"] = max(changed_region(fa.image, gb, M), changed_region(gb, fa.image, _invert(M)))
         ok = transform["changed"] <= (max(max_changed, max_changed_video) if fa.video or fb.video else max_changed)
-    return Verification(bool(ok), n_in, n_match, transform)
+    return Verification(bool(ok), n_in, n_match, transform, M)
 
 
 def _to_whole(box: list[float], view: tuple) -> list[float]:

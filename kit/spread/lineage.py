@@ -404,23 +404,16 @@ def _normalise(lab: np.ndarray, R_lab: np.ndarray, ov: np.ndarray, R_L: np.ndarr
     return norm, gray, colour, diff
 
 
-def _photo(L: np.ndarray, g: np.ndarray) -> bool:
-    """Whether pixels look like photograph rather than graphics: not mostly near-white or
-    near-black (text, app chrome, bars), not half of them one tone (the background of a bar or a
-    sticker), not one uniform fill, not all flat."""
-    extreme = float(((L < 5) | (L > 95)).mean())
-    one_tone = float((np.abs(L - np.median(L)) < 4.0).mean())  # a bar's or sticker's background
-    return extreme < 0.35 and one_tone < 0.5 and float(L.std()) >= 3.0 and float((g < 1.0).mean()) < 0.9
-
-
 def _replaced(big: np.ndarray, L: np.ndarray, R_L: np.ndarray, frame: tuple,
               changed: np.ndarray) -> tuple[float, tuple | None]:
     """The largest solid changed region where the copy shows *other picture*: photograph on both
-    sides (:func:`_photo`; a caption bar, meme text, app chrome or a fill over the picture is
-    graphics), textured on one side at least, and changed almost throughout (under half of its
+    sides (:func:`kit.matching.comparison.looks_like_photo`; a caption bar, meme text, app chrome or
+    a fill over the picture is graphics), textured on one side at least, and changed almost throughout (under half of its
     pixels like the reference; overlaid text leaves the picture between the letters). Its share
     of the frame and its box as fractions of the frame (x0, y0, x1, y1), or (0, None)."""
     import cv2
+
+    from kit.matching.comparison import looks_like_photo
 
     fx0, fy0, fx1, fy1 = frame
     area = max(1.0, float((fx1 - fx0) * (fy1 - fy0)))
@@ -436,7 +429,7 @@ def _replaced(big: np.ndarray, L: np.ndarray, R_L: np.ndarray, frame: tuple,
             continue
         if max(float(grad[m].mean()), float(R_grad[m].mean())) < 1.5:
             continue
-        if not (_photo(L[m], grad[m]) and _photo(R_L[m], R_grad[m])):
+        if not (looks_like_photo(L[m], grad[m]) and looks_like_photo(R_L[m], R_grad[m])):
             continue
         x, y, w, h = (int(stats[k, j]) for j in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH,
                                                   cv2.CC_STAT_HEIGHT))
