@@ -168,11 +168,27 @@ def _lab(rgb: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
 
 
-def _tone_curve(src: np.ndarray, ref: np.ndarray, mask: np.ndarray, n: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    q = np.linspace(0, 100, n)
-    qs = np.percentile(src[mask], q)
-    qr = np.percentile(ref[mask], q)
-    return np.maximum.accumulate(qs + np.arange(n) * 1e-6), qr
+def _tone_curves(src: np.ndarray, ref: np.ndarray, mask: np.ndarray, channels: int, n: int = 64,
+                 sample: int = 16384) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Quantile maps of ``src``'s first ``channels`` Lab channels onto ``ref``'s over the ``mask``
+    pixels: ``n`` quantiles of an evenly strided sample of at most ``sample`` pixels (a curve of
+    64 points needs no more, and a sort of the sample is 5-10x cheaper than percentiles of all)."""
+    idx = np.flatnonzero(mask.ravel())
+    if len(idx) > sample:
+        idx = idx[:: -(-len(idx) // sample)]
+    if len(idx) == 0:
+        idx = np.arange(mask.size)
+    pos = np.linspace(0, len(idx) - 1, n)
+    lo = np.floor(pos).astype(int)
+    hi = np.minimum(lo + 1, len(idx) - 1)
+    t = (pos - lo)[:, None]
+
+    def q(x: np.ndarray) -> np.ndarray:
+        v = np.sort(x.reshape(-1, x.shape[-1])[idx, :channels], axis=0)
+        return v[lo] * (1 - t) + v[hi] * t
+
+    qs, qr = q(src), q(ref)
+    return [(np.maximum.accumulate(qs[:, c] + np.arange(n) * 1e-6), qr[:, c]) for c in range(channels)]
 
 
 def _load(x: Any, side: int) -> tuple[np.ndarray, tuple[int, int]]:
@@ -265,8 +281,7 @@ def _compare(src: tuple, sus: tuple, *, side: int, min_inliers: int, threshold: 
     # tone-match the source to the suspect, twice: the second fit leaves out what the suspect changed
     fit, nr = valid, Lr.copy()
     for _ in range(2):
-        for c in range(3 if colour else 1):
-            xs, xr = _tone_curve(Lr[..., c], Ls[..., c], fit)
+        for c, (xs, xr) in enumerate(_tone_curves(Lr, Ls, fit, 3 if colour else 1)):
             nr[..., c] = np.interp(Lr[..., c], xs, xr)
         d = _diff(Ls, nr, colour)
         keep = valid & (d < threshold)
@@ -274,8 +289,7 @@ def _compare(src: tuple, sus: tuple, *, side: int, min_inliers: int, threshold: 
             break
         fit = keep
     # lightness (and colour) moved by a tone or colour change, 5th-95th percentile
-    curve_shift = max(float(np.abs(np.subtract(*_tone_curve(Lr[..., c], Ls[..., c], fit)))[3:-3].mean())
-                      for c in range(3 if colour else 1))
+    curve_shift = max(float(np.abs(xs - xr)[3:-3].mean()) for xs, xr in _tone_curves(Lr, Ls, fit, 3 if colour else 1))
     G = _grad(nr[..., 0])
     d_eff = np.where(valid, np.maximum(0.0, d - 0.6 * G), 0.0).astype(np.float32)
     strong = (d_eff > threshold).astype(np.uint8)
