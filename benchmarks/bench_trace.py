@@ -47,6 +47,7 @@ how many of the true ones the graph records (and how many it adds wrongly).
 from __future__ import annotations
 
 import argparse
+import os
 import pickle
 import sys
 import time
@@ -122,17 +123,18 @@ def _plain(G: nx.DiGraph) -> nx.DiGraph:
 
 
 def run_one(family: str, seed: int, *, cascades: int = 10, sizes: tuple = (20, 50), archive: Path | None = ARCHIVE,
-            cache: Path = CACHE, build_kw: dict | None = None) -> tuple[pd.DataFrame, dict]:
+            cache: Path = CACHE, build_kw: dict | None = None, workers: int = 0) -> tuple[pd.DataFrame, dict]:
     """Score every method on one collection; return (table, info)."""
     from kit.spread.build import build
     from kit.spread.evaluate import evaluate
-    from kit.spread.trace import posts_lineage
+    from kit.spread.trace import auto_workers, posts_lineage
 
     inp = _collect(family, seed, cascades, sizes, archive, cache)
     col = inp["col"]
     posts, truth = col.posts, col.truth
     t0 = time.perf_counter()
-    lineage = posts_lineage(posts, inp["hashes"], col.media.assign(kind="image"), inp["clusters"])
+    workers = workers if workers > 0 else auto_workers(len(col.media))  # as dfkit trace does
+    lineage = posts_lineage(posts, inp["hashes"], col.media.assign(kind="image"), inp["clusters"], workers=workers)
     t1 = time.perf_counter()
     G = build(posts, inp["pairs"], clusters=inp["clusters"], lineage=lineage, **(build_kw or {}))
     t2 = time.perf_counter()
@@ -152,7 +154,7 @@ def run_one(family: str, seed: int, *, cascades: int = 10, sizes: tuple = (20, 5
     info = {"posts": len(posts), "media": len(col.media), "truth_edges": truth.number_of_edges(),
             "relations": len(rel), "relations_found": found,
             "relations_extra": sum(1 for _, _, d in G.edges(data=True) if d.get("relation") in ("source", "donor"))
-            - found, "lineage_s": t1 - t0, "build_s": t2 - t1, **{f"{k}_s": v for k, v in inp["seconds"].items()}}
+            - found, "lineage_s": t1 - t0, "build_s": t2 - t1, "workers": workers, **{f"{k}_s": v for k, v in inp["seconds"].items()}}
     return pd.DataFrame(rows), info
 
 
@@ -168,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cascades", type=int, default=10, help="cascades per collection (10)")
     ap.add_argument("--small", action="store_true", help="3 cascades of 8-15 posts (a quick check)")
     ap.add_argument("--cache", type=Path, default=CACHE, help="where collections and matches are kept")
+    ap.add_argument("--workers", type=int, default=0,
+                    help="processes for the inheritance evidence (0: as dfkit trace, one per core from 200 files)")
     args = ap.parse_args(argv)
     fams = list(FAMILIES) if args.families == ["all"] else args.families
     if not args.held_out and args.families == ["all"]:  # families named on the command line always run
@@ -178,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     for fam in fams:
         for seed in seeds:
             try:
-                t, info = run_one(fam, seed, cascades=n, sizes=sizes, cache=args.cache)
+                t, info = run_one(fam, seed, cascades=n, sizes=sizes, cache=args.cache, workers=args.workers)
             except Exception as exc:  # noqa: BLE001 - one collection's failure is reported, the run goes on
                 print(f"{fam:17s} seed {seed:3d}: FAILED: {type(exc).__name__}: {exc}", flush=True)
                 continue
@@ -205,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         inf = pd.DataFrame(infos)
         print(f"\ntrace time after matching (lineage + build), per collection: median "
               f"{(inf['lineage_s'] + inf['build_s']).median():.1f} s, max {(inf['lineage_s'] + inf['build_s']).max():.1f} s "
-              f"for {inf['posts'].median():.0f} posts")
+              f"for {inf['posts'].median():.0f} posts, {inf['workers'].max()} process(es) on {os.cpu_count()} cores")
     return 0
 
 

@@ -188,6 +188,25 @@ def test_groups_in_worker_processes_give_the_same_evidence():
     assert two.seconds["workers"] == 2
 
 
+def test_pictures_described_in_worker_processes_rejoin_the_same_groups():
+    """With a pool, the strays' pictures are decoded and described in it (over 32 of them): the
+    groups and the inheritance evidence are those of the serial run."""
+    pics: dict = {}
+    for k in range(6):
+        base = _jpeg(scene(30 + k, 240, 320), 90)
+        for j, edit in enumerate((lambda a: a, _logo, _meme, lambda a: _bar(a, top=False), _jpeg, _bar)):
+            pics[f"s{k}e{j}"] = edit(base)
+    clusters = pd.DataFrame({"id": list(pics), "cluster": range(len(pics))})  # every copy a stray
+    one = lineage_evidence(pics, clusters)
+    two = lineage_evidence(pics, clusters, workers=2)
+    assert len(set(one.groups["group"])) < len(pics) / 2  # the strays found their pictures
+    pd.testing.assert_frame_equal(one.groups.sort_values("id").reset_index(drop=True),
+                                  two.groups.sort_values("id").reset_index(drop=True))
+    cols = ["u", "v", "inherited", "lacking", "uncovered"]
+    pd.testing.assert_frame_equal(one.pairs[cols].sort_values(["u", "v"]).reset_index(drop=True),
+                                  two.pairs[cols].sort_values(["u", "v"]).reset_index(drop=True))
+
+
 def test_a_source_photo_that_differs_in_colour_only_leaves_the_composites_group():
     """Grey gravel pasted on brown tissue keeps the lightness: the grey-level test sees no replaced
     region, the colour comparison does. The source photo leaves the fake's group and the copies of

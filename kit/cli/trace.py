@@ -48,15 +48,11 @@ def _trace(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from kit.case import Case
-    from kit.spread.trace import trace_case
+    from kit.spread.trace import auto_workers, trace_case
 
     case = Case.open(args.case)
     try:
-        workers = args.workers
-        if workers <= 0:
-            import os
-
-            workers = (os.cpu_count() or 1) if len(case.media()) >= 200 else 1
+        workers = args.workers if args.workers > 0 else auto_workers(len(case.media()))
         res, paths = trace_case(case, args.out, run_missing=args.run_missing, content=args.content, workers=workers)
         G, m = res.graph, res.metrics
         kinds = pd.Series([k for _, _, k in G.edges(data="kind")], dtype=object).value_counts().to_dict()

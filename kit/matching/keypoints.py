@@ -102,13 +102,12 @@ def _extract_all(items: pd.DataFrame, max_side: int, nfeatures: int, workers: in
         bar = tqdm(total=len(args), desc="keypoints", unit="file")
     out: list[list[Features]] = []
     if workers > 1 and len(args) > 8:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
         from functools import partial
 
+        from kit.workers import process_pool
+
         fn = partial(_extract_one, max_side=max_side, nfeatures=nfeatures)
-        ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init) as ex:
+        with process_pool(workers) as ex:
             for res in ex.map(fn, args, chunksize=max(1, min(8, len(args) // (4 * workers)))):
                 out.append(res)
                 if bar:
@@ -121,17 +120,6 @@ def _extract_all(items: pd.DataFrame, max_side: int, nfeatures: int, workers: in
     if bar:
         bar.close()
     return out
-
-
-def _worker_init() -> None:
-    """One thread per worker process: OpenCV / OpenMP pools would oversubscribe the cores."""
-    import os
-
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = "1"
-    import cv2
-
-    cv2.setNumThreads(1)
 
 
 def _extract_one(arg: tuple, *, max_side: int, nfeatures: int) -> list[Features]:

@@ -165,6 +165,40 @@ def _box_mask(shape: tuple, box: Any) -> np.ndarray:
     return m
 
 
+def describe_small(src: Any, kind: str = "image", *, side: int = 320, nfeatures: int = 600) -> tuple | None:
+    """A picture as :func:`pair_evidence` keeps it: ``(RGB uint8 at long side <= side, scale, SIFT
+    features, blurred Lab float32)``, or None when ``src`` (a path, an array, or ``(array, scale)``)
+    cannot be decoded."""
+    import cv2
+
+    from kit.matching.verify import features
+
+    if src is None:
+        return None
+    if isinstance(src, tuple):
+        img, sc = src
+    elif isinstance(src, np.ndarray):
+        img, sc = _rgb(src), 1.0
+        s = min(1.0, side / max(img.shape[:2]))
+        if s < 1.0:
+            img = cv2.resize(img, (round(img.shape[1] * s), round(img.shape[0] * s)), interpolation=cv2.INTER_AREA)
+            sc = s
+    else:
+        got = load_small(src, kind, side=side)
+        if got is None:
+            return None
+        img, sc = got
+    img = _rgb(img)
+    f = features(img, max_side=side, nfeatures=nfeatures)
+    lab = cv2.cvtColor(img.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+    return img, sc, f, cv2.GaussianBlur(lab, (3, 3), 0.8)
+
+
+def _describe_task(arg: tuple) -> tuple | None:
+    src, kind, side = arg
+    return describe_small(src, kind, side=side)
+
+
 def pair_evidence(images: dict, pairs: Iterable[tuple], *, kinds: dict | None = None, boxes: dict | None = None,
                   side: int = 320, nfeatures: int = 600, min_inliers: int = 8,
                   changed_z: float = 0.75, chroma: float = 25.0, cache: dict | None = None) -> pd.DataFrame:
@@ -195,36 +229,12 @@ def pair_evidence(images: dict, pairs: Iterable[tuple], *, kinds: dict | None = 
     """
     import cv2
 
-    from kit.matching.verify import features
-
     kinds, boxes = kinds or {}, boxes or {}
     cache = {} if cache is None else cache
 
     def get(i: Any) -> tuple | None:
         if i not in cache:
-            src = images.get(i)
-            if isinstance(src, tuple):
-                img, sc = src
-            elif isinstance(src, np.ndarray):
-                img, sc = _rgb(src), 1.0
-                s = min(1.0, side / max(img.shape[:2]))
-                if s < 1.0:
-                    img = cv2.resize(img, (round(img.shape[1] * s), round(img.shape[0] * s)),
-                                     interpolation=cv2.INTER_AREA)
-                    sc = s
-            elif src is None:
-                cache[i] = None
-                return None
-            else:
-                got = load_small(src, kinds.get(i, "image"), side=side)
-                if got is None:
-                    cache[i] = None
-                    return None
-                img, sc = got
-            img = _rgb(img)
-            f = features(img, max_side=side, nfeatures=nfeatures)
-            lab = cv2.cvtColor(img.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
-            cache[i] = (img, sc, f, cv2.GaussianBlur(lab, (3, 3), 0.8))
+            cache[i] = describe_small(images.get(i), kinds.get(i, "image"), side=side, nfeatures=nfeatures)
         return cache[i]
 
     rows = []
@@ -281,7 +291,7 @@ def rejoin_groups(images: dict, clusters: pd.DataFrame | None = None, *, kinds: 
                   boxes: dict | None = None, sizes: dict | None = None, merge_per_cluster: int = 3,
                   merge_inliers: int = 15, merge_residual: float = 0.3, small: int = 2, merge_wide: int = 8,
                   side: int = 320, cache: dict | None = None, merge_big: bool = False,
-                  min_votes: int = 8) -> dict:
+                  min_votes: int = 8, executor: Any = None) -> dict:
     """The matcher's clusters, re-joined where it missed a link: id -> group number.
 
     A cluster of at most ``small`` items is compared with up to
@@ -294,7 +304,8 @@ def rejoin_groups(images: dict, clusters: pd.DataFrame | None = None, *, kinds: 
     aligned. With ``merge_big`` two larger clusters are also compared, through
     their ``merge_per_cluster`` largest pictures. A group's number is the smallest
     matcher cluster number it holds. ``cache`` keeps the decoded pictures and
-    features (:func:`pair_evidence`'s cache) for later use.
+    features (:func:`pair_evidence`'s cache) for later use; with an ``executor`` (a process pool,
+    :func:`kit.workers.process_pool`) the pictures are decoded and described in it.
     """
     kinds, boxes, sizes = kinds or {}, boxes or {}, sizes or {}
     ids = [i for i in images if images[i] is not None]
@@ -319,7 +330,7 @@ def rejoin_groups(images: dict, clusters: pd.DataFrame | None = None, *, kinds: 
     order = sorted(members)
     strays = {i: c for c in order if len(members[c]) <= small for i in members[c]}
     pool = {i: c for c in order for i in by_size[c][:merge_per_cluster]}
-    votes = _votes(images, strays, pool, kinds, side, cache)  # every stray against one index of all clusters
+    votes = _votes(images, strays, pool, kinds, side, cache, executor)  # every stray against one index of all clusters
     # cluster pairs to align: a stray with a cluster its descriptors voted for; with merge_big every pair
     cand = {tuple(sorted((cl[q], cl[i]))) for (q, i), v in votes.items() if v >= min_votes and cl[q] != cl[i]}
     if merge_big:
@@ -343,7 +354,7 @@ def rejoin_groups(images: dict, clusters: pd.DataFrame | None = None, *, kinds: 
     return {i: find(cl[i]) for i in ids}
 
 
-def _votes(images: dict, strays: dict, pool: dict, kinds: dict, side: int, cache: dict,
+def _votes(images: dict, strays: dict, pool: dict, kinds: dict, side: int, cache: dict, executor: Any = None,
            max_dist: float = 220.0, max_query: int = 200, max_train: int = 200, exact_below: int = 60_000) -> dict:
     """``{(query, item): votes}``: how many of a stray's first ``max_query`` SIFT descriptors (plain
     or mirrored; the keypoints are spread over the picture) have their nearest neighbour among the
@@ -355,7 +366,11 @@ def _votes(images: dict, strays: dict, pool: dict, kinds: dict, side: int, cache
 
     from kit.matching.verify import mirror_features
 
-    for i in set(strays) | set(pool):  # decode and describe once, in pair_evidence's cache
+    todo = sorted((i for i in set(strays) | set(pool) if i not in cache), key=str)
+    if executor is not None and len(todo) > 32:  # decode and describe once, in pair_evidence's cache
+        args = [(images.get(i), kinds.get(i, "image"), side) for i in todo]
+        cache.update(zip(todo, executor.map(_describe_task, args, chunksize=8)))
+    for i in todo:
         if i not in cache:
             pair_evidence(images, [(i, i)], kinds=kinds, side=side, cache=cache)
     items = [i for i in pool if cache.get(i) is not None and len(cache[i][2]) >= 3]

@@ -112,35 +112,37 @@ def lineage_evidence(images: dict, clusters: pd.DataFrame | None = None, *, kind
         __name__ == "__main__":``). Groups are independent, so the time divides by the cores.
     """
     import time
+    from contextlib import ExitStack
 
     from kit.spread.content import rejoin_groups
+    from kit.workers import process_pool
 
     t0 = time.perf_counter()
     kinds, sizes, first_seen, added = kinds or {}, sizes or {}, first_seen or {}, added or {}
     ids = [i for i in images if images[i] is not None]
     cache: dict = {}
-    if rejoin:
-        group = rejoin_groups(images, clusters, kinds=kinds, boxes=boxes, sizes=sizes, side=side, cache=cache)
-    else:
-        cl = dict(zip(clusters["id"], clusters["cluster"])) if clusters is not None and len(clusters) else {}
-        group = {i: cl.get(i, f"single:{i}") for i in ids}
-    t1 = time.perf_counter()
-    members: dict = {}
-    for i in ids:
-        members.setdefault(group[i], []).append(i)
-    opts = {"images": images, "kinds": kinds, "boxes": boxes or {}, "sizes": sizes, "added": added,
-            "first_seen": first_seen, "side": side, "canvas": canvas, "split": split,
-            "max_pairs_group": max_pairs_group}
-    tasks = [(g, m, {i: cache[i][:3] for i in m if cache.get(i) is not None}) for g, m in members.items()]
-    if workers > 1 and len(tasks) > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        tasks.sort(key=lambda t: -len(t[1]))  # big groups first: the pool ends together
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as ex:
+    with ExitStack() as stack:
+        # one pool for the whole run (starting one costs a second or two): pictures, then groups
+        ex = stack.enter_context(process_pool(workers)) if workers > 1 and len(ids) > 1 else None
+        if rejoin:
+            group = rejoin_groups(images, clusters, kinds=kinds, boxes=boxes, sizes=sizes, side=side, cache=cache,
+                                  executor=ex)
+        else:
+            cl = dict(zip(clusters["id"], clusters["cluster"])) if clusters is not None and len(clusters) else {}
+            group = {i: cl.get(i, f"single:{i}") for i in ids}
+        t1 = time.perf_counter()
+        members: dict = {}
+        for i in ids:
+            members.setdefault(group[i], []).append(i)
+        opts = {"images": images, "kinds": kinds, "boxes": boxes or {}, "sizes": sizes, "added": added,
+                "first_seen": first_seen, "side": side, "canvas": canvas, "split": split,
+                "max_pairs_group": max_pairs_group}
+        tasks = [(g, m, {i: cache[i][:3] for i in m if cache.get(i) is not None}) for g, m in members.items()]
+        if ex is not None and len(tasks) > 1:
+            tasks.sort(key=lambda t: -len(t[1]))  # big groups first: the pool ends together
             results = list(ex.map(_group_evidence, tasks, [opts] * len(tasks)))
-    else:
-        results = [_group_evidence(t, opts) for t in tasks]
+        else:
+            results = [_group_evidence(t, opts) for t in tasks]
     pair_frames, copy_rows, relations = [], [], []
     t_reg = t_pair = 0.0
     for res in results:

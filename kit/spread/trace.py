@@ -90,6 +90,14 @@ def _boxes_sizes(hashes: pd.DataFrame) -> tuple[dict, dict]:
     return boxes, sizes
 
 
+def auto_workers(n_media: int, *, threshold: int = 200) -> int:
+    """Processes for the inheritance evidence: one per core from ``threshold`` media files up (a
+    forkserver pool costs 1-2 s to start, more than a small collection's whole evidence)."""
+    import os
+
+    return (os.cpu_count() or 1) if n_media >= threshold else 1
+
+
 def posts_lineage(posts: pd.DataFrame, hashes: pd.DataFrame, media: pd.DataFrame,
                   clusters: pd.DataFrame | None, *, workers: int = 1) -> Any:
     """Inheritance evidence (:func:`kit.spread.evidence.lineage_evidence`) for a collection.
