@@ -12,7 +12,8 @@ import yaml
 
 from conftest import ROOT
 
-PIP_ONLY = {"opencv-python-headless", "pdqhash", "c2pa-python", "playwright"}
+# jpeglib: not on conda-forge (PyPI wheels with libjpeg inside)
+PIP_ONLY = {"opencv-python-headless", "pdqhash", "c2pa-python", "playwright", "jpeglib"}
 
 
 def _pyproject_pins() -> dict[str, str]:

@@ -49,6 +49,7 @@ BUILTIN: dict[str, str] = {
     "ela": "kit.detectors.ela:ElaDetector",
     "noise": "kit.detectors.noise:NoiseDetector",
     "jpeg": "kit.detectors.jpeg:JpegDetector",
+    "dq": "kit.detectors.dq:DoubleQuantDetector",
     "ghost": "kit.detectors.ghost:GhostDetector",
     "copymove": "kit.detectors.copymove:CopyMoveDetector",
     "spectral": "kit.detectors.spectral:SpectralDetector",
@@ -180,7 +181,7 @@ def detector_step(name: str, *, isolate: bool = False, timeout: float = 60.0, **
                 description=det.score_meaning)
 
 
-CASE_DETECTORS = ("ela", "noise", "jpeg", "ghost", "copymove", "spectral", "faces", "provenance",
+CASE_DETECTORS = ("ela", "noise", "jpeg", "dq", "ghost", "copymove", "spectral", "faces", "provenance",
                   "video")
 """Detectors a case runs by default: every built-in one that needs no trained model
 (``residual`` scores None until the analyst fits it on a labelled set)."""
