@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -10,7 +11,7 @@ import pytest
 
 from _demo import small_case
 from kit.errors import KitError
-from kit.spread_preview import PARENT_DECISION
+from kit.spread.explore import PARENT_DECISION
 from kit.widgets.spread import SpreadExplorer
 
 
@@ -109,3 +110,34 @@ def test_dates_outside_the_nanosecond_range_do_not_crash(tmp_path: Path, stamp: 
     assert stamp[:10] in app.detail.value and "Likely origin" in app.origin_html.value
     app.slider.value = 1
     assert "Metrics" in app.metrics_html.value
+
+
+def test_the_explorer_and_the_report_show_the_same_spread_metrics(tmp_path_factory) -> None:
+    """One spread model: on the demo, the explorer (built as notebook 04 builds it) and the report's
+    "How it spread" section show the same origin and the same numbers for the largest cascade (the
+    old explorer had its own metrics: a one-post cascade's virality was 0 there and NaN here)."""
+    from _demo import demo_case_dir
+    from kit.case import Case
+    from kit.report.sections import spread
+    from kit.spread.explore import explorer_summary
+    from kit.spread.metrics import metrics
+    from kit.spread.trace import load_exported_graph, spread_builder
+
+    case = Case.open(demo_case_dir(tmp_path_factory.getbasetemp() / "demo"))
+    try:
+        app = SpreadExplorer(case, build=spread_builder(case))
+        shown = explorer_summary(app.graph)
+        G = load_exported_graph(case)  # what the report reads (dfkit trace's export)
+        m = metrics(G)
+        top = m.trees.sort_values(["size", "root"], ascending=[False, True]).iloc[0]
+        assert shown.origin == top["root"] == "p120"
+        panel = re.sub(r">\s+<", "><", app.metrics_html.value)
+        for c in ("size", "depth", "max_breadth", "n_platforms"):
+            assert shown.largest[c] == top[c], c
+            assert f"largest cascade: {c}</td><td>{top[c]}<" in panel
+        assert shown.largest["structural_virality"] == pytest.approx(top["structural_virality"])
+        assert "Likely origin: p120" in app.origin_html.value
+        html = spread(case).data
+        assert ">p120<" in html and f">{top['size']}<" in html
+    finally:
+        case.close()

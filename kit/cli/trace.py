@@ -48,6 +48,7 @@ def _trace(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from kit.case import Case
+    from kit.spread.metrics import TREE_COLUMNS
     from kit.spread.trace import auto_workers, trace_case
 
     case = Case.open(args.case)
@@ -72,8 +73,7 @@ def _trace(args: argparse.Namespace) -> int:
                 print(f"\n{d['relation']}: {u} -> {v}: {d.get('evidence')}")
         for problem in G.graph.get("skipped_decisions") or []:
             print(f"\nanalyst decision not applied: {problem}")
-        cols = ["root", "size", "size_bin", "depth", "max_breadth", "structural_virality", "n_platforms",
-                "time_to_10"]
+        cols = [c for c in TREE_COLUMNS if c != "first_seen"]  # as the report and the explorer show them
         trees = m.trees[m.trees["size"] > 1]
         with pd.option_context("display.width", 200, "display.max_columns", 20):
             if len(trees):

@@ -287,6 +287,7 @@ def detectors(case: Case) -> HTML:
 def spread(case: Case) -> HTML:
     """The exported spread graph (``dfkit trace``): likely origins, the graph, timeline, metrics."""
     from kit.spread import load_exported_graph, metrics, origins_table
+    from kit.spread.metrics import TREE_COLUMNS
     from kit.viz import spread_figure, timeline_figure
 
     G = load_exported_graph(case)
@@ -298,8 +299,7 @@ def spread(case: Case) -> HTML:
             if c in origins]
     kinds = pd.Series([k for _, _, k in G.edges(data="kind")], dtype=object).value_counts()
     trees = m.trees[m.trees["size"] > 1]
-    tcols = [c for c in ("root", "size", "size_bin", "depth", "max_breadth", "structural_virality",
-                         "n_platforms", "first_seen", "time_to_10") if c in trees]
+    tcols = [c for c in TREE_COLUMNS if c in trees]  # as the explorer and dfkit trace show them
     rcols = [c for c in ("root", "platform", "posts", "first_seen", "first_post", "hop") if c in m.reach]
     body = (f"<p>{G.number_of_nodes()} posts, {G.number_of_edges()} edges "
             f"({', '.join(f'{k}: {v}' for k, v in kinds.items())}). Explicit edges come from the "

@@ -39,7 +39,11 @@ import pandas as pd
 
 from kit.spread.errors import SpreadError
 
-__all__ = ["CascadeMetrics", "SIZE_BINS", "metrics", "size_bin", "structural_virality"]
+__all__ = ["CascadeMetrics", "SIZE_BINS", "TREE_COLUMNS", "metrics", "origins_table", "size_bin", "structural_virality"]
+
+TREE_COLUMNS = ("root", "size", "size_bin", "depth", "max_breadth", "structural_virality", "n_platforms",
+                "first_seen", "time_to_10")
+"""The cascade metrics shown, in this order, by the report, ``dfkit trace`` and the spread explorer."""
 
 SIZE_BINS = (1, 2, 10, 100, 1000, 10000)
 """Lower edges of the default size bins: 1, 2-9, 10-99, 100-999, 1000-9999, 10000+."""
@@ -358,3 +362,14 @@ def metrics(G: object, *, time_attr: str = "posted_at", platform_attr: str = "pl
         out["trees"].sort(key=lambda r: (-r["size"], str(r["root"])))
     frames = {k: pd.DataFrame(out[k], columns=lead + c) for k, c in cols.items()}
     return CascadeMetrics(**frames)
+
+
+def origins_table(G: nx.DiGraph, m: CascadeMetrics | None = None) -> pd.DataFrame:
+    """Roots of the cascades with more than one post, largest first, with the evidence sentences."""
+    m = metrics(G) if m is None else m
+    o = m.origins
+    if not len(o):
+        return o.assign(why_root=pd.Series(dtype=object))
+    o = o[o["size"] > 1].sort_values(["size", "node"], ascending=[False, True]).reset_index(drop=True)
+    o["why_root"] = [G.nodes[n].get("origin_evidence") for n in o["node"]]
+    return o

@@ -44,7 +44,7 @@ import pandas as pd
 from kit.spread.build import build
 from kit.spread.errors import SpreadError
 from kit.spread.facts import media_facts
-from kit.spread.metrics import CascadeMetrics, metrics
+from kit.spread.metrics import CascadeMetrics, metrics, origins_table
 
 __all__ = ["xml_text", "SpreadResult", "case_spread", "trace_case", "load_exported_graph", "export_graph", "origins_table", "scalar_graph", "spread_builder",
            "spread_inputs", "posts_lineage"]
@@ -161,17 +161,6 @@ def spread_inputs(case: Any, *, run_missing: bool = True, content: bool = True, 
             "decisions": case.decisions()}
 
 
-def origins_table(G: nx.DiGraph, m: CascadeMetrics | None = None) -> pd.DataFrame:
-    """Roots of the cascades with more than one post, largest first, with the evidence sentences."""
-    m = metrics(G) if m is None else m
-    o = m.origins
-    if not len(o):
-        return o.assign(why_root=pd.Series(dtype=object))
-    o = o[o["size"] > 1].sort_values(["size", "node"], ascending=[False, True]).reset_index(drop=True)
-    o["why_root"] = [G.nodes[n].get("origin_evidence") for n in o["node"]]
-    return o
-
-
 def case_spread(case: Any, *, run_missing: bool = True, content: bool = True, progress: bool = False,
                 workers: int = 1, **build_kw: Any) -> SpreadResult:
     """Build the spread graph of ``case`` and its metrics (see the module doc).
@@ -211,14 +200,14 @@ def spread_builder(case: Any, *, run_missing: bool = False, content: bool = True
 
     The slow inputs (matches, media facts, content evidence) are gathered
     once; each call rebuilds the graph with the current posts and decisions
-    through :func:`kit.spread_preview.build_preview` (widget node attributes).
+    through :func:`kit.spread.explore.explorer_graph` (the explorer's node attributes).
     """
-    from kit.spread_preview import build_preview
+    from kit.spread.explore import explorer_graph
 
     inp = spread_inputs(case, run_missing=run_missing, content=content)
 
     def _build(posts: pd.DataFrame, decisions: pd.DataFrame | None = None) -> nx.DiGraph:
-        return build_preview(posts, decisions, matches=inp["matches"], media=inp["media"],
+        return explorer_graph(posts, decisions, matches=inp["matches"], media=inp["media"],
                              clusters=inp["clusters"], lineage=inp["lineage"], **build_kw)
 
     return _build

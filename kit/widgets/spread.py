@@ -1,7 +1,9 @@
 """The spread explorer: interactive graph, replay slider, timeline, metrics, origin, "mark as parent".
 
 It composes kit calls only: ``build(posts, decisions) -> DiGraph``,
-``metrics(g)``, ``origin(g)`` and :mod:`kit.viz` figures. Marking a parent
+``summary(g)`` (the metrics and the likely origin, from the functions the
+report and ``dfkit trace`` use: :func:`kit.spread.explore.explorer_summary`)
+and :mod:`kit.viz` figures. Marking a parent
 stores a ``"spread.parent"`` decision in the case (who, when, note) and
 rebuilds the graph, where it becomes an ``analyst`` edge.
 
@@ -26,7 +28,7 @@ import pandas as pd
 
 from kit import viz
 from kit.safetext import html_text
-from kit.spread_preview import PARENT_DECISION, build_preview, likely_origin, spread_metrics
+from kit.spread.explore import PARENT_DECISION, explorer_graph, explorer_summary
 from kit.widgets.common import STYLE, html_table, when
 from kit.widgets.common import note as note_html
 from kit.widgets.safe import SafeSession, SafeThumbnail
@@ -41,16 +43,17 @@ class SpreadExplorer(widgets.VBox):
     ----------
     case
         An open :class:`kit.case.Case`.
-    build, metrics, origin
-        The kit functions that make the graph, its metrics and the likely
-        origin (default: :mod:`kit.spread_preview`).
+    build, summary
+        The kit functions that make the graph and its panels (default:
+        :mod:`kit.spread.explore`; a case's full builder is
+        :func:`kit.spread.trace.spread_builder`).
     session
         A :class:`~kit.widgets.safe.SafeSession` (default: from the case setting).
     """
 
-    def __init__(self, case: Any, *, build: Callable = build_preview, metrics: Callable = spread_metrics,
-                 origin: Callable = likely_origin, session: SafeSession | None = None) -> None:
-        self.case, self._build, self._metrics, self._origin = case, build, metrics, origin
+    def __init__(self, case: Any, *, build: Callable = explorer_graph, summary: Callable = explorer_summary,
+                 session: SafeSession | None = None) -> None:
+        self.case, self._build, self._summary = case, build, summary
         self.session = session or SafeSession.from_case(case)
         self.posts = case.posts()
         self.graph: Any = None
@@ -177,16 +180,15 @@ class SpreadExplorer(widgets.VBox):
             self.metrics_html.value = note_html("no posts in this case yet")
             self.origin_html.value = ""
             return
-        m = self._metrics(g)
-        rows = {k: v for k, v in vars(m).items() if not isinstance(v, dict)}
-        rows.update({f"posts on {k}": v for k, v in m.by_platform.items()})
-        rows.update({f"{k} edges": v for k, v in m.edges_by_kind.items()})
+        s = self._summary(g)
+        rows = {**s.counts, **{f"largest cascade: {k}": v for k, v in s.largest.items()}}
+        rows.update({f"posts on {p} (hop {h})": n for p, h, n in
+                     zip(s.reach.get("platform", []), s.reach.get("hop", []), s.reach.get("posts", []))})
         self.metrics_html.value = "<b>Metrics</b>" + html_table(
             pd.DataFrame({"metric": list(rows), "value": [str(v) for v in rows.values()]}))
-        o = self._origin(g)
-        items = "".join(f"<li>{html_text(e)}</li>" for e in o.evidence)
+        items = "".join(f"<li>{html_text(e)}</li>" for e in s.evidence)
         self.origin_html.value = (f'{STYLE}<div class="dfk-w dfk-origin"><b>Likely origin: '
-                                  f'{html_text(o.post_id)}</b><ul>{items}</ul></div>')
+                                  f'{html_text(s.origin)}</b><ul>{items}</ul></div>')
 
     # -- actions ---------------------------------------------------------------------------------
     def select(self, post_id: str) -> None:
