@@ -4,11 +4,12 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 
-.PHONY: demo test bench install clean help
+.PHONY: demo test test-fast bench install clean help
 
 help:
 	@echo "make demo   build the demo incident and run every analysis on it (out/demo/)"
 	@echo "make test   run the whole test suite"
+	@echo "make test-fast  the suite without the tests marked slow (browser, notebooks, demo builds)"
 	@echo "make bench  run the benchmarks (printed tables)"
 
 $(PY):
@@ -31,6 +32,11 @@ demo: $(VENV)/.kit-installed
 # pytest exits 5 when it collected no tests: that is a failure here, not a pass.
 test: $(VENV)/.dev-installed
 	$(PY) -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+
+# the edit-test loop: no browser, notebook or demo-building tests (CI runs `make test`)
+test-fast: $(VENV)/.dev-installed
+	$(PY) -m pytest -m "not slow"; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 bench: $(VENV)/.dev-installed
