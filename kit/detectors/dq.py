@@ -234,12 +234,12 @@ class DoubleQuantDetector(Detector):
         W, H = size
         bm = r["block_map"]
         heat = np.zeros((H, W), np.float32)
-        up = np.repeat(np.repeat(bm, 8, axis=0), 8, axis=1)[:H, :W]
-        heat[:up.shape[0], :up.shape[1]] = up
         if r["kept"] < self.min_kept or r["alpha"] < self.min_alpha:
             return self.result(None, "no double JPEG compression over most of the picture (saved once, or "
-                                     "at the same quality): nothing to say", heatmap=np.zeros((H, W), np.float32),
+                                     "at the same quality): nothing to say", heatmap=heat,
                                kept=r["kept"], alpha=r["alpha"])
+        up = np.repeat(np.repeat(bm, 8, axis=0), 8, axis=1)[:H, :W]
+        heat[:up.shape[0], :up.shape[1]] = up
         import cv2
 
         info = r["informative"]

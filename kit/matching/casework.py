@@ -25,7 +25,8 @@ from kit.matching.collection import PAIR_COLUMNS, MatchResult, clusters_from_pai
 if TYPE_CHECKING:
     from kit.case import Case
 
-__all__ = ["COMPOSITE_COLUMNS", "HASH_STEP_NAMES", "pair_key", "run_matching", "case_matches", "case_variants",
+__all__ = ["COMPOSITE_COLUMNS", "HASH_STEP_NAMES", "pair_key", "run_matching", "has_match_run", "case_matches",
+           "case_variants",
            "case_composites", "composite_findings", "decide_match"]
 
 COMPOSITE_COLUMNS = ["source", "suspect", "source_label", "suspect_label", "source_posts", "suspect_posts",
@@ -78,6 +79,11 @@ def run_matching(case: Case, *, progress: bool = False, **params: Any) -> MatchR
 def _analyst(case: Case) -> dict[str, str]:
     d = case.decisions("match")
     return {} if d.empty else dict(zip(d["subject"], d["value"]))  # later rows win
+
+
+def has_match_run(case: Case) -> bool:
+    """Whether the case holds a matching run (what the report's matching sections need)."""
+    return case.conn.execute("SELECT COUNT(*) FROM match_runs").fetchone()[0] > 0
 
 
 def case_matches(case: Case) -> pd.DataFrame:

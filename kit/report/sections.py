@@ -16,6 +16,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from kit.case import Case
+from kit.matching.casework import has_match_run
 from kit.safetext import html_table, html_text
 
 __all__ = ["open_case", "summary", "evidence_table", "intake", "findings", "variants", "detectors",
@@ -160,7 +161,7 @@ def findings(case: Case) -> HTML:
 def source_comparison(case: Case, *, blur: bool = True, redact: bool = False) -> HTML:
     """Each composite found with its source photo in the case: the sentence, the repost edits, and
     the source / suspect (region outlined) / difference triptych, blurred under safe viewing."""
-    if case.conn.execute("SELECT COUNT(*) FROM match_runs").fetchone()[0] == 0:
+    if not has_match_run(case):
         return not_computed("Compared with the source", "matching")
     comp = case.composites()
     if comp.empty:
@@ -220,7 +221,7 @@ def _thumb(path: str, kind: str, sha: str, *, blur: bool, redact: bool) -> str:
 
 def variants(case: Case, *, blur: bool = True, redact: bool = False, top: int = 12) -> HTML:
     """Variant clusters with a representative (the largest copy), its posts, platforms and first sighting."""
-    if case.conn.execute("SELECT COUNT(*) FROM match_runs").fetchone()[0] == 0:
+    if not has_match_run(case):
         return not_computed("Variant clusters", "matching")
     media = case.media().set_index("sha256")
     posts = case.posts().merge(case.variants(), left_on="media_sha256", right_on="id")
