@@ -195,9 +195,17 @@ def extract(
     if facts["Partial"]:
         warns.append(f"File: over {MAX_READ} bytes; only the head and tail were parsed")
     groups: dict[str, dict[str, Any]] = {"File": file_group(p, data, facts)}
+    js = _structure(data, groups, warns)
+    _exif_part(data, js, groups, warns, thumbnail=thumbnail)
+    _xmp_iptc_part(data, js, groups, warns)
+    _c2pa_video_part(p, groups, warns, c2pa=c2pa, video=video, use_ffprobe=use_ffprobe)
+    return MediaMetadata(str(p), facts["SHA256"], {k: v for k, v in groups.items() if v}, tuple(warns))
+
+
+def _structure(data: bytes, groups: dict[str, dict[str, Any]], warns: list[str]) -> Any:
+    """JPEG structure (the ``JPEG`` group) and the image size into ``File``; the JpegStructure or None."""
     fg = groups["File"]
     mime, kind = fg["MIMEType"], fg["Kind"]
-
     js = None
     if mime == "image/jpeg":
         js = _attempt(warns, "JPEG", _jpeg.parse_jpeg, data)
@@ -217,7 +225,14 @@ def extract(
                 head.pop("ImageWidth", None)
                 head.pop("ImageHeight", None)
             fg.update(head)
+    return js
 
+
+def _exif_part(data: bytes, js: Any, groups: dict[str, dict[str, Any]], warns: list[str], *,
+               thumbnail: bool) -> None:
+    """EXIF groups (from the TIFF block wherever the format keeps it), a Photoshop file's IPTC, and
+    the EXIF thumbnail check."""
+    mime, kind = groups["File"]["MIMEType"], groups["File"]["Kind"]
     exif_src = data
     if js is not None:  # exifread stops at the first APP1, which may be XMP: hand it the TIFF block
         exif_src = js.exif if js.exif and js.exif[:4] in (b"II*\x00", b"MM\x00*") else data
@@ -245,6 +260,10 @@ def extract(
                 if dist:
                     tg.update(dist)
 
+
+def _xmp_iptc_part(data: bytes, js: Any, groups: dict[str, dict[str, Any]], warns: list[str]) -> None:
+    """The XMP packet (JPEG segment, PNG chunk or a scan of the bytes) and a JPEG's Photoshop IPTC."""
+    mime = groups["File"]["MIMEType"]
     if js is not None:
         packet = js.xmp
     elif mime == "image/png":
@@ -263,6 +282,12 @@ def extract(
             if rec:
                 groups["IPTC"] = rec
 
+
+def _c2pa_video_part(p: Path, groups: dict[str, dict[str, Any]], warns: list[str], *, c2pa: bool,
+                     video: bool, use_ffprobe: bool) -> None:
+    """C2PA content credentials, and a video's container and stream facts (its size into ``File``)."""
+    fg = groups["File"]
+    mime, kind = fg["MIMEType"], fg["Kind"]
     if c2pa and kind in ("image", "video"):
         cred = _attempt(warns, "C2PA", _c2pa.read_c2pa, p, mime)
         if cred:
@@ -275,7 +300,6 @@ def extract(
             if vg.get("Width") and vg.get("Height"):
                 fg.setdefault("ImageWidth", vg["Width"])
                 fg.setdefault("ImageHeight", vg["Height"])
-    return MediaMetadata(str(p), facts["SHA256"], {k: v for k, v in groups.items() if v}, tuple(warns))
 
 
 def _maybe_tiff(data: bytes) -> bool:
