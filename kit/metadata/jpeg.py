@@ -230,36 +230,7 @@ def parse_jpeg(data: bytes) -> JpegStructure:
                 raise ValueError(f"segment 0x{marker:02X} at {pos - 2} runs past the end of the file")
             body = data[pos + 2 : pos + length]
             seg_end = pos + length
-            if marker == 0xDB:
-                _parse_dqt(body, out["tables"])
-            elif marker in _SOF_PROCESS and "process" not in out:
-                out["process"] = _SOF_PROCESS[marker]
-                out["progressive"] = marker in (0xC2, 0xC6, 0xCA, 0xCE)
-                out["height"] = int.from_bytes(body[1:3], "big")
-                out["width"] = int.from_bytes(body[3:5], "big")
-                ncomp = body[5] if len(body) > 5 else 0
-                comps = []
-                for c in range(ncomp):
-                    b = body[6 + 3 * c : 9 + 3 * c]
-                    if len(b) == 3:
-                        comps.append((b[0], b[1] >> 4, b[1] & 0x0F))
-                out["components"] = tuple(comps)
-            elif 0xE0 <= marker <= 0xEF:
-                ident = body[:32].split(b"\x00", 1)[0][:24].decode("latin-1", "replace")
-                out["app_segments"].append(f"APP{marker - 0xE0}:{ident}" if ident.isprintable() else f"APP{marker - 0xE0}")
-                if marker == 0xE1 and body.startswith(b"Exif\x00"):
-                    out["has_exif"] = True
-                    out.setdefault("exif", body[6:])
-                elif marker == 0xE1 and body.startswith(_XMP_SIG) and "xmp" not in out:
-                    out["xmp"] = body[len(_XMP_SIG) :]
-                elif marker == 0xE2 and body.startswith(b"ICC_PROFILE\x00"):
-                    out["has_icc"] = True
-                elif marker == 0xEB and body[:2] == b"JP":
-                    out["has_jumbf"] = True
-                elif marker == 0xED and body.startswith(_PS_SIG):
-                    ps_parts.append(body[len(_PS_SIG) :])
-            elif marker == 0xFE and "comment" not in out:
-                out["comment"] = body[:2000].decode("utf-8", "replace").rstrip("\x00")
+            _segment(marker, body, out, ps_parts)
             pos = seg_end
             if marker == 0xDA:  # SOS: entropy-coded data follows
                 nxt = _skip_entropy(data, pos)
@@ -268,6 +239,51 @@ def parse_jpeg(data: bytes) -> JpegStructure:
                 pos = nxt
     except (ValueError, IndexError) as exc:
         out["warning"] = str(exc)
+    return _finish(out, data, ps_parts)
+
+
+def _segment(marker: int, body: bytes, out: dict[str, Any], ps_parts: list[bytes]) -> None:
+    """Record what one marker segment says: quantization tables, frame header, APPn, comment."""
+    if marker == 0xDB:
+        _parse_dqt(body, out["tables"])
+    elif marker in _SOF_PROCESS and "process" not in out:
+        out["process"] = _SOF_PROCESS[marker]
+        out["progressive"] = marker in (0xC2, 0xC6, 0xCA, 0xCE)
+        out["height"] = int.from_bytes(body[1:3], "big")
+        out["width"] = int.from_bytes(body[3:5], "big")
+        ncomp = body[5] if len(body) > 5 else 0
+        comps = []
+        for c in range(ncomp):
+            b = body[6 + 3 * c : 9 + 3 * c]
+            if len(b) == 3:
+                comps.append((b[0], b[1] >> 4, b[1] & 0x0F))
+        out["components"] = tuple(comps)
+    elif 0xE0 <= marker <= 0xEF:
+        _app_segment(marker, body, out, ps_parts)
+    elif marker == 0xFE and "comment" not in out:
+        out["comment"] = body[:2000].decode("utf-8", "replace").rstrip("\x00")
+
+
+def _app_segment(marker: int, body: bytes, out: dict[str, Any], ps_parts: list[bytes]) -> None:
+    """An APPn segment: its name, and the EXIF, XMP, ICC, JUMBF (C2PA) and Photoshop blocks."""
+    ident = body[:32].split(b"\x00", 1)[0][:24].decode("latin-1", "replace")
+    out["app_segments"].append(f"APP{marker - 0xE0}:{ident}" if ident.isprintable() else f"APP{marker - 0xE0}")
+    if marker == 0xE1 and body.startswith(b"Exif\x00"):
+        out["has_exif"] = True
+        out.setdefault("exif", body[6:])
+    elif marker == 0xE1 and body.startswith(_XMP_SIG) and "xmp" not in out:
+        out["xmp"] = body[len(_XMP_SIG) :]
+    elif marker == 0xE2 and body.startswith(b"ICC_PROFILE\x00"):
+        out["has_icc"] = True
+    elif marker == 0xEB and body[:2] == b"JP":
+        out["has_jumbf"] = True
+    elif marker == 0xED and body.startswith(_PS_SIG):
+        ps_parts.append(body[len(_PS_SIG) :])
+
+
+def _finish(out: dict[str, Any], data: bytes, ps_parts: list[bytes]) -> JpegStructure:
+    """What follows from the walk: Photoshop block, trailing bytes, subsampling, quality estimate."""
+    n = len(data)
     if ps_parts:
         out["photoshop"] = b"".join(ps_parts)
     eoi = out.get("eoi_offset")
