@@ -36,7 +36,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -245,62 +245,75 @@ def read_manifest(path: str | Path, *, media_root: str | Path | None = None) -> 
         )
 
     for line, rec in records:
-        if "__error__" in rec:
-            issue(line, None, "error", "", rec["__error__"])
-            continue
-        post_id = _clean(rec.get("post_id"))
-        media = _clean(rec.get("media_path"))
-        if post_id is None:
-            issue(line, None, "error", "post_id", "missing post_id")
-            continue
-        if post_id in seen:
-            issue(line, post_id, "error", "post_id", f"duplicate post_id (first on line {seen[post_id]})")
-            continue
-        if media is None:
-            issue(line, post_id, "error", "media_path", "missing media_path")
-            continue
-        try:
-            media_path = resolve_media(media, base)
-        except PathRefused as exc:
-            issue(line, post_id, "error", "media_path", f"{exc.reason}: {media[:200]!r}")
-            continue
-        named.add(media_path)
-        try:
-            posted_at, warning = parse_time(rec.get("posted_at"))
-        except (ValueError, OverflowError, OSError) as exc:
-            issue(line, post_id, "error", "posted_at", f"unparsable time {rec.get('posted_at')!r} ({exc})")
-            continue
-        if warning:
-            issue(line, post_id, "warning", "posted_at", warning)
-        counts: dict[str, int | None] = {}
-        for name in ENGAGEMENT:
-            raw = _clean(rec.get(name))
-            try:
-                counts[name] = None if raw is None else _engagement(raw)
-            except ValueError as exc:
-                counts[name] = None
-                issue(line, post_id, "warning", name, f"ignored: {exc}")
-        parent = _clean(rec.get("parent_post_id"))
-        if parent == post_id:
-            issue(line, post_id, "warning", "parent_post_id", "post names itself as parent: link dropped")
-            parent = None
-        extra = {k: v for k, v in rec.items() if k not in KNOWN_COLUMNS and k}
-        seen[post_id] = line
-        rows.append(
-            ManifestRow(
-                line=line, post_id=post_id, media_path=media_path,
-                platform=_clean(rec.get("platform")), account=_clean(rec.get("account")),
-                posted_at=posted_at, posted_at_raw=_clean(rec.get("posted_at")),
-                url=_clean(rec.get("url")), parent_post_id=parent,
-                caption=_clean(rec.get("caption")), extra=extra, **counts,
-            )
-        )
+        row = _row(line, rec, base, seen, named, issue)
+        if row is not None:
+            seen[row.post_id] = line
+            rows.append(row)
     known = {r.post_id for r in rows}
     for r in rows:
         if r.parent_post_id and r.parent_post_id not in known:
             issue(r.line, r.post_id, "warning", "parent_post_id",
                   f"parent {r.parent_post_id} is not in this manifest (kept as given)")
     return Manifest(path, rows, pd.DataFrame(issues, columns=ISSUE_COLUMNS), base, frozenset(named))
+
+
+def _row(line: int, rec: dict[str, Any], base: Path, seen: dict[str, int], named: set[Path],
+         issue: Callable[..., None]) -> ManifestRow | None:
+    """One record as a row, or None with the reason sent to ``issue`` (the first row of a post id
+    wins; a media path that resolves joins ``named`` even when the row is refused later)."""
+    if "__error__" in rec:
+        issue(line, None, "error", "", rec["__error__"])
+        return None
+    post_id = _clean(rec.get("post_id"))
+    media = _clean(rec.get("media_path"))
+    if post_id is None:
+        issue(line, None, "error", "post_id", "missing post_id")
+        return None
+    if post_id in seen:
+        issue(line, post_id, "error", "post_id", f"duplicate post_id (first on line {seen[post_id]})")
+        return None
+    if media is None:
+        issue(line, post_id, "error", "media_path", "missing media_path")
+        return None
+    try:
+        media_path = resolve_media(media, base)
+    except PathRefused as exc:
+        issue(line, post_id, "error", "media_path", f"{exc.reason}: {media[:200]!r}")
+        return None
+    named.add(media_path)
+    try:
+        posted_at, warning = parse_time(rec.get("posted_at"))
+    except (ValueError, OverflowError, OSError) as exc:
+        issue(line, post_id, "error", "posted_at", f"unparsable time {rec.get('posted_at')!r} ({exc})")
+        return None
+    if warning:
+        issue(line, post_id, "warning", "posted_at", warning)
+    counts = _counts(line, post_id, rec, issue)
+    parent = _clean(rec.get("parent_post_id"))
+    if parent == post_id:
+        issue(line, post_id, "warning", "parent_post_id", "post names itself as parent: link dropped")
+        parent = None
+    extra = {k: v for k, v in rec.items() if k not in KNOWN_COLUMNS and k}
+    return ManifestRow(
+        line=line, post_id=post_id, media_path=media_path,
+        platform=_clean(rec.get("platform")), account=_clean(rec.get("account")),
+        posted_at=posted_at, posted_at_raw=_clean(rec.get("posted_at")),
+        url=_clean(rec.get("url")), parent_post_id=parent,
+        caption=_clean(rec.get("caption")), extra=extra, **counts,
+    )
+
+
+def _counts(line: int, post_id: str, rec: dict[str, Any], issue: Callable[..., None]) -> dict[str, int | None]:
+    """The engagement counts (:data:`ENGAGEMENT`); one that is no whole number is dropped with a warning."""
+    counts: dict[str, int | None] = {}
+    for name in ENGAGEMENT:
+        raw = _clean(rec.get(name))
+        try:
+            counts[name] = None if raw is None else _engagement(raw)
+        except ValueError as exc:
+            counts[name] = None
+            issue(line, post_id, "warning", name, f"ignored: {exc}")
+    return counts
 
 
 def read_folder(folder: str | Path) -> Manifest:
