@@ -49,7 +49,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from kit.spread.canvas import _bbox, _chroma, _compose, _flip, _free_chroma, _grad, _span, _warp_lab
+from kit.spread.canvas import _bbox, _compose, _flip, _free_chroma, _grad, _warp_lab
+from kit.spread.changes import _own_changes
 from kit.spread.consensus import medoid
 
 __all__ = ["Copy", "Group", "align_group", "register_group"]
@@ -199,6 +200,21 @@ def register_group(images: dict, reference: Any | None = None, *, features: dict
         Outside the reference frame only textured own pixels (gradient above this, Lab units per
         pixel, and their neighbours) are informative: a flat bar or background matches any other.
     """
+    pics, features, scales = _analysis_pictures(images, features, scales, side, sift_missing=maps is None)
+    ref, maps, failed = _anchor(pics, features, reference, maps, min_inliers)
+    if rechoose and len(maps) > 2:
+        ref, maps = _rechoose(pics, maps, scales, ref, first_seen, choose_from, boxes)
+    cv = _canvas(pics, maps, ref, canvas, margin)
+    copies = {i: _register_copy(i, A, n, pics[i], cv, i == ref, (scales.get(ref, 1.0), scales.get(i, 1.0)),
+                                canvas=canvas, t0=t0, k_grad=k_grad, min_blob=min_blob, texture=texture)
+              for i, (A, n) in maps.items()}
+    return Group(ref, cv.frame, (cv.size[1], cv.size[0]), copies, failed, maps)
+
+
+def _analysis_pictures(images: dict, features: dict | None, scales: dict | None, side: int,
+                       sift_missing: bool) -> tuple[dict, dict, dict]:
+    """The pictures as RGB at analysis size (long side at most ``side``), with their scales and, where
+    missing and ``sift_missing``, their SIFT features (a shrunk picture's old features are dropped)."""
     import cv2
 
     from kit.matching.verify import features as sift
@@ -215,29 +231,73 @@ def register_group(images: dict, reference: Any | None = None, *, features: dict
             scales[i] = scales.get(i, 1.0) * s
             features.pop(i, None)
         pics[i] = img
-        if i not in features and maps is None:
+        if i not in features and sift_missing:
             features[i] = sift(img, max_side=side, nfeatures=600)
+    return pics, features, scales
+
+
+def _anchor(pics: dict, features: dict, reference: Any, maps: dict | None, min_inliers: int) -> tuple:
+    """``(reference, maps, failed)``: every copy aligned with the reference (:func:`align_group`), or the
+    alignments made before (``maps``, into any common anchor) re-expressed against the reference."""
+    import cv2
+
     ref = reference if reference in pics else max(pics, key=lambda i: (pics[i].shape[0] * pics[i].shape[1], str(i)))
-    failed: dict = {}
     if maps is None:
         maps, failed = align_group(pics, features, ref, min_inliers=min_inliers)
-    else:  # alignments made before (into any common anchor): only the copies asked for
-        maps = {i: m for i, m in maps.items() if i in pics}
-        failed = {i: "could not be aligned with the group's other copies" for i in pics if i not in maps}
-        if ref not in maps:
-            ref = max(maps, key=lambda i: maps[i][1])
-        inv = cv2.invertAffineTransform(maps[ref][0])
-        maps = {i: (_compose(inv, A), n) for i, (A, n) in maps.items()}
+        return ref, maps, failed
+    maps = {i: m for i, m in maps.items() if i in pics}  # only the copies asked for
+    failed = {i: "could not be aligned with the group's other copies" for i in pics if i not in maps}
+    if ref not in maps:
+        ref = max(maps, key=lambda i: maps[i][1])
+    inv = cv2.invertAffineTransform(maps[ref][0])
+    return ref, {i: (_compose(inv, A), n) for i, (A, n) in maps.items()}, failed
+
+
+def _rechoose(pics: dict, maps: dict, scales: dict, ref: Any, first_seen: dict | None, choose_from: Iterable | None,
+              boxes: dict | None) -> tuple[Any, dict]:
+    """``(reference, maps)`` moved onto the copy closest to the group's consensus (:func:`medoid`)."""
+    import cv2
+
+    best = medoid(pics, maps, scales, first_seen or {}, only=None if choose_from is None else set(choose_from),
+                  boxes=boxes)
+    if best == ref:
+        return ref, maps
+    inv = cv2.invertAffineTransform(maps[best][0])
+    return best, {i: (_compose(inv, A), n if i != best else 10 ** 6) for i, (A, n) in maps.items()}
+
+
+@dataclass(frozen=True)
+class _Canvas:
+    """The group's canvas: ``K`` maps reference analysis pixels onto it, ``size`` (W, H), the reference's
+    ``frame`` (x0, y0, x1, y1) and its mask ``inside``; the reference warped onto it: ``lab``, ``valid``,
+    lightness ``L`` (slightly blurred), ``grad`` and ``chroma`` (its colour beyond lightness)."""
+
+    K: np.ndarray
+    size: tuple
+    frame: tuple
+    inside: np.ndarray
+    lab: np.ndarray
+    valid: np.ndarray
+    L: np.ndarray
+    grad: np.ndarray
+    chroma: float
+
+
+def _warp(pic: np.ndarray, A: np.ndarray, K: np.ndarray, size: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """``pic`` mapped by ``A`` (into the reference) and ``K`` onto the canvas: Lab, and where it has pixels
+    (eroded by one pixel: the interpolated border is no picture)."""
+    import cv2
+
+    lab, valid = _warp_lab(pic, _compose(K, A), size)
+    return lab, cv2.erode(valid.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+
+
+def _canvas(pics: dict, maps: dict, ref: Any, canvas: int, margin: float) -> _Canvas:
+    """The canvas: the reference frame (long side ``canvas``) plus what the copies add around it, up to
+    ``margin`` of its size on each side, with the reference warped onto it."""
+    import cv2
+
     hR, wR = pics[ref].shape[:2]
-    if rechoose and len(maps) > 2:
-        best = medoid(pics, maps, scales, first_seen or {}, only=None if choose_from is None else set(choose_from),
-                      boxes=boxes)
-        if best != ref:
-            inv = cv2.invertAffineTransform(maps[best][0])
-            maps = {i: (_compose(inv, A), n if i != best else 10 ** 6) for i, (A, n) in maps.items()}
-            ref = best
-            hR, wR = pics[ref].shape[:2]
-    # the canvas: the reference frame plus what the copies add around it, up to ``margin``
     k = canvas / max(hR, wR)
     lo, hi = np.array([0.0, 0.0]), np.array([wR, hR], float)
     for i, (A, _) in maps.items():
@@ -251,199 +311,50 @@ def register_group(images: dict, reference: Any | None = None, *, features: dict
     frame = (int(round(-lo[0] * k)), int(round(-lo[1] * k)), int(round((wR - lo[0]) * k)), int(round((hR - lo[1] * 1.0) * k)))
     C = np.zeros((H, W), bool)
     C[frame[1]:frame[3], frame[0]:frame[2]] = True
-
-    def warp(i: Any, A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        lab, valid = _warp_lab(pics[i], _compose(K, A), (W, H))
-        return lab, cv2.erode(valid.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-
-    R_lab, R_valid = warp(ref, maps[ref][0])
-    R_L = cv2.GaussianBlur(R_lab[:, :, 0], (0, 0), 0.7)
-    R_grad = _grad(R_lab[:, :, 0])
+    R_lab, R_valid = _warp(pics[ref], maps[ref][0], K, (W, H))
     chroma_R = _free_chroma(R_lab[C & R_valid][:: max(1, int((C & R_valid).sum()) // 6000)])
-    copies: dict = {}
-    for i, (A, n) in maps.items():
-        lab, valid = (R_lab, R_valid) if i == ref else warp(i, A)
-        mirror = bool(np.linalg.det(A[:, :2]) < 0)
-        B = _compose(A, _flip(pics[i].shape[1])) if mirror else A
-        rot = float(np.degrees(np.arctan2(B[1, 0], B[0, 0])))
-        sc = float(np.sqrt(abs(np.linalg.det(A[:, :2]))))  # reference analysis px per copy analysis px
-        scale = scales.get(ref, 1.0) / (scales.get(i, 1.0) * sc) if sc else 1.0
-        ov = valid & C & R_valid
-        own = np.zeros((H, W), bool)
-        replaced, rbox, misfit, displaced = 0.0, None, 0.0, 0.0
-        norm = lab.copy()
-        colour = np.zeros(5, np.float32)
-        gray = i == ref and chroma_R < 3.0
-        if i != ref and ov.sum() >= 50:
-            y0, x0, y1, x1 = _span(ov)
-            sl = (slice(y0, y1), slice(x0, x1))
-            norm, gray, colour, diff = _normalise(lab, R_lab, ov, R_L, R_grad, chroma_R, t0, k_grad, sl)
-            o = ov[sl] & (diff > t0 + k_grad * R_grad[sl])
-            own[sl] = _clean(o, min_blob)
-            # a region of other picture: a solid difference once thin marks (text, outlines) are opened away
-            strong = ov[sl] & (np.abs(cv2.GaussianBlur(norm[sl][:, :, 0], (0, 0), 1.2)
-                                      - cv2.GaussianBlur(R_lab[sl][:, :, 0], (0, 0), 1.2)) > t0)
-            ko, kc = (max(3, int(round(f * canvas))) for f in (0.05, 0.06))
-            big = cv2.morphologyEx(strong.astype(np.uint8), cv2.MORPH_OPEN,
-                                   cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (ko, ko)))
-            big = cv2.morphologyEx(big, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kc, kc)))
-            big &= ov[sl].astype(np.uint8)
-            fr = (frame[0] - x0, frame[1] - y0, frame[2] - x0, frame[3] - y0)
-            replaced, rbox = _replaced(big, norm[sl][:, :, 0], R_lab[sl][:, :, 0], fr, o)
-            edges = ov[sl] & (R_grad[sl] > np.percentile(R_grad[sl][ov[sl]], 75)) & ~big.astype(bool)
-            misfit = float((own[sl] & edges).sum() / max(1, edges.sum()))
-            displaced = _displacement(norm[sl][:, :, 0], R_lab[sl][:, :, 0], ov[sl])
-        own = own | (valid & ~C)
-        inside = valid & C
-        ys, xs = np.nonzero(inside)
-        box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1) if len(xs) else frame
-        g = _grad(norm[:, :, 0])
-        textured = cv2.dilate((g > texture).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-        near = np.zeros((H, W), bool)  # the picture's own edge is no added content
-        near[max(0, box[1] - 4):box[3] + 4, max(0, box[0] - 4):box[2] + 4] = True
-        info = own & (C | (textured & ~near))
-        copies[i] = Copy(i, int(n), mirror, rot, float(scale), valid, own, info, norm, g, colour,
-                         bool(gray), box, _bbox(valid, frame), replaced, rbox, misfit, displaced,
-                         float((own & C).sum()) / max(1.0, float(C.sum())))
-    return Group(ref, frame, (H, W), copies, failed, maps)
+    return _Canvas(K, (W, H), frame, C, R_lab, R_valid, cv2.GaussianBlur(R_lab[:, :, 0], (0, 0), 0.7),
+                   _grad(R_lab[:, :, 0]), chroma_R)
 
 
-def _displacement(x: np.ndarray, r: np.ndarray, ov: np.ndarray, min_response: float = 0.3) -> float:
-    """How differently the quarters of the overlap are shifted (canvas pixels, phase correlation):
-    near 0 for a copy that a similarity brings onto the reference, several pixels for another shot
-    of the scene (parallax, perspective), which no scale, rotation and shift can align. Only
-    quarters whose correlation peak reaches ``min_response`` count, and at least three of them."""
+def _register_copy(i: Any, A: np.ndarray, n: int, pic: np.ndarray, cv: _Canvas, is_ref: bool, scales: tuple, *,
+                   canvas: int, t0: float, k_grad: float, min_blob: int, texture: float) -> Copy:
+    """One copy on the canvas (:class:`Copy`): its global characters from its map ``A`` into the reference,
+    its own changes against the reference (:func:`kit.spread.changes._own_changes`), plus what it has
+    outside the frame. ``scales``: the reference's and the copy's analysis pixels per original pixel."""
+    lab, valid = (cv.lab, cv.valid) if is_ref else _warp(pic, A, cv.K, cv.size)
+    mirror = bool(np.linalg.det(A[:, :2]) < 0)
+    B = _compose(A, _flip(pic.shape[1])) if mirror else A
+    rot = float(np.degrees(np.arctan2(B[1, 0], B[0, 0])))
+    sc = float(np.sqrt(abs(np.linalg.det(A[:, :2]))))  # reference analysis px per copy analysis px
+    scale = scales[0] / (scales[1] * sc) if sc else 1.0
+    ov = valid & cv.inside & cv.valid
+    if not is_ref and ov.sum() >= 50:
+        own, norm, gray, colour, replaced, rbox, misfit, displaced = _own_changes(
+            lab, ov, cv.lab, cv.L, cv.grad, cv.chroma, cv.frame, canvas, t0, k_grad, min_blob)
+    else:
+        own, norm, colour = np.zeros(ov.shape, bool), lab.copy(), np.zeros(5, np.float32)
+        gray, replaced, rbox, misfit, displaced = is_ref and cv.chroma < 3.0, 0.0, None, 0.0, 0.0
+    own, box, g, info = _informative(own, valid, norm, cv, texture)
+    C = cv.inside
+    return Copy(i, int(n), mirror, rot, float(scale), valid, own, info, norm, g, colour,
+                bool(gray), box, _bbox(valid, cv.frame), replaced, rbox, misfit, displaced,
+                float((own & C).sum()) / max(1.0, float(C.sum())))
+
+
+def _informative(own: np.ndarray, valid: np.ndarray, norm: np.ndarray, cv: _Canvas, texture: float) -> tuple:
+    """``(own, box, grad, info)``: the own changes with every pixel outside the frame added, the copy's box
+    inside the frame, its gradient, and the own pixels that say something (inside the frame, or textured
+    outside it and away from the picture's own edge: a flat bar or background matches any other)."""
     import cv2
 
-    h, w = ov.shape
-    shifts = []
-    for a in (0, 1):
-        for b in (0, 1):
-            sl = (slice(a * h // 2, (a + 1) * h // 2), slice(b * w // 2, (b + 1) * w // 2))
-            m = ov[sl]
-            if m.size < 256 or m.mean() < 0.8:
-                continue
-            pa, pb = np.ascontiguousarray(r[sl], np.float32), np.ascontiguousarray(x[sl], np.float32)
-            (dx, dy), response = cv2.phaseCorrelate(pa, pb, cv2.createHanningWindow(pa.shape[::-1], cv2.CV_32F))
-            if response >= min_response:  # a weak peak (flat or changed content) says nothing
-                shifts.append((dx, dy))
-    if len(shifts) < 3:
-        return 0.0
-    sh = np.array(shifts)
-    return float(np.ptp(sh[:, 0]) + np.ptp(sh[:, 1]))
-
-
-def _tone(lab: np.ndarray, R_lab: np.ndarray, fit: np.ndarray, chroma_R: float) -> tuple:
-    """The map of ``lab`` onto the reference's tones, fitted on the ``fit`` pixels (a sample of
-    them): lightness by quantile mapping (any monotone curve: contrast, fades, gamma), chroma by
-    an affine map (tints, sepia, saturation). Returns ``(apply, gray)``; gray when the copy holds
-    (almost) no colour beyond what its lightness explains (gray or toned gray) or its colour
-    follows no affine map (the fit leaves more than half of the reference's colour unexplained)."""
-    idx = np.flatnonzero(fit.ravel())
-    if len(idx) > 6000:
-        idx = idx[:: len(idx) // 6000]
-    xs, rs = lab.reshape(-1, 3)[idx], R_lab.reshape(-1, 3)[idx]
-    q = np.linspace(0, 100, 48)
-    qx = np.maximum.accumulate(np.percentile(xs[:, 0], q) + np.arange(48) * 1e-4)
-    qr = np.percentile(rs[:, 0], q)
-    free = _free_chroma(xs)
-    gray = free < 3.0 or free < 0.25 * chroma_R
-    coef = None
-    if not gray:
-        X = np.column_stack([xs[:, 1:], np.ones(len(xs))])
-        coef, *_ = np.linalg.lstsq(X, rs[:, 1:], rcond=None)
-        gray = float(np.median(np.abs(X @ coef - rs[:, 1:]).sum(axis=1))) > max(8.0, 0.5 * chroma_R)
-
-    def apply(x: np.ndarray) -> np.ndarray:
-        out = x.copy()
-        out[:, :, 0] = np.interp(x[:, :, 0], qx, qr)
-        if coef is not None and not gray:
-            out[:, :, 1:] = (x[:, :, 1:].reshape(-1, 2) @ coef[:2] + coef[2]).reshape(*x.shape[:2], 2)
-        return out
-
-    return apply, bool(gray)
-
-
-def _normalise(lab: np.ndarray, R_lab: np.ndarray, ov: np.ndarray, R_L: np.ndarray, R_grad: np.ndarray,
-               chroma_R: float, t0: float, k_grad: float, sl: tuple) -> tuple:
-    """Tone-match a warped copy to the reference (fitted twice: the second time without the pixels
-    the copy changed, so that a bar or a sticker does not bend the curve) and take a smooth
-    flat-field out of the picture (vignettes, gradients). Works on the overlap's box ``sl``;
-    returns (normalised Lab of the whole canvas, gray, colour character, difference in ``sl``)."""
-    import cv2
-
-    x, r, o, rL, rg = lab[sl], R_lab[sl], ov[sl], R_L[sl], R_grad[sl]
-    h, w = o.shape
-    fit = o
-    for _ in range(2):
-        apply, gray = _tone(x, r, fit, chroma_R)
-        nx_ = apply(x)
-        d = np.where(o, nx_[:, :, 0] - r[:, :, 0], 0.0).astype(np.float32)
-        small = (max(2, w // 4), max(2, h // 4))
-        sig = max(h, w) / 40.0
-        den = cv2.GaussianBlur(cv2.resize(fit.astype(np.float32), small, interpolation=cv2.INTER_AREA), (0, 0), sig)
-        num = cv2.GaussianBlur(cv2.resize(np.where(fit, d, 0.0).astype(np.float32), small,
-                                          interpolation=cv2.INTER_AREA), (0, 0), sig)
-        low = cv2.resize(num / np.maximum(den, 1e-3), (w, h), interpolation=cv2.INTER_LINEAR)
-        den = cv2.resize(den, (w, h), interpolation=cv2.INTER_LINEAR)
-        nx_[:, :, 0] -= np.where(den > 0.05, low, 0.0)
-        diff = np.abs(cv2.GaussianBlur(nx_[:, :, 0], (0, 0), 0.7) - rL)
-        if not gray:
-            diff = diff + 0.5 * np.abs(cv2.GaussianBlur(nx_[:, :, 1:], (0, 0), 0.7) - r[:, :, 1:]).sum(axis=2)
-        keep = o & (diff < 2.0 * (t0 + k_grad * rg))
-        if keep.sum() < 0.3 * o.sum():
-            break
-        fit = keep
-    norm = apply(lab)
-    norm[sl] = nx_
-    xs, rs = x[fit], r[fit]
-    colour = np.array([(xs[:, 0].mean() - rs[:, 0].mean()) / 5.0,
-                       5.0 * np.log((xs[:, 0].std() + 1) / (rs[:, 0].std() + 1)),
-                       (xs[:, 1].mean() - rs[:, 1].mean()) / 3.0, (xs[:, 2].mean() - rs[:, 2].mean()) / 3.0,
-                       3.0 * np.log((_chroma(xs[:, 1:]) + 1.0) / (_chroma(rs[:, 1:]) + 1.0))], np.float32)
-    return norm, gray, colour, diff
-
-
-def _replaced(big: np.ndarray, L: np.ndarray, R_L: np.ndarray, frame: tuple,
-              changed: np.ndarray) -> tuple[float, tuple | None]:
-    """The largest solid changed region where the copy shows *other picture*: photograph on both
-    sides (:func:`kit.matching.comparison.looks_like_photo`; a caption bar, meme text, app chrome or
-    a fill over the picture is graphics), textured on one side at least, and changed almost throughout (under half of its
-    pixels like the reference; overlaid text leaves the picture between the letters). Its share
-    of the frame and its box as fractions of the frame (x0, y0, x1, y1), or (0, None)."""
-    import cv2
-
-    from kit.matching.comparison import looks_like_photo
-
-    fx0, fy0, fx1, fy1 = frame
-    area = max(1.0, float((fx1 - fx0) * (fy1 - fy0)))
-    n, lab, stats, _c = cv2.connectedComponentsWithStats(big, connectivity=8)
-    best, box = 0.0, None
-    if n <= 1:
-        return best, box
-    grad, R_grad = _grad(L), _grad(R_L)
-    for k in range(1, n):
-        m = lab == k
-        a = float(stats[k, cv2.CC_STAT_AREA]) / area
-        if a <= best or 1.0 - float(changed[m].mean()) >= 0.5:
-            continue
-        if max(float(grad[m].mean()), float(R_grad[m].mean())) < 1.5:
-            continue
-        if not (looks_like_photo(L[m], grad[m]) and looks_like_photo(R_L[m], R_grad[m])):
-            continue
-        x, y, w, h = (int(stats[k, j]) for j in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH,
-                                                  cv2.CC_STAT_HEIGHT))
-        best = a
-        box = ((x - fx0) / (fx1 - fx0), (y - fy0) / (fy1 - fy0), (x + w - fx0) / (fx1 - fx0),
-               (y + h - fy0) / (fy1 - fy0))
-    return best, box
-
-
-def _clean(mask: np.ndarray, min_blob: int) -> np.ndarray:
-    import cv2
-
-    m = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
-    n, lab, stats, _c = cv2.connectedComponentsWithStats(m, connectivity=8)
-    keep = np.zeros(n, bool)
-    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_blob
-    return keep[lab]
+    C = cv.inside
+    own = own | (valid & ~C)
+    inside = valid & C
+    ys, xs = np.nonzero(inside)
+    box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1) if len(xs) else cv.frame
+    g = _grad(norm[:, :, 0])
+    textured = cv2.dilate((g > texture).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    near = np.zeros(C.shape, bool)  # the picture's own edge is no added content
+    near[max(0, box[1] - 4):box[3] + 4, max(0, box[0] - 4):box[2] + 4] = True
+    return own, box, g, own & (C | (textured & ~near))
