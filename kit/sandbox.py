@@ -39,8 +39,6 @@ import atexit
 import multiprocessing as mp
 import os
 import pickle
-import signal
-import sys
 import tempfile
 import threading
 import time
@@ -49,7 +47,8 @@ from multiprocessing.connection import wait
 from typing import Any, Callable
 
 from kit.errors import DecoderCrash, DecoderTimeout
-from kit.sandbox_worker import SandboxError, worker_main
+from kit.sandbox_process import WorkerProcess, describe_exit, recv_array
+from kit.sandbox_worker import SandboxError
 
 __all__ = ["Sandbox", "SandboxError", "call_isolated", "default_sandbox", "START_METHOD"]
 
@@ -59,7 +58,6 @@ START_METHOD = "forkserver" if "forkserver" in mp.get_all_start_methods() else "
 # Imported once by the fork server, so that a fresh worker after a crash is a
 # cheap fork instead of a new interpreter that imports numpy and Pillow again.
 _PRELOAD = ["numpy", "PIL.Image", "kit.media"]
-_START_TIMEOUT = 120.0
 
 
 class _RemoteTraceback(Exception):
@@ -72,28 +70,6 @@ class _RemoteTraceback(Exception):
 
 
 # --------------------------------------------------------------------- parent
-def _recv_array(conn: Any, header: tuple[str, tuple[int, ...], int]) -> Any:
-    import numpy as np
-
-    dtype, shape, nbytes = header
-    buf = bytearray(nbytes)
-    conn.recv_bytes_into(buf)
-    return np.frombuffer(buf, dtype=np.dtype(dtype)).reshape(shape)
-
-
-def _describe_exit(code: int | None) -> str:
-    if code is None:
-        return "no exit status"
-    if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        hint = " (out of memory or killed)" if -code == signal.SIGKILL else ""
-        return f"killed by {name}{hint}"
-    return f"exit code {code}"
-
-
 def _label(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[str, str | None]:
     name = getattr(fn, "__qualname__", None) or repr(fn)
     path = os.fspath(args[0]) if args and isinstance(args[0], (str, os.PathLike)) else None
@@ -131,103 +107,6 @@ def _sweep_stale_logs() -> None:
                 pass
         except OSError:  # alive, another user's
             pass
-
-
-class _Worker:
-    def __init__(self, ctx: Any, memory_mb: float | None, capture_stderr: bool) -> None:
-        self.log_path: str | None = None
-        if capture_stderr:
-            _sweep_stale_logs()
-            fd, self.log_path = tempfile.mkstemp(prefix=f"kit-sandbox-{os.getpid()}-", suffix=".log")
-            os.close(fd)
-        self.conn, child = ctx.Pipe()
-        lifeline_r, self.lifeline = ctx.Pipe(duplex=False)
-        self.proc = ctx.Process(
-            target=worker_main,
-            args=(child, lifeline_r, memory_mb, list(sys.path), self.log_path),
-            daemon=True,
-            name="kit-sandbox",
-        )
-        # Inside a daemonic process (a Dask nanny worker, a multiprocessing
-        # Pool worker) multiprocessing refuses to start children, because
-        # they could outlive it. Ours cannot: the lifeline thread ends the
-        # worker when its parent goes away. So lift the flag for the start.
-        config = mp.current_process()._config  # noqa: SLF001
-        daemonic = config.get("daemon")
-        if daemonic:
-            config["daemon"] = False
-        try:
-            self.proc.start()
-        finally:
-            if daemonic:
-                config["daemon"] = daemonic
-        child.close()
-        lifeline_r.close()
-        self.pgid: int | None = None
-        ready = wait([self.conn, self.proc.sentinel], _START_TIMEOUT)
-        try:
-            if self.conn not in ready:
-                raise OSError("no answer")
-            tag, pid, pgid = self.conn.recv()
-        except (OSError, EOFError, ValueError) as exc:
-            self.stop()
-            raise DecoderCrash(
-                f"the sandbox worker did not start ({_describe_exit(self.proc.exitcode)}: {exc})"
-            ) from exc
-        if pgid == pid and hasattr(os, "getpgrp") and pgid != os.getpgrp():
-            self.pgid = pgid
-
-    def stderr_tail(self, lines: int = 3) -> str:
-        """The last lines the worker wrote to stderr during the current call."""
-        if not self.log_path:
-            return ""
-        try:
-            with open(self.log_path, "rb") as fh:
-                fh.seek(max(0, os.path.getsize(self.log_path) - 4096))
-                text = fh.read().decode(errors="replace")
-        except OSError:
-            return ""
-        rows = [ln.strip() for ln in text.splitlines() if ln.strip()]
-        fatal = [i for i, ln in enumerate(rows) if ln.startswith("Fatal Python error")]
-        if fatal:  # faulthandler's report: the error and the innermost Python frame
-            i = fatal[-1]
-            cur = next((j for j in range(i, len(rows)) if rows[j].startswith("Current thread")), i)
-            frames = [ln for ln in rows[cur:] if ln.startswith("File ")]
-            keep = rows[:i][-lines:] + [rows[i]] + frames[:1]
-        else:
-            keep = rows[-lines:]
-        return " | ".join(keep)
-
-    def kill(self) -> None:
-        if self.proc.is_alive():
-            try:
-                if self.pgid is not None:
-                    os.killpg(self.pgid, signal.SIGKILL)
-                else:
-                    self.proc.kill()
-            except OSError:
-                self.proc.kill()
-        self.proc.join(5)
-
-    def stop(self, grace: float = 2.0) -> None:
-        if self.proc.is_alive():
-            try:
-                self.conn.send(None)
-            except (OSError, ValueError):
-                pass
-            self.proc.join(grace)
-        self.kill()
-        for c in (self.conn, self.lifeline):
-            try:
-                c.close()
-            except OSError:  # pragma: no cover
-                pass
-        if self.log_path:
-            try:
-                os.unlink(self.log_path)
-            except OSError:
-                pass
-            self.log_path = None
 
 
 def _stop_holder(holder: dict[str, Any]) -> None:
@@ -317,7 +196,7 @@ class Sandbox:
         with self._lock:
             _stop_holder(self._holder)
 
-    def _worker(self) -> _Worker:
+    def _worker(self) -> WorkerProcess:
         w = self._holder.get("worker")
         if w is not None and w.proc.is_alive():
             return w
@@ -328,7 +207,9 @@ class Sandbox:
 
             # Global to the fork server, and only used when it first starts.
             forkserver.set_forkserver_preload(_PRELOAD)
-        w = _Worker(self._ctx, self.memory_mb, self.capture_stderr)
+        if self.capture_stderr:
+            _sweep_stale_logs()
+        w = WorkerProcess(self._ctx, self.memory_mb, self.capture_stderr)
         self._holder["worker"] = w
         return w
 
@@ -363,6 +244,16 @@ class Sandbox:
             raise TypeError(
                 f"Sandbox.call needs a top-level function and picklable arguments: {label}: {exc}"
             ) from exc
+        status, value, tb = self._exchange(payload, limit, label, path)
+        if status == "ok":
+            return value
+        if tb:
+            value.__cause__ = _RemoteTraceback(f"\n\"\"\"\n{tb}\"\"\"")
+        raise value
+
+    def _exchange(self, payload: bytes, limit: float, label: str, path: str | None) -> tuple[str, Any, Any]:
+        """Send one pickled call to the worker and wait for ``(status, value, traceback)``; a worker
+        that dies or runs over ``limit`` seconds is stopped and reported (DecoderCrash, DecoderTimeout)."""
         with self._lock:
             worker = self._worker()
             start = time.monotonic()
@@ -372,7 +263,7 @@ class Sandbox:
                 if worker.conn in ready:
                     status, value, tb = worker.conn.recv()
                     if status == "ok-array":
-                        status, value = "ok", _recv_array(worker.conn, value)
+                        status, value = "ok", recv_array(worker.conn, value)
                 elif not ready:
                     worker.kill()
                     _stop_holder(self._holder)
@@ -385,7 +276,7 @@ class Sandbox:
                     raise EOFError
             except (EOFError, OSError, BrokenPipeError) as exc:
                 worker.proc.join(5)
-                how = _describe_exit(worker.proc.exitcode)
+                how = describe_exit(worker.proc.exitcode)
                 tail = worker.stderr_tail()
                 _stop_holder(self._holder)
                 self.lost += 1
@@ -399,11 +290,7 @@ class Sandbox:
                 # KeyboardInterrupt or similar while waiting: stop the work.
                 _stop_holder(self._holder)
                 raise
-        if status == "ok":
-            return value
-        if tb:
-            value.__cause__ = _RemoteTraceback(f"\n\"\"\"\n{tb}\"\"\"")
-        raise value
+        return status, value, tb
 
 
 _default: Sandbox | None = None
