@@ -25,18 +25,25 @@ Examples
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from kit._version import __version__
+from kit.digest import hash_file
 from kit.steps import to_jsonable
-from kit.store import VOUCHED, iter_vouched, row_key, rows_by_key, take_written, trigger_problems
+from kit.store import VOUCHED, CaseRows, custody_rows, iter_vouched, row_key, rows_by_key, take_written, trigger_problems
 
 __all__ = ["GENESIS", "CustodyEntry", "canonical_json", "make_entry", "entry_hash", "verify_chain",
-           "row_digest", "vouch", "audit_database", "read_entries"]
+           "row_digest", "vouch", "audit_database", "read_entries", "utc_now", "append_entry", "entry_details",
+           "VerifyReport", "verify_case", "attest_rows"]
 
 GENESIS = "0" * 64
 
@@ -132,9 +139,8 @@ def vouch(conn: sqlite3.Connection) -> dict[str, dict[str, str | None]]:
 
 def read_entries(conn: sqlite3.Connection) -> Iterator[CustodyEntry]:
     """The stored custody log, in order, one entry at a time."""
-    for r in conn.execute("SELECT seq, at, actor, action, subject, details, prev_hash, hash "
-                          "FROM main.custody ORDER BY seq"):
-        yield CustodyEntry(*tuple(r))
+    for r in custody_rows(conn):
+        yield CustodyEntry(*r)
 
 
 def _problem(kind: str, subject: str, detail: str) -> dict[str, str]:
@@ -192,3 +198,105 @@ def _details_rows(details: str) -> dict[str, Any]:
         return {}
     rows = value.get("vouched") if isinstance(value, dict) else None
     return rows if isinstance(rows, dict) else {}
+
+
+def utc_now() -> str:
+    """Now, as the case stores times: ISO 8601 UTC with microseconds."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+
+
+def append_entry(rows: CaseRows, action: str, subject: str, details: dict[str, Any], actor: str) -> CustodyEntry:
+    """Append one entry after the log's last (call inside a write transaction); the entry."""
+    last = rows.last_custody()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    entry = make_entry(seq, utc_now(), actor, action, subject, details, prev)
+    rows.insert_custody((entry.seq, entry.at, entry.actor, entry.action, entry.subject, entry.details,
+                         entry.prev_hash, entry.hash))
+    return entry
+
+
+def entry_details(text: str) -> dict[str, Any]:
+    """An entry's details, or {} where tampering left them unreadable (reported by the chain)."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """Outcome of :meth:`kit.casedb.CaseDB.verify`: ``problems`` has columns kind, subject, detail.
+
+    Kinds: ``evidence`` (a file missing or changed), ``custody`` (the chain
+    broken), ``trigger`` (a guard trigger dropped or altered), ``row`` (a
+    database row that no custody entry vouches for, or changed or removed
+    since one did).
+    """
+
+    n_media: int
+    n_custody: int
+    problems: pd.DataFrame
+
+    @property
+    def ok(self) -> bool:
+        """True when no evidence file, log entry, guard trigger or vouched row was found altered."""
+        return self.problems.empty
+
+
+def verify_case(path: Path, rows: CaseRows, conn: sqlite3.Connection) -> VerifyReport:
+    """A case's :class:`VerifyReport`: re-hash every evidence file, the custody chain and the rows it vouches for; report every mismatch.
+
+    Also checks that the guard triggers are there as the kit made them.
+    Reads the database only (an open never re-creates a missing one).
+    """
+    problems: list[dict[str, str]] = []
+    media = rows.media_paths()
+    for sha, rel in media:
+        p = path / rel
+        if not p.is_file():
+            problems.append({"kind": "evidence", "subject": sha, "detail": f"missing file {rel}"})
+            continue
+        actual = hash_file(p)[0]
+        if actual != sha:
+            problems.append({"kind": "evidence", "subject": sha,
+                             "detail": f"{rel} now hashes to {actual}"})
+    n_entries, found = audit_database(conn)
+    problems += found
+    logged = {entry_details(d).get("sha256") for d in rows.custody_details("file.ingested")}
+    for sha, _ in media:
+        if sha not in logged:
+            problems.append({"kind": "custody", "subject": sha,
+                             "detail": "evidence has no file.ingested entry in the log"})
+    return VerifyReport(len(media), n_entries,
+                        pd.DataFrame(problems, columns=["kind", "subject", "detail"]))
+
+
+def attest_rows(conn: sqlite3.Connection, rows: CaseRows, name: str, found: int, actor: str) -> None:
+    """Upgrade of a case from before schema 3: vouch for its rows as they are now (one entry).
+
+    Step payloads that echo an absolute evidence path get the path relative
+    to the case first (a bundle must not carry local paths).
+    """
+    if found == 0 or found >= 3:  # from schema 3 on, every row was vouched for when written
+        return
+    fixed = 0
+    for rowid, payload in rows.path_payloads():
+        value = json.loads(payload)
+        where = value.get("path") if isinstance(value, dict) else None
+        if isinstance(where, str) and Path(where).is_absolute() and "/evidence/" in where:
+            value["path"] = "evidence/" + where.rsplit("/evidence/", 1)[1]
+            rows.set_payload(rowid, json.dumps(value, ensure_ascii=False))
+            fixed += 1
+    vouched: dict[str, dict[str, str | None]] = {}
+    for table in VOUCHED:
+        found_rows: dict[str, list[dict[str, Any]]] = {}
+        for key, row in iter_vouched(conn, table):
+            found_rows.setdefault(key, []).append(row)
+        if found_rows:
+            vouched[table] = {key: row_digest(group) for key, group in found_rows.items()}
+    append_entry(rows, "rows.attested", name, {
+        "from_schema": found, "kit_version": __version__, "paths_made_relative": fixed,
+        "why": "rows written before the custody chain vouched for rows: attested as found", "vouched": vouched},
+        actor)
+

@@ -125,7 +125,7 @@ def run_demo(out: Path, *, seed: int = 7, fresh: bool = False) -> int:
     print(sizes.sort_values("posts", ascending=False).head(5).to_string())
     _best_copy_scores(case, sizes.sort_values("posts", ascending=False).head(5).index)
     t3 = time.perf_counter()
-    from kit.spread import trace_case
+    from kit.casework.spread import trace_case
 
     spread, _ = trace_case(case)
     print(f"\nspread graph: {spread.graph.number_of_nodes()} posts, {spread.graph.number_of_edges()} edges "

@@ -26,7 +26,7 @@ def demo_case_dir(base: Path) -> Path:
     case.ingest(incident / "manifest.csv")
     run_all(case, echo=False)
     case.match()  # what `make demo` does after the steps: stored pairs and variant clusters
-    from kit.spread import trace_case
+    from kit.casework.spread import trace_case
 
     trace_case(case)  # and the spread graph exported into the case
     case.close()

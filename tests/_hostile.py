@@ -80,7 +80,7 @@ def hostile_case(folder: Path):
     import kit.hashing
     import kit.metadata
     from kit.case import Case
-    from kit.spread import trace_case
+    from kit.casework.spread import trace_case
 
     case = Case.create(folder / "case", title=payload("title", 4), analyst=payload("analyst", 1))
     case.ingest(hostile_manifest(folder / "incident"))

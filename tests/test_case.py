@@ -17,7 +17,8 @@ import pytest
 
 from kit.case import MEDIA_COLUMNS, POST_COLUMNS, RESULT_COLUMNS, Case
 from kit.errors import CaseExists, CaseNotFound, SchemaError
-from kit.ingest import _store_file
+from kit.casework.ingest import IngestLimits
+from kit.staging import Staging, flush_to_disk, place, stage
 from kit.steps import Step
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
@@ -48,7 +49,7 @@ def test_create_open_and_refusals(tmp_path):
     c = Case.create(tmp_path / "c", title="Title", analyst="ana")
     assert (tmp_path / "c" / "evidence").is_dir() and (tmp_path / "c" / "exports").is_dir()
     assert c.meta()["title"] == "Title"
-    assert c.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert c._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     with pytest.raises(CaseExists):
         Case.create(tmp_path / "c")
     with pytest.raises(CaseNotFound):
@@ -59,7 +60,7 @@ def test_create_open_and_refusals(tmp_path):
 
 def test_newer_schema_is_refused(tmp_path):
     c = Case.create(tmp_path / "c")
-    c.conn.execute("PRAGMA user_version=99")
+    c._conn.execute("PRAGMA user_version=99")
     c.close()
     with pytest.raises(SchemaError, match="newer"):
         Case.open(tmp_path / "c")
@@ -126,6 +127,15 @@ def test_folder_ingest(case, tmp_path):
     assert sorted(case.media()["kind"]) == ["image", "image"]
 
 
+def _store_file(case: Case, src: Path) -> tuple[str, dict]:
+    """Put one file into the evidence store without a database row (a crash between copy and commit)."""
+    with Staging(case.path) as staging, open(src, "rb") as fin:
+        staged = stage(case.path, staging, fin, src.name, IngestLimits().max_file_bytes)
+        flush_to_disk([staged])
+        place(staged)
+    return staged.sha256, staged.row
+
+
 def test_adopts_file_left_by_a_crash_between_copy_and_commit(case, tmp_path):
     manifest = _incident(tmp_path / "inc")
     sha, _ = _store_file(case, tmp_path / "inc" / "media" / "f2.jpg")  # copied, never committed
@@ -187,9 +197,9 @@ def test_decisions_and_settings_are_logged(case):
 
 def test_custody_is_append_only_in_the_database(case):
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        case.conn.execute("UPDATE custody SET actor = 'eve'")
+        case._conn.execute("UPDATE custody SET actor = 'eve'")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        case.conn.execute("DELETE FROM custody")
+        case._conn.execute("DELETE FROM custody")
 
 
 def test_every_single_byte_flip_in_evidence_is_detected(case, tmp_path):
@@ -211,24 +221,24 @@ def test_every_single_byte_flip_in_evidence_is_detected(case, tmp_path):
 
 def _tamper(case: Case, sql: str, *args) -> None:
     """What an attacker with file access can do: drop the guard triggers and edit rows."""
-    case.conn.execute("DROP TRIGGER custody_no_update")
-    case.conn.execute("DROP TRIGGER custody_no_delete")
-    case.conn.execute(sql, args)
+    case._conn.execute("DROP TRIGGER custody_no_update")
+    case._conn.execute("DROP TRIGGER custody_no_delete")
+    case._conn.execute(sql, args)
 
 
 @pytest.mark.parametrize("column", ["at", "actor", "action", "subject", "details", "prev_hash", "hash"])
 def test_any_changed_byte_in_a_log_row_is_detected(case, tmp_path, column):
     case.ingest(_incident(tmp_path / "inc", n=3))
     seq = 2
-    value = case.conn.execute(f"SELECT {column} FROM custody WHERE seq = ?", (seq,)).fetchone()[0]
+    value = case._conn.execute(f"SELECT {column} FROM custody WHERE seq = ?", (seq,)).fetchone()[0]
     for i in range(0, len(value), max(1, len(value) // 7)):
         changed = value[:i] + chr(ord(value[i]) ^ 1) + value[i + 1:]
         _tamper(case, f"UPDATE custody SET {column} = ? WHERE seq = ?", changed, seq)
         report = case.verify()
         assert not report.ok and report.problems["subject"].str.contains(f"entry {seq}").any()
-        case.conn.execute(f"UPDATE custody SET {column} = ? WHERE seq = ?", (value, seq))
+        case._conn.execute(f"UPDATE custody SET {column} = ? WHERE seq = ?", (value, seq))
         assert set(case.verify().problems["kind"]) == {"trigger"}, "the dropped guards are named"
-        case.conn.executescript("""
+        case._conn.executescript("""
             CREATE TRIGGER custody_no_update BEFORE UPDATE ON custody
                 BEGIN SELECT RAISE(ABORT, 'the custody log is append-only'); END;
             CREATE TRIGGER custody_no_delete BEFORE DELETE ON custody

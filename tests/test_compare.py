@@ -173,7 +173,7 @@ def test_the_demo_fake_is_a_composite_of_its_source(tmp_path_factory):
         pasted = [v / s for v, s in zip(truth["composite"]["pasted_box"], (W, H, W, H))]
         found = [v / s for v, s in zip(r["changed_box"], (w, h, w, h))]
         assert _iou(found, pasted) >= 0.8
-        from kit.spread.trace import load_exported_graph
+        from kit.casework.spread import load_exported_graph
 
         G = load_exported_graph(case)
         assert G.has_edge("p125", "p120") and G.edges["p125", "p120"]["relation"] == "source"

@@ -175,8 +175,8 @@ def test_empty_or_missing_database_is_an_error_never_recreated(case_dir, capsys,
 
 def test_kit_writes_outside_an_entry_are_vouched_at_commit(case_dir):
     with Case.open(case_dir) as case:
-        with case.transaction() as conn:
-            conn.execute("INSERT INTO settings VALUES ('theme', '\"dark\"')")
+        with case.transaction() as rows:
+            rows.put_setting("theme", '"dark"')
         assert case.custody()["action"].iloc[-1] == "rows.written"
         assert case.verify().ok
 

@@ -419,7 +419,7 @@ def test_the_collection_exports_give_the_spread_the_same_posts(run, tmp_path):
 def test_the_collection_exports_give_the_same_spread_graph(run, tmp_path):
     """The whole spread result, built from manifest.csv and from the exports (about 25 s each)."""
     from kit.case import Case
-    from kit.spread import case_spread
+    from kit.casework.spread import case_spread
 
     to_pid = {p["export_post_id"]: pid for pid, p in run["truth"]["posts"].items()}
     found = {}

@@ -98,7 +98,7 @@ def _html_values(widget) -> list[str]:
 
 
 def _apps(case):
-    from kit.spread.trace import spread_builder
+    from kit.casework.spread import spread_builder
     from kit.widgets.detectors import DetectorLab
     from kit.widgets.intake import IntakeApp
     from kit.widgets.overview import CaseOverview
@@ -123,7 +123,7 @@ def test_apps_show_hostile_text_as_text(case, app):
 
 
 def test_spread_hover_labels_hold_no_markup_from_the_data(case):
-    from kit.spread.trace import spread_builder
+    from kit.casework.spread import spread_builder
     from kit.viz import spread_figure
 
     g = spread_builder(case, content=False)(case.posts(), case.decisions())

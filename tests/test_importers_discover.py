@@ -12,7 +12,7 @@ from _exports import (FOURCAT_TELEGRAM, jpeg, mp4_head, page, photo, tg_message,
 from kit.case import Case
 from kit.errors import ManifestError
 from kit.importers import detect, find_exports
-from kit.links import intake_fields
+from kit.casework.links import intake_fields
 
 TWEET = tweet("1000", "3", "2026-03-14T23:50:00.000Z", "x", media=["3_5001"])
 CONTENT = [  # (file name that says nothing, bytes, format)

@@ -1,4 +1,4 @@
-"""kit.ingest with hostile collections, size limits, sniffed extensions and concurrent runs.
+"""kit.casework.ingest with hostile collections, size limits, sniffed extensions and concurrent runs.
 
 The hostile-manifest tests write a secret file next to (not inside) the
 collection and check that its bytes reach neither the case folder nor an
@@ -21,10 +21,11 @@ from pathlib import Path
 
 import pytest
 
-import kit.ingest
+import kit.casework.ingest
 from kit.case import Case
 from kit.cli import main as dfkit
-from kit.ingest import IngestLimits, clean_tmp
+from kit.casework.ingest import IngestLimits
+from kit.staging import clean_tmp
 from kit.report import export_bundle
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
@@ -195,7 +196,7 @@ def test_ingest_records_hold_no_local_path(tmp_path):
     case.ingest(col, format="folder")  # a folder holding a manifest is that manifest, unless told otherwise
     case.ingest(col)
     assert case.ingests()["source"].tolist() == ["m.csv", "collection", "collection/m.csv"]
-    dump = "\n".join(case.conn.iterdump())
+    dump = "\n".join(case._conn.iterdump())
     assert str(tmp_path) not in dump
 
 
@@ -231,7 +232,7 @@ def _child(case_dir: Path, manifest: Path, barrier, queue) -> None:
 
 @pytest.mark.parametrize("n_procs", [pytest.param(2, id="two"), pytest.param(4, id="four")])
 def test_concurrent_ingests_all_finish_nothing_duplicated_nothing_lost(tmp_path, monkeypatch, n_procs):
-    monkeypatch.setattr(kit.ingest, "BATCH", 3)  # many small transactions: more interleaving
+    monkeypatch.setattr(kit.casework.ingest, "BATCH", 3)  # many small transactions: more interleaving
     ctx = multiprocessing.get_context("fork")
     shared, own = 12, 8
     for trial in range(10):
@@ -270,7 +271,7 @@ def _stuck_child(case_dir: Path, manifest: Path, started) -> None:
         started.set()
         time.sleep(120)
 
-    kit.ingest._place = stall
+    kit.casework.ingest._place = stall
     Case.open(case_dir).ingest(manifest)
 
 
@@ -308,7 +309,7 @@ def test_an_ingest_that_raises_says_why(tmp_path, monkeypatch):
     def broken(_staged):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(kit.ingest, "_place", broken)
+    monkeypatch.setattr(kit.casework.ingest, "_place", broken)
     with pytest.raises(OSError, match="No space left"):
         case.ingest(manifest)
     assert case.ingests()["state"].tolist() == ["interrupted"]

@@ -1,4 +1,4 @@
-"""kit.links: parents not in the case, forwards linked by account and identical file (also across ingests)."""
+"""kit.casework.links: parents not in the case, forwards linked by account and identical file (also across ingests)."""
 
 from __future__ import annotations
 

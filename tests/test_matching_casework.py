@@ -8,7 +8,7 @@ from PIL import Image
 
 from kit.case import Case
 from kit.hashing import STEPS
-from kit.matching.casework import decide_match, pair_key
+from kit.casework.matching import decide_match, pair_key
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def test_old_schema_is_migrated(tmp_path):
                        "PRAGMA user_version=1;")
     conn.close()
     c = Case.open(tmp_path / "c")
-    assert c.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert c._conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     assert c.matches().empty
 
 

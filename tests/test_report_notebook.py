@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kit.case import Case
-from kit.ingest import hash_file
+from kit.digest import hash_file
 from kit.report.notebook import build_report
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"

@@ -12,7 +12,8 @@ import pytest
 
 from _demo import sha_of, small_case
 from kit.spread.errors import SpreadError
-from kit.spread.trace import case_spread, export_graph, scalar_graph, spread_builder
+from kit.casework.spread import case_spread, spread_builder
+from kit.spread.trace import export_graph, scalar_graph
 
 
 @pytest.fixture(scope="module")

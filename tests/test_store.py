@@ -43,7 +43,7 @@ def _v2_case(folder: Path) -> Path:
 def test_a_schema_2_case_opens_attests_its_rows_once_and_then_catches_edits(tmp_path):
     folder = _v2_case(tmp_path / "old")
     with Case.open(folder) as case:
-        assert case.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert case._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         log = case.custody()
         assert log["action"].tolist() == ["case.created", "file.ingested", "rows.attested"]
         assert log["details"].iloc[-1]["from_schema"] == 2
@@ -102,7 +102,7 @@ def test_a_schema_3_case_gains_the_export_columns_and_still_verifies(tmp_path):
                        "PRAGMA user_version=3;")
     conn.close()
     with Case.open(tmp_path / "c") as case:
-        assert case.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert case._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
         assert case.custody()["action"].tolist() == actions  # no rows.attested: v3 rows were vouched for already
         assert case.verify().ok, case.verify().problems
         assert case.posts()[["link_type", "time_source"]].isna().all().all() and case.post_media().shape == (1, 3)

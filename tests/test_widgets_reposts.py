@@ -8,7 +8,7 @@ import pytest
 
 from _demo import sha_of, small_case
 from kit.case import Case
-from kit.matching.casework import pair_key
+from kit.casework.matching import pair_key
 from kit.widgets.reposts import RepostReview
 
 

@@ -121,7 +121,7 @@ def test_the_explorer_and_the_report_show_the_same_spread_metrics(tmp_path_facto
     from kit.report.sections import spread
     from kit.spread.explore import explorer_summary
     from kit.spread.metrics import metrics
-    from kit.spread.trace import load_exported_graph, spread_builder
+    from kit.casework.spread import load_exported_graph, spread_builder
 
     case = Case.open(demo_case_dir(tmp_path_factory.getbasetemp() / "demo"))
     try:

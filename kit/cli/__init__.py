@@ -17,7 +17,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from kit import __version__
+from kit._version import __version__
 from kit.errors import KitError
 
 __all__ = ["COMMAND_MODULES", "build_parser", "main"]

@@ -67,7 +67,7 @@ def _size(text: str) -> int:
 def _ingest(args: argparse.Namespace) -> int:
     from kit.case import Case
     from kit.errors import CaseExists
-    from kit.ingest import IngestLimits
+    from kit.casework.ingest import IngestLimits
 
     path = Path(args.case)
     try:

@@ -49,7 +49,8 @@ def _trace(args: argparse.Namespace) -> int:
 
     from kit.case import Case
     from kit.spread.metrics import TREE_COLUMNS
-    from kit.spread.trace import auto_workers, trace_case
+    from kit.casework.spread import trace_case
+    from kit.spread.trace import auto_workers
 
     case = Case.open(args.case)
     try:

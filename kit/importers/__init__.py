@@ -14,7 +14,7 @@ folder         a bare folder of media, one post a file                     :mod:
 =============  ==========================================================  ==========================
 
 :func:`find_exports` tells each export of a file or folder by content and
-opens it; the ingest (:func:`kit.ingest.ingest_collection`) reads each as a
+opens it; the ingest (:func:`kit.casework.ingest.ingest_collection`) reads each as a
 stream of posts. Every importer keeps the fields it does not map in the
 post's ``extra``, reports each bad record with its file, record number and
 reason, resolves every media path with :mod:`kit.containment`, and records

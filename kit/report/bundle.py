@@ -28,7 +28,6 @@ unpickled.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -44,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from kit import __version__
+from kit._version import __version__
 from kit.custody import audit_database, read_entries, verify_chain
 from kit.digest import hash_file
 from kit.report.bundle_checks import authenticity, check_log, signed_payload, sums_problems
@@ -53,6 +52,7 @@ from kit.report.bundle_members import (
     safe_members,
 )
 from kit.signing import PublicKey
+from kit.store import SCHEMA_VERSION, Rows, last_custody, open_file, stored_paths, user_version
 
 if TYPE_CHECKING:
     from kit.case import Case
@@ -142,54 +142,22 @@ def export_bundle(case: Case, out: str | Path, *, with_evidence: bool = False, s
 
 def _snapshot(case: Case, snap: Path) -> dict[str, Any] | None:
     """A consistent copy of the database without local paths; returns its custody head."""
-    case.conn.execute("VACUUM INTO ?", (str(snap),))
-    conn = sqlite3.connect(snap, isolation_level=None)
-    try:
-        conn.execute("PRAGMA journal_mode=DELETE")
-        conn.execute("UPDATE ingests SET source = source_name WHERE source LIKE '/%' OR source LIKE '_:%'")
-        conn.execute("VACUUM")  # no freed page keeps the old text
-        leaks = _leaks(conn, [str(case.path), str(Path.home()) + "/"])
-        row = conn.execute("SELECT seq, hash FROM custody ORDER BY seq DESC LIMIT 1").fetchone()
-    finally:
-        conn.close()
+    head, leaks = case.snapshot_to(snap, [str(case.path), str(Path.home()) + "/"])
     if leaks:
         raise BundleError(f"not exported: the case database holds local paths ({'; '.join(leaks[:5])}): "
                           "a bundle must not reveal where the case lives")
-    return {"seq": row[0], "hash": row[1]} if row else None
-
-
-def _leaks(conn: sqlite3.Connection, needles: list[str]) -> list[str]:
-    """Where (table.column, how many rows) text in the database contains one of ``needles``."""
-    found = []
-    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    for table in tables:
-        for col in [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]:
-            for needle in needles:
-                if len(needle) < 3:
-                    continue
-                n = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE instr(CAST({col} AS TEXT), ?) > 0",
-                                 (needle,)).fetchone()[0]
-                if n:
-                    found.append(f"{table}.{col}: {n} row(s)")
-    return found
+    return {"seq": head[0], "hash": head[1]} if head else None
 
 
 def _write_log(snap: Path, log: Path) -> None:
-    conn = sqlite3.connect(snap)
-    try:
-        with open(log, "w", encoding="utf-8") as fh:
-            for e in read_entries(conn):
-                fh.write(json.dumps(vars(e), sort_keys=True) + "\n")
-    finally:
-        conn.close()
+    with open_file(snap) as conn, open(log, "w", encoding="utf-8") as fh:
+        for e in read_entries(conn):
+            fh.write(json.dumps(vars(e), sort_keys=True) + "\n")
 
 
 def _stored_paths(snap: Path) -> list[str]:
-    conn = sqlite3.connect(snap)
-    try:
-        return [r[0] for r in conn.execute("SELECT stored_path FROM media ORDER BY sha256")]
-    finally:
-        conn.close()
+    with open_file(snap) as conn:
+        return stored_paths(conn)
 
 
 def _add(zf: zipfile.ZipFile, name: str, src: Path | bytes) -> str:
@@ -315,17 +283,15 @@ def _bundle_json(data: bytes, problems: list[dict[str, str]]) -> dict[str, Any]:
 def _check_database(db: Path, log: Path | None, info: dict[str, Any], names: set[str],
                     problems: list[dict[str, str]]) -> tuple[dict[str, Any] | None, str]:
     """Check the unpacked database; return its custody head and case id."""
-    from kit.store import SCHEMA_VERSION
-
     head, case_id = None, ""
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro&immutable=1", uri=True)) as conn:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        with open_file(db, read_only=True) as conn:
+            version = user_version(conn)
             if version > SCHEMA_VERSION:
                 problems.append({"member": "case.sqlite", "problem": f"schema {version} is newer than this "
                                                                      f"kit's ({SCHEMA_VERSION})"})
                 return None, ""
-            case_id = str(dict(conn.execute("SELECT key, value FROM meta").fetchall()).get("case_id", ""))
+            case_id = str(Rows(conn).meta().get("case_id", ""))
             if version >= 3:
                 _, found = audit_database(conn)
             else:  # before rows were vouched for: the chain alone (rows are attested on import)
@@ -333,10 +299,10 @@ def _check_database(db: Path, log: Path | None, info: dict[str, Any], names: set
                          for p in verify_chain(read_entries(conn))]
             problems += [{"member": "case.sqlite", "problem": f"{p['kind']} {p['subject']}: {p['detail']}"}
                          for p in found]
-            last = conn.execute("SELECT seq, hash FROM custody ORDER BY seq DESC LIMIT 1").fetchone()
+            last = last_custody(conn)
             head = {"seq": last[0], "hash": last[1]} if last else None
             problems += check_log(log, read_entries(conn))
-            for sha, rel in conn.execute("SELECT sha256, stored_path FROM media"):
+            for sha, rel in Rows(conn).media_paths():
                 if evidence_name(str(rel)) != sha:
                     problems.append({"member": "case.sqlite", "problem": f"media {sha}: stored path {rel!r} is "
                                                                          "not evidence/<sha[:2]>/<sha>.<ext>"})

@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from kit import __version__
+from kit._version import __version__
 from kit.errors import KitError
-from kit.ingest import hash_file
+from kit.digest import hash_file
 from kit.safetext import csv_text
 
 if TYPE_CHECKING:

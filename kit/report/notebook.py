@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kit import __version__
+from kit._version import __version__
 from kit.errors import KitError
 from kit.extras import optional_import
-from kit.ingest import hash_file
+from kit.digest import hash_file
 
 if TYPE_CHECKING:
     from kit.case import Case

@@ -16,7 +16,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from kit.case import Case
-from kit.matching.casework import has_match_run
+from kit.casework.matching import has_match_run
 from kit.safetext import html_table, html_text
 
 __all__ = ["open_case", "summary", "evidence_table", "intake", "findings", "variants", "detectors",
@@ -287,7 +287,8 @@ def detectors(case: Case) -> HTML:
 
 def spread(case: Case) -> HTML:
     """The exported spread graph (``dfkit trace``): likely origins, the graph, timeline, metrics."""
-    from kit.spread import load_exported_graph, metrics, origins_table
+    from kit.casework.spread import load_exported_graph
+    from kit.spread import metrics, origins_table
     from kit.spread.metrics import TREE_COLUMNS
     from kit.viz import spread_figure, timeline_figure
 

@@ -6,8 +6,8 @@ graph; ``candidates`` for analyst decisions, ``cost`` for the edge costs, ``orie
 direction cues), ``lineage`` (registration of a group), ``consensus`` (its
 least-edited copy), ``pairs`` (what each copy inherited from another),
 ``evidence`` (all of it for a collection), ``content`` (aligned-pixel evidence, group re-joining), ``facts``
-(media facts from step results), ``trace`` (:func:`case_spread` on a case,
-GraphML / JSON export), ``metrics``, ``evaluate`` (incl. NIST MFC measures),
+(media facts from step results), ``trace`` (the result type,
+GraphML / JSON export; the spread of a case is :mod:`kit.casework.spread`), ``metrics``, ``evaluate`` (incl. NIST MFC measures),
 ``nist`` (MediScore file formats), ``cascades`` (Twitter15/16 loader),
 ``synth`` (synthetic cascades for the benchmark).
 
@@ -30,16 +30,7 @@ from kit.spread.pairs import LINEAGE_COLUMNS, pair_lineage
 from kit.spread.consensus import consensus_costs, medoid
 from kit.spread.facts import FACT_COLUMNS, media_facts
 from kit.spread.synth import SynthCollection, make_collection, tree_shapes
-from kit.spread.trace import (
-    SpreadResult,
-    case_spread,
-    export_graph,
-    load_exported_graph,
-    origins_table,
-    spread_builder,
-    spread_inputs,
-    trace_case,
-)
+from kit.spread.trace import SpreadResult, export_graph, origins_table, read_exported_graph
 from kit.spread.cascades import DROP_REASONS, CascadeSet, load_twitter15_16, parse_tree
 from kit.spread.errors import CascadeFormatError, NistFormatError, SpreadError
 from kit.spread.evaluate import NistScores, SpreadScores, direct_paths, evaluate, nist_scores, reduce_to
@@ -69,17 +60,13 @@ __all__ = [
     "SpreadResult",
     "SynthCollection",
     "apply_match_decisions",
-    "case_spread",
-    "load_exported_graph",
-    "trace_case",
     "content_evidence",
     "export_graph",
+    "read_exported_graph",
     "make_collection",
     "media_facts",
     "origins_table",
     "pair_evidence",
-    "spread_builder",
-    "spread_inputs",
     "tree_shapes",
     "CUE_WEIGHTS",
     "DROP_REASONS",

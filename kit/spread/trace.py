@@ -1,16 +1,9 @@
-"""Spread tracing on a case, and export of the graph for Gephi and other tools.
+"""The spread graph's result type, the inputs it takes from files, and its export for Gephi and other tools.
 
-:func:`case_spread` gathers everything :func:`kit.spread.build` uses from a
-:class:`kit.case.Case`: the posts (``case.posts()``), the matcher's pairs and
-clusters (``case.matches()`` / ``case.variants()``; a first matching run is
-made when there is none, and the hash and metadata steps are run on new
-files first when ``run_missing``), the media facts
-(:func:`kit.spread.facts.media_facts` from the ``metadata`` and
-``hash.image`` / ``hash.video`` results), the inheritance evidence
+:class:`SpreadResult` is what :func:`kit.casework.spread.case_spread` (the
+spread of a case) returns; :func:`posts_lineage` is the inheritance evidence
 (:func:`kit.spread.evidence.lineage_evidence`: which copy carries which
-changes) and the analyst's decisions
-(``parent`` / ``spread.parent``: the analyst's edge overrides; ``match``:
-confirm / reject a pair). It returns a :class:`SpreadResult`.
+changes) of a collection from its posts, hash results and media files.
 
 Graph node and edge attributes are documented in :mod:`kit.spread.build`;
 :func:`export_graph` writes GraphML (scalar attributes only: dicts and lists
@@ -41,20 +34,17 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-from kit.spread.build import build
 from kit.spread.errors import SpreadError
-from kit.spread.facts import media_facts
-from kit.spread.metrics import CascadeMetrics, metrics, origins_table
+from kit.spread.metrics import CascadeMetrics, origins_table
 
-__all__ = ["xml_text", "SpreadResult", "case_spread", "trace_case", "load_exported_graph", "export_graph", "origins_table", "scalar_graph", "spread_builder",
-           "spread_inputs", "posts_lineage"]
+__all__ = ["xml_text", "SpreadResult", "export_graph", "origins_table", "scalar_graph", "posts_lineage",
+           "auto_workers", "read_exported_graph"]
 
-_HASH_STEPS = ("hash.image", "hash.video")
 
 
 @dataclass(frozen=True)
 class SpreadResult:
-    """What :func:`case_spread` returns.
+    """What :func:`kit.casework.spread.case_spread` returns.
 
     ``graph`` (the spread DiGraph), ``metrics`` (:class:`CascadeMetrics`),
     ``origin`` (one row a cascade of more than one post, largest first:
@@ -129,90 +119,6 @@ def posts_lineage(posts: pd.DataFrame, hashes: pd.DataFrame, media: pd.DataFrame
                             sizes=sizes, first_seen=first_seen, added=added, workers=workers)
 
 
-def spread_inputs(case: Any, *, run_missing: bool = True, content: bool = True, progress: bool = False,
-                  workers: int = 1) -> dict:
-    """The inputs of :func:`kit.spread.build` for ``case``: a dict with ``posts``,
-    ``matches``, ``clusters``, ``media`` (facts), ``evidence``, ``decisions``."""
-    if run_missing:
-        from kit.hashing import STEPS as HASH_STEPS
-        from kit.metadata import STEP as META_STEP
-
-        for step in (META_STEP, *HASH_STEPS):
-            case.run(step, progress=progress)
-    frames = [case.results(n) for n in _HASH_STEPS]
-    hashes = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) \
-        else frames[0]
-    media = case.media()
-    if hasattr(case, "matches"):
-        pairs = case.matches()
-        if not len(pairs) and run_missing and len(hashes) and hasattr(case, "match"):
-            case.match(progress=progress)
-            pairs = case.matches()
-        clusters = case.variants() if hasattr(case, "variants") else None
-    else:  # a case without the matching tables: match in memory
-        from kit.matching import items_from_results, match_collection
-
-        res = match_collection(items_from_results(hashes, media), progress=progress)
-        pairs, clusters = res.pairs, res.clusters
-    facts = media_facts(case.results("metadata"), hashes, media)
-    posts = case.posts()
-    lineage = posts_lineage(posts, hashes, media, clusters, workers=workers) if content and len(media) else None
-    return {"posts": posts, "matches": pairs, "clusters": clusters, "media": facts, "lineage": lineage,
-            "decisions": case.decisions()}
-
-
-def case_spread(case: Any, *, run_missing: bool = True, content: bool = True, progress: bool = False,
-                workers: int = 1, **build_kw: Any) -> SpreadResult:
-    """Build the spread graph of ``case`` and its metrics (see the module doc).
-
-    Parameters
-    ----------
-    case
-        An open :class:`kit.case.Case`.
-    run_missing
-        Run the metadata and hash steps on new files and a first matching
-        run when the case has none.
-    content
-        Compute the inheritance evidence (the slow part: about a second per
-        hundred files).
-    progress
-        Progress bars for the steps.
-    workers
-        Processes for the inheritance evidence (groups in parallel; see
-        :func:`kit.spread.evidence.lineage_evidence`).
-    **build_kw
-        Passed to :func:`kit.spread.build` (cost knobs).
-    """
-    try:
-        inp = spread_inputs(case, run_missing=run_missing, content=content, progress=progress, workers=workers)
-    except (KeyError, ValueError) as exc:
-        raise SpreadError(f"cannot gather the spread inputs of the case: {exc}") from exc
-    G = build(inp["posts"], inp["matches"], media=inp["media"], clusters=inp["clusters"],
-              decisions=inp["decisions"], lineage=inp["lineage"], **build_kw)
-    m = metrics(G)
-    lin = inp["lineage"]
-    return SpreadResult(G, m, origins_table(G, m), inp["matches"], inp["media"],
-                        lin.pairs if lin is not None else pd.DataFrame(), lin)
-
-
-def spread_builder(case: Any, *, run_missing: bool = False, content: bool = True, **build_kw: Any) -> Any:
-    """A ``build(posts, decisions) -> DiGraph`` for :class:`kit.widgets.spread.SpreadExplorer`.
-
-    The slow inputs (matches, media facts, content evidence) are gathered
-    once; each call rebuilds the graph with the current posts and decisions
-    through :func:`kit.spread.explore.explorer_graph` (the explorer's node attributes).
-    """
-    from kit.spread.explore import explorer_graph
-
-    inp = spread_inputs(case, run_missing=run_missing, content=content)
-
-    def _build(posts: pd.DataFrame, decisions: pd.DataFrame | None = None) -> nx.DiGraph:
-        return explorer_graph(posts, decisions, matches=inp["matches"], media=inp["media"],
-                             clusters=inp["clusters"], lineage=inp["lineage"], **build_kw)
-
-    return _build
-
-
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -281,26 +187,12 @@ def export_graph(G: nx.DiGraph, out_dir: str | Path, *, stem: str = "spread") ->
     return {"graphml": gml, "json": js}
 
 
-def trace_case(case: Any, out_dir: str | Path | None = None, **kwargs: Any) -> tuple[SpreadResult, dict[str, Path]]:
-    """:func:`case_spread`, then export the graph (default ``CASE/exports/spread.*``) and log
-    each written file with its SHA-256 in the custody chain."""
-    from kit.ingest import hash_file
-
-    res = case_spread(case, **kwargs)
-    paths = export_graph(res.graph, Path(out_dir) if out_dir else case.path / "exports")
-    case.log("spread.exported", "spread", {
-        "files": {k: {"name": p.name, "sha256": hash_file(p)[0]} for k, p in paths.items()},
-        "posts": res.graph.number_of_nodes(), "edges": res.graph.number_of_edges(),
-        "origins": [str(n) for n in res.origin["node"].head(5)] if len(res.origin) else []})
-    return res, paths
-
-
-def load_exported_graph(case: Any) -> nx.DiGraph | None:
-    """The spread graph last exported into ``CASE/exports/spread.json`` (None when there is none).
+def read_exported_graph(path: str | Path) -> nx.DiGraph | None:
+    """The spread graph an :func:`export_graph` wrote as node-link JSON at ``path`` (None when there is none).
 
     JSON-encoded attributes stay text; ``posted_at`` is parsed back to a UTC timestamp.
     """
-    path = case.path / "exports" / "spread.json"
+    path = Path(path)
     if not path.is_file():
         return None
     G = nx.node_link_graph(json.loads(path.read_text(encoding="utf-8")), directed=True, edges="edges")

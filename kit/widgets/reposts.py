@@ -1,8 +1,8 @@
 """Repost review: the matches of one item, a side-by-side compare, confirm / reject.
 
 Composes the case's stored matching (``case.matches()`` with the analyst's
-decisions applied, ``case.variants()``; see :mod:`kit.matching.casework`),
-:func:`kit.matching.casework.decide_match` and :func:`kit.viz.compare_figure`.
+decisions applied, ``case.variants()``; see :mod:`kit.casework.matching`),
+:func:`kit.casework.matching.decide_match` and :func:`kit.viz.compare_figure`.
 Confirm / reject store a ``"match"`` decision in the case (who, when, note);
 the pairs and variant clusters are then re-read, so they follow it.
 
@@ -46,7 +46,7 @@ class RepostReview(widgets.VBox):
         says matching is not computed yet.
     decide
         ``decide(case, a, b, confirmed, note) -> decision id`` (default
-        :func:`kit.matching.casework.decide_match`).
+        :func:`kit.casework.matching.decide_match`).
     compare_transform
         ``compare_transform(path_a, path_b) -> dict | None``: the verified
         transform b -> a for a pair that has none stored (default: SIFT
@@ -62,7 +62,7 @@ class RepostReview(widgets.VBox):
                  decide: Callable | None = None, compare_transform: Callable | None = None,
                  load: Callable | None = None, session: SafeSession | None = None, max_gallery: int = 24) -> None:
         self.case = case
-        from kit.matching.casework import decide_match
+        from kit.casework.matching import decide_match
 
         self.case, self.max_gallery = case, max_gallery
         self._matches = matches or (lambda c: c.matches())

@@ -46,7 +46,7 @@ class SpreadExplorer(widgets.VBox):
     build, summary
         The kit functions that make the graph and its panels (default:
         :mod:`kit.spread.explore`; a case's full builder is
-        :func:`kit.spread.trace.spread_builder`).
+        :func:`kit.casework.spread.spread_builder`).
     session
         A :class:`~kit.widgets.safe.SafeSession` (default: from the case setting).
     """

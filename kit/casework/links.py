@@ -35,7 +35,7 @@ from kit.manifest import MEDIA_SUFFIXES
 from kit.records import walk_folder
 
 if TYPE_CHECKING:
-    from kit.case import Case
+    from kit.casedb import CaseDB
     from kit.importers import IntakeLog
 
 __all__ = ["POST_FIELDS", "check_parents", "resolve_links", "field_counts", "unused_media", "intake_fields"]
@@ -50,33 +50,25 @@ def _issue(row: Any, severity: str, fld: str, reason: str) -> dict[str, Any]:
             "field": fld, "reason": reason}
 
 
-def check_parents(case: Case, ingest_id: int) -> list[dict[str, Any]]:
+def check_parents(case: CaseDB, ingest_id: int) -> list[dict[str, Any]]:
     """A warning for each post of this ingest whose parent post is not in the case (the link is kept)."""
-    rows = case.conn.execute(
-        "SELECT post_id, source, line, parent_post_id FROM posts WHERE ingest_id = ? AND parent_post_id IS NOT NULL "
-        "AND parent_post_id NOT IN (SELECT post_id FROM posts)", (ingest_id,)).fetchall()
+    rows = case.rows.orphan_links(ingest_id)
     return [_issue(r, "warning", "parent_post_id", f"parent {r['parent_post_id']} is not in the case "
                    "(kept as given)") for r in rows]
 
 
-def resolve_links(case: Case, ingest_id: int) -> list[dict[str, Any]]:
+def resolve_links(case: CaseDB, ingest_id: int) -> list[dict[str, Any]]:
     """Link posts that name only their parent's account (see the module doc); call inside a transaction.
 
     Returns the issues to report: one per link made, one per post left
     open because several earlier posts could be its parent.
     """
-    open_links = case.conn.execute(
-        "SELECT post_id, source, line, platform, parent_account, media_sha256, posted_at, link_type, ingest_id "
-        "FROM posts WHERE parent_post_id IS NULL AND parent_account IS NOT NULL AND link_type IS NOT NULL "
-        "ORDER BY posted_at, post_id").fetchall()
+    open_links = case.rows.open_links()
     out, made = [], []
     for r in open_links:
-        found = [c[0] for c in case.conn.execute(
-            "SELECT post_id FROM posts WHERE media_sha256 = ? AND account = ? AND platform IS ? AND post_id != ? "
-            "AND (posted_at IS NULL OR ? IS NULL OR posted_at <= ?) ORDER BY posted_at, post_id",
-            (r["media_sha256"], r["parent_account"], r["platform"], r["post_id"], r["posted_at"], r["posted_at"]))]
+        found = case.rows.link_candidates(r)
         if len(found) == 1:
-            case.conn.execute("UPDATE posts SET parent_post_id = ? WHERE post_id = ?", (found[0], r["post_id"]))
+            case.rows.set_parent(r["post_id"], found[0])
             made.append([r["post_id"], found[0]])
             out.append(_issue(r, "warning", "parent_post_id", f"{r['link_type']} from {r['parent_account']!r} "
                               f"linked to {found[0]}: the only earlier post by that account with the same file"))
@@ -91,16 +83,15 @@ def resolve_links(case: Case, ingest_id: int) -> list[dict[str, Any]]:
     return out
 
 
-def field_counts(case: Case, ingest_id: int, log: IntakeLog) -> dict[str, Any]:
+def field_counts(case: CaseDB, ingest_id: int, log: IntakeLog) -> dict[str, Any]:
     """Records read, and per export field and per post column, how many records had it (not empty)."""
-    cols = ", ".join(f"COUNT({c})" for c in POST_FIELDS)
-    row = case.conn.execute(f"SELECT COUNT(*), {cols} FROM posts WHERE ingest_id = ?", (ingest_id,)).fetchone()
-    return {"records": log.records, "posts": int(row[0]),
-            "post_columns": {c: int(n) for c, n in zip(POST_FIELDS, row[1:], strict=True)},
+    n_posts, counts = case.rows.field_counts(ingest_id, POST_FIELDS)
+    return {"records": log.records, "posts": n_posts,
+            "post_columns": dict(zip(POST_FIELDS, counts, strict=True)),
             "export_fields": dict(log.fields.most_common())}
 
 
-def intake_fields(case: Case) -> Any:
+def intake_fields(case: CaseDB) -> Any:
     """The field table of every ingest: ingest_id, source, format, kind (``export``/``post``), field, records, of.
 
     ``records`` is how many records had the field; ``of`` how many records the
@@ -109,8 +100,7 @@ def intake_fields(case: Case) -> Any:
     import pandas as pd
 
     rows = []
-    for ingest_id, source, fmt, text in case.conn.execute(
-            "SELECT ingest_id, source, format, fields FROM ingests WHERE fields IS NOT NULL ORDER BY ingest_id"):
+    for ingest_id, source, fmt, text in case.rows.ingest_fields():
         f = json.loads(text)
         rows += [(ingest_id, source, fmt, "post", k, n, f["posts"]) for k, n in f["post_columns"].items()]
         rows += [(ingest_id, source, fmt, "export", k, n, f["records"]) for k, n in f["export_fields"].items()]

@@ -23,7 +23,7 @@ import pandas as pd
 from kit.matching.collection import PAIR_COLUMNS, MatchResult, clusters_from_pairs, items_from_results
 
 if TYPE_CHECKING:
-    from kit.case import Case
+    from kit.casedb import CaseDB
 
 __all__ = ["COMPOSITE_COLUMNS", "HASH_STEP_NAMES", "pair_key", "run_matching", "has_match_run", "case_matches",
            "case_variants",
@@ -45,7 +45,7 @@ def pair_key(a: str, b: str) -> str:
     return f"{x}|{y}"
 
 
-def run_matching(case: Case, *, progress: bool = False, **params: Any) -> MatchResult:
+def run_matching(case: CaseDB, *, progress: bool = False, **params: Any) -> MatchResult:
     """Match every hashed file of ``case`` (params go to :func:`match_collection`), store and log it."""
     from kit.matching.collection import match_collection
 
@@ -56,18 +56,14 @@ def run_matching(case: Case, *, progress: bool = False, **params: Any) -> MatchR
     t0 = time.perf_counter()
     res = match_collection(items, progress=progress, **params)
     seconds = time.perf_counter() - t0
-    with case.transaction():
-        cur = case.conn.execute(
-            "INSERT INTO match_runs(at, params, n_items, n_pairs, seconds) VALUES (?,?,?,?,?)",
-            (pd.Timestamp.now(tz="UTC").isoformat(), json.dumps(params, default=str), len(items),
-             len(res.pairs), seconds))
-        run_id = cur.lastrowid
-        case.conn.executemany(
-            "INSERT INTO matches VALUES (?,?,?,?,?,?,?,?,?)",
-            [(run_id, r.a, r.b, r.algorithm, None if pd.isna(r.distance) else float(r.distance),
-              int(bool(r.verified)), int(r.inliers),
-              None if r.transform is None else json.dumps(r.transform), r.decision)
-             for r in res.pairs.itertuples(index=False)])
+    with case.transaction() as rows:
+        run_id = rows.insert_match_run(pd.Timestamp.now(tz="UTC").isoformat(), json.dumps(params, default=str),
+                                       len(items), len(res.pairs), seconds)
+        rows.insert_matches(run_id, [
+            (r.a, r.b, r.algorithm, None if pd.isna(r.distance) else float(r.distance),
+             int(bool(r.verified)), int(r.inliers), None if r.transform is None else json.dumps(r.transform),
+             r.decision)
+            for r in res.pairs.itertuples(index=False)])
         n_match = int((res.pairs["decision"] == "match").sum()) if len(res.pairs) else 0
         case.append_custody("matching.run", f"run {run_id}", {
             "items": len(items), "pairs": len(res.pairs), "matches": n_match,
@@ -76,22 +72,19 @@ def run_matching(case: Case, *, progress: bool = False, **params: Any) -> MatchR
     return res
 
 
-def _analyst(case: Case) -> dict[str, str]:
+def _analyst(case: CaseDB) -> dict[str, str]:
     d = case.decisions("match")
     return {} if d.empty else dict(zip(d["subject"], d["value"]))  # later rows win
 
 
-def has_match_run(case: Case) -> bool:
+def has_match_run(case: CaseDB) -> bool:
     """Whether the case holds a matching run (what the report's matching sections need)."""
-    return case.conn.execute("SELECT COUNT(*) FROM match_runs").fetchone()[0] > 0
+    return case.rows.latest_match_run() is not None
 
 
-def case_matches(case: Case) -> pd.DataFrame:
+def case_matches(case: CaseDB) -> pd.DataFrame:
     """Pairs of the latest matching run with the analyst's decisions applied."""
-    row = case.conn.execute("SELECT MAX(run_id) FROM match_runs").fetchone()
-    run_id = row[0] if row else None
-    df = pd.read_sql_query("SELECT a, b, algorithm, distance, verified, inliers, transform, decision "
-                           "FROM matches WHERE run_id = ? ORDER BY a, b", case.conn, params=(run_id,))
+    df = case.rows.matches(case.rows.latest_match_run())
     df["verified"] = df["verified"].astype(bool)
     df["transform"] = df["transform"].map(lambda s: json.loads(s) if isinstance(s, str) else None)
     df = df.rename(columns={"decision": "inferred"})
@@ -112,13 +105,13 @@ def case_matches(case: Case) -> pd.DataFrame:
     return df[PAIR_COLUMNS + ["inferred", "analyst"]]
 
 
-def case_variants(case: Case) -> pd.DataFrame:
+def case_variants(case: CaseDB) -> pd.DataFrame:
     """Variant clusters of every stored file from the effective matches: id, cluster, size."""
     ids = list(case.media()["sha256"])
     return clusters_from_pairs(ids, case_matches(case))
 
 
-def _labels(case: Case) -> dict[str, tuple[str, list[str]]]:
+def _labels(case: CaseDB) -> dict[str, tuple[str, list[str]]]:
     """sha256 -> (a label for the analyst: the earliest post with the file, else its file name or
     hash; the posts with the file, earliest first)."""
     posts = case.posts()
@@ -136,7 +129,7 @@ def _labels(case: Case) -> dict[str, tuple[str, list[str]]]:
     return out
 
 
-def case_composites(case: Case) -> pd.DataFrame:
+def case_composites(case: CaseDB) -> pd.DataFrame:
     """Composites and their sources from the latest matching run (:data:`COMPOSITE_COLUMNS`).
 
     One row per pair the matcher refused as "a composite of its source" and
@@ -171,7 +164,7 @@ def case_composites(case: Case) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COMPOSITE_COLUMNS)
 
 
-def composite_findings(case: Case) -> pd.DataFrame:
+def composite_findings(case: CaseDB) -> pd.DataFrame:
     """:func:`case_composites` as findings (the columns of ``case.findings()``), one per post of the
     composite's file (or one without a post), code ``COMPOSITE_OF_SOURCE``, severity high."""
     rows = []
@@ -185,7 +178,7 @@ def composite_findings(case: Case) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["sha256", "post_id", "code", "severity", "message", "tag", "value"])
 
 
-def decide_match(case: Case, a: str, b: str, confirmed: bool, note: str | None = None) -> int:
+def decide_match(case: CaseDB, a: str, b: str, confirmed: bool, note: str | None = None) -> int:
     """Store the analyst's confirm / reject of a pair (logged); returns the decision id."""
     return case.record_decision("match", pair_key(a, b), "confirmed" if confirmed else "rejected",
                                 note=note)

@@ -31,7 +31,6 @@ repost links.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import hashlib
 import json
 import os
@@ -43,19 +42,20 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from kit.containment import PathRefused, open_media
+from kit.custody import utc_now
 from kit.digest import CHUNK, hash_file
 from kit.errors import ManifestError
 from kit.importers import Export, IntakeLog, find_exports
-from kit.links import check_parents, field_counts, resolve_links, unused_media
+from kit.casework.links import check_parents, field_counts, resolve_links, unused_media
 from kit.manifest import ISSUE_COLUMNS, ManifestRow
 from kit.staging import LimitExceeded, Staged as _Staged, Staging, clean_tmp, live_ingests, stage
 from kit.staging import flush_to_disk as _flush_to_disk, place as _place
 
 if TYPE_CHECKING:
-    from kit.case import Case
+    from kit.casedb import CaseDB
+    from kit.store import Rows
 
-__all__ = ["IngestReport", "IngestLimits", "ingest", "ingest_collection", "ingest_runs", "hash_file", "clean_tmp",
-           "CHUNK", "BATCH"]
+__all__ = ["IngestReport", "IngestLimits", "ingest", "ingest_collection", "ingest_runs", "BATCH"]
 
 BATCH = 32  # files flushed together and committed in one transaction
 GIB = 1 << 30
@@ -108,10 +108,6 @@ class IngestReport:
         return int((self.issues["severity"] == "error").sum())
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
-
-
 def _size_text(n: int) -> str:
     for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
         if n < 1024 or unit == "TiB":
@@ -120,22 +116,13 @@ def _size_text(n: int) -> str:
     return str(n)
 
 
-def ingest_runs(case: Case) -> pd.DataFrame:
+def ingest_runs(case: CaseDB) -> pd.DataFrame:
     """One row per ingest with its counts and ``state``: finished, running or interrupted."""
-    df = pd.read_sql_query("SELECT * FROM ingests ORDER BY ingest_id", case.conn)
+    df = case.rows.ingests()
     live = live_ingests(case.path)
     df["state"] = ["finished" if isinstance(f, str) else "running" if i in live else "interrupted"
                    for i, f in zip(df["ingest_id"], df["finished_at"], strict=True)]
     return df
-
-
-def _store_file(case: Case, src: Path) -> tuple[str, dict[str, Any]]:
-    """Put one file into the evidence store without a database row; return its sha256 and media row."""
-    with Staging(case.path) as staging, open(src, "rb") as fin:
-        staged = stage(case.path, staging, fin, src.name, IngestLimits().max_file_bytes)
-        _flush_to_disk([staged])
-        _place(staged)
-    return staged.sha256, staged.row
 
 
 def _relative_source(path: Path, base: Path | None) -> str:
@@ -157,7 +144,7 @@ def _digest(path: Path, root: Path | None) -> str:
 
 # -- the ingest -----------------------------------------------------------------------------
 
-def ingest(case: Case, source: str | Path, *, format: str = "auto", media_root: str | Path | None = None,
+def ingest(case: CaseDB, source: str | Path, *, format: str = "auto", media_root: str | Path | None = None,
            limits: IngestLimits = IngestLimits(), progress: bool = False) -> IngestReport:
     """Ingest one manifest (CSV/JSONL), collection export or folder of media into ``case``.
 
@@ -178,7 +165,7 @@ def ingest(case: Case, source: str | Path, *, format: str = "auto", media_root: 
     return _ingest_export(case, exports[0], notes, limits, progress)[0]
 
 
-def ingest_collection(case: Case, source: str | Path, *, format: str = "auto",
+def ingest_collection(case: CaseDB, source: str | Path, *, format: str = "auto",
                       media_root: str | Path | None = None, limits: IngestLimits = IngestLimits(),
                       progress: bool = False) -> list[IngestReport]:
     """Ingest every export in ``source`` (a file or a folder), one ingest run each; their reports.
@@ -201,34 +188,28 @@ def ingest_collection(case: Case, source: str | Path, *, format: str = "auto",
     return reports
 
 
-def _add_issue(case: Case, report: IngestReport, issue: dict[str, Any]) -> IngestReport:
-    with case.transaction():
-        case.conn.execute("INSERT INTO intake_issues VALUES (?,?,?,?,?,?,?)",
-                          (report.ingest_id, issue["source"], issue["line"], issue["post_id"], issue["severity"],
-                           issue["field"], issue["reason"]))
-        case.conn.execute("UPDATE ingests SET n_warnings = n_warnings + 1 WHERE ingest_id = ?", (report.ingest_id,))
+def _add_issue(case: CaseDB, report: IngestReport, issue: dict[str, Any]) -> IngestReport:
+    with case.transaction() as rows:
+        rows.insert_issues(report.ingest_id, [issue])
+        rows.add_warning_count(report.ingest_id)
     issues = pd.concat([report.issues, pd.DataFrame([issue], columns=ISSUE_COLUMNS)], ignore_index=True)
     return dataclasses.replace(report, issues=issues)
 
 
-def _ingest_export(case: Case, export: Export, notes: list[dict], limits: IngestLimits,
+def _ingest_export(case: CaseDB, export: Export, notes: list[dict], limits: IngestLimits,
                    progress: bool) -> tuple[IngestReport, set[Path]]:
     log = IntakeLog(export.name)
     log.issues.extend(notes)
     with Staging(case.path) as staging:
         dead = clean_tmp(case.path)
-        with case.transaction():
-            unfinished = {r[0] for r in case.conn.execute(
-                "SELECT ingest_id FROM ingests WHERE finished_at IS NULL")}
+        with case.transaction() as rows:
+            unfinished = rows.unfinished_ingests()
             for old in sorted({d for d in dead if d is not None} & unfinished):
                 case.append_custody("ingest.interrupted", str(old), {
                     "ingest_id": old, "found_by": "next ingest",
                     "detail": "the run stopped before it finished; its committed posts stay, "
                               "its partial copies were removed"})
-            cur = case.conn.execute(
-                "INSERT INTO ingests(source, source_name, started_at, format) VALUES (?,?,?,?)",
-                (export.name, export.name, _now(), export.format))
-            ingest_id = int(cur.lastrowid)
+            ingest_id = rows.start_ingest(export.name, utc_now(), export.format)
             case.append_custody("ingest.started", export.name, {
                 "ingest_id": ingest_id, "format": export.format, "source": export.name})
         staging.claim(ingest_id)
@@ -239,27 +220,16 @@ def _ingest_export(case: Case, export: Export, notes: list[dict], limits: Ingest
             raise
 
 
-def _record_failure(case: Case, name: str, ingest_id: int, exc: BaseException) -> None:
+def _record_failure(case: CaseDB, name: str, ingest_id: int, exc: BaseException) -> None:
     """Best effort: say in the case why an ingest stopped (the run is then ``interrupted``)."""
     reason = f"ingest stopped: {type(exc).__name__}: {exc}"[:500]
     try:
-        with case.transaction():
-            case.conn.execute("INSERT INTO intake_issues VALUES (?,?,?,?,?,?,?)",
-                              (ingest_id, name, None, None, "error", "", reason))
+        with case.transaction() as rows:
+            rows.insert_issues(ingest_id, [{"source": name, "line": None, "post_id": None, "severity": "error",
+                                            "field": "", "reason": reason}])
             case.append_custody("ingest.failed", name, {"ingest_id": ingest_id, "reason": reason})
     except Exception:  # noqa: BLE001 - the original error is the one to raise
         pass
-
-
-def _store_issues(case: Case, ingest_id: int, issues: list[dict[str, Any]]) -> None:
-    case.conn.executemany(
-        "INSERT INTO intake_issues VALUES (?,?,?,?,?,?,?)",
-        [(ingest_id, r["source"], r["line"], r["post_id"], r["severity"], r["field"], r["reason"]) for r in issues])
-
-
-_POST_SQL = ("INSERT INTO posts(post_id, platform, account, posted_at, posted_at_raw, url, media_sha256, "
-             "parent_post_id, caption, likes, shares, views, extra, source, line, ingest_id, added_at, link_type, "
-             "time_source, parent_account) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 
 
 def _extra_json(row: ManifestRow) -> str:
@@ -269,142 +239,157 @@ def _extra_json(row: ManifestRow) -> str:
         return json.dumps({"unstored": "nested too deeply to store as JSON"})
 
 
-def _run(case: Case, export: Export, log: IntakeLog, staging: Staging, ingest_id: int, limits: IngestLimits,
-         progress: bool) -> tuple[IngestReport, set[Path]]:
-    name, root = export.name, export.media_root
-    existing = {r["post_id"]: r["media_sha256"]
-                for r in case.conn.execute("SELECT post_id, media_sha256 FROM posts")}
-    n_posts = n_media = n_existing = total = 0
-    used: set[Path] = set()
-    rows: Iterable[ManifestRow] = export.rows(log)
-    if progress:
-        from tqdm.auto import tqdm
+class _Run:
+    """One ingest run's rows: each post's files are copied to staging, then placed and stored a batch at a time."""
 
-        rows = tqdm(rows, desc=f"ingest {name}", unit="post")
-    batch: list[tuple[ManifestRow, list[tuple[Path, _Staged]]]] = []
+    def __init__(self, case: CaseDB, export: Export, log: IntakeLog, staging: Staging, ingest_id: int,
+                 limits: IngestLimits) -> None:
+        self.case, self.export, self.log, self.staging = case, export, log, staging
+        self.ingest_id, self.limits = ingest_id, limits
+        self.existing = case.rows.post_shas()
+        self.n_posts = self.n_media = self.n_existing = self.total = 0
+        self.used: set[Path] = set()
+        self.batch: list[tuple[ManifestRow, list[tuple[Path, _Staged]]]] = []
 
-    def issue(row: ManifestRow, fld: str, reason: str, severity: str = "error") -> None:
-        log.issue(row.line, row.post_id, severity, fld, reason, source=row.source)
+    def issue(self, row: ManifestRow, fld: str, reason: str, severity: str = "error") -> None:
+        """Record an intake issue of ``row``."""
+        self.log.issue(row.line, row.post_id, severity, fld, reason, source=row.source)
 
-    def flush() -> None:
+    def add(self, row: ManifestRow) -> None:
+        """Copy the row's files to staging (the first one decides whether the post loads); batch the post."""
+        root = self.export.media_root
+        self.used.update((row.media_path, *row.more_media))
+        files: list[tuple[Path, _Staged]] = []
+        for path in (row.media_path, *row.more_media):
+            first = not files and path == row.media_path
+            try:
+                if first and row.post_id in self.existing:
+                    if _digest(path, root) != self.existing[row.post_id]:
+                        self.issue(row, "post_id", "post_id already in the case with different media")
+                    else:
+                        self.n_existing += 1
+                    break
+                files.append((path, self.copy(path)))
+            except LimitExceeded as exc:
+                self.issue(row, "media_path", self.limits.refusal(exc.args[0]), "error" if first else "warning")
+            except PathRefused as exc:
+                self.issue(row, "media_path", f"refused: {exc.reason}", "error" if first else "warning")
+            except OSError as exc:
+                self.issue(row, "media_path", f"cannot read media file ({exc.strerror or exc})",
+                           "error" if first else "warning")
+            if first and not files:
+                break
+        if not files:
+            return
+        self.existing[row.post_id] = files[0][1].sha256
+        self.batch.append((row, files))
+        if len(self.batch) >= BATCH or len(self.log.issues) >= 1000:
+            self.flush()
+
+    def copy(self, path: Path) -> _Staged:
+        """Stage one file within the run's limits."""
+        root = self.export.media_root
+        fin = open_media(path, root) if root is not None else open(path, "rb")
+        with fin:
+            size = os.fstat(fin.fileno()).st_size
+            if size > self.limits.max_file_bytes:
+                raise LimitExceeded(size)
+            if self.total + size > self.limits.max_total_bytes:
+                raise LimitExceeded(-size)
+            staged = stage(self.case.path, self.staging, fin, path.name, self.limits.max_file_bytes)
+        self.total += staged.row["size"]
+        return staged
+
+    def flush(self) -> None:
         """Place the batch's files and add its rows (and its issues so far) in one write transaction.
 
         Inside the transaction nobody else writes, so what a concurrent ingest
         added meanwhile (the same post, the same media) is seen and not added twice.
         """
-        nonlocal n_posts, n_media, n_existing
-        _flush_to_disk([s for _, files in batch for _, s in files])
-        with case.transaction():
-            for row, files in batch:
-                sha = files[0][1].sha256
-                have = case.conn.execute("SELECT media_sha256 FROM posts WHERE post_id = ?",
-                                         (row.post_id,)).fetchone()
-                if have is not None:  # added by a concurrent ingest since this one started
-                    for _, staged in files:
-                        staged.tmp.unlink(missing_ok=True)
-                    if have[0] == sha:
-                        n_existing += 1
-                    else:
-                        issue(row, "post_id", "post_id already in the case with different media")
-                    continue
-                for position, (path, staged) in enumerate(files):
-                    known = case.conn.execute("SELECT 1 FROM media WHERE sha256 = ?",
-                                              (staged.sha256,)).fetchone()
-                    if known is None:
-                        _place(staged)
-                        case.conn.execute(
-                            "INSERT INTO media VALUES (:sha256, :md5, :size, :mime, :kind, "
-                            ":ext, :stored_path, :original_name, :at)", {**staged.row, "at": _now()})
-                        n_media += 1
-                    else:  # no second file (perhaps under another name)
-                        staged.tmp.unlink(missing_ok=True)
-                    if position == 0:
-                        case.conn.execute(_POST_SQL, (
-                            row.post_id, row.platform, row.account,
-                            row.posted_at.isoformat() if row.posted_at else None, row.posted_at_raw, row.url, sha,
-                            row.parent_post_id, row.caption, row.likes, row.shares, row.views, _extra_json(row),
-                            row.source or name, row.line, ingest_id, _now(), row.link_type, row.time_source,
-                            row.parent_account))
-                    elif case.conn.execute("INSERT OR IGNORE INTO post_media VALUES (?,?,?)",
-                                           (row.post_id, position, staged.sha256)).rowcount == 0:
-                        continue
-                    case.append_custody("file.ingested", staged.sha256, {
-                        "post_id": row.post_id, "source": _relative_source(path, root), "manifest": name,
-                        "sha256": staged.sha256, "md5": staged.row["md5"], "size": staged.row["size"],
-                        "new_media": known is None, **({"position": position} if position else {})})
-                n_posts += 1
-            _store_issues(case, ingest_id, log.take())
-        batch.clear()
+        _flush_to_disk([s for _, files in self.batch for _, s in files])
+        with self.case.transaction() as rows:
+            for row, files in self.batch:
+                self._store_post(rows, row, files)
+            rows.insert_issues(self.ingest_id, self.log.take())
+        self.batch.clear()
 
-    def copy(path: Path) -> _Staged:
-        nonlocal total
-        fin = open_media(path, root) if root is not None else open(path, "rb")
-        with fin:
-            size = os.fstat(fin.fileno()).st_size
-            if size > limits.max_file_bytes:
-                raise LimitExceeded(size)
-            if total + size > limits.max_total_bytes:
-                raise LimitExceeded(-size)
-            staged = stage(case.path, staging, fin, path.name, limits.max_file_bytes)
-        total += staged.row["size"]
-        return staged
+    def _store_post(self, rows: Rows, row: ManifestRow, files: list[tuple[Path, _Staged]]) -> None:
+        """One post's media and post rows and their custody entries (inside the batch's transaction)."""
+        sha = files[0][1].sha256
+        have = rows.post_sha(row.post_id)
+        if have is not None:  # added by a concurrent ingest since this one started
+            for _, staged in files:
+                staged.tmp.unlink(missing_ok=True)
+            if have == sha:
+                self.n_existing += 1
+            else:
+                self.issue(row, "post_id", "post_id already in the case with different media")
+            return
+        for position, (path, staged) in enumerate(files):
+            new = not rows.has_media(staged.sha256)
+            if new:
+                _place(staged)
+                rows.insert_media({**staged.row, "at": utc_now()})
+                self.n_media += 1
+            else:  # no second file (perhaps under another name)
+                staged.tmp.unlink(missing_ok=True)
+            if position == 0:
+                rows.insert_post(self._post_values(row, sha))
+            elif not rows.insert_post_media(row.post_id, position, staged.sha256):
+                continue
+            self.case.append_custody("file.ingested", staged.sha256, {
+                "post_id": row.post_id, "source": _relative_source(path, self.export.media_root),
+                "manifest": self.export.name, "sha256": staged.sha256, "md5": staged.row["md5"],
+                "size": staged.row["size"], "new_media": new, **({"position": position} if position else {})})
+        self.n_posts += 1
 
+    def _post_values(self, row: ManifestRow, sha: str) -> dict[str, Any]:
+        """The post row of ``row`` with its first media file ``sha``."""
+        return {"post_id": row.post_id, "platform": row.platform, "account": row.account,
+                "posted_at": row.posted_at.isoformat() if row.posted_at else None,
+                "posted_at_raw": row.posted_at_raw, "url": row.url, "media_sha256": sha,
+                "parent_post_id": row.parent_post_id, "caption": row.caption, "likes": row.likes,
+                "shares": row.shares, "views": row.views, "extra": _extra_json(row),
+                "source": row.source or self.export.name, "line": row.line, "ingest_id": self.ingest_id,
+                "added_at": utc_now(), "link_type": row.link_type, "time_source": row.time_source,
+                "parent_account": row.parent_account}
+
+
+def _run(case: CaseDB, export: Export, log: IntakeLog, staging: Staging, ingest_id: int, limits: IngestLimits,
+         progress: bool) -> tuple[IngestReport, set[Path]]:
+    """Read the export's rows into the case a batch at a time; its report and the media files it named."""
+    run = _Run(case, export, log, staging, ingest_id, limits)
+    rows: Iterable[ManifestRow] = export.rows(log)
+    if progress:
+        from tqdm.auto import tqdm
+
+        rows = tqdm(rows, desc=f"ingest {export.name}", unit="post")
     for row in rows:
-        used.update((row.media_path, *row.more_media))
-        files: list[tuple[Path, _Staged]] = []
-        for path in (row.media_path, *row.more_media):
-            first = not files and path == row.media_path
-            try:
-                if first and row.post_id in existing:
-                    if _digest(path, root) != existing[row.post_id]:
-                        issue(row, "post_id", "post_id already in the case with different media")
-                    else:
-                        n_existing += 1
-                    break
-                files.append((path, copy(path)))
-            except LimitExceeded as exc:
-                issue(row, "media_path", limits.refusal(exc.args[0]), "error" if first else "warning")
-            except PathRefused as exc:
-                issue(row, "media_path", f"refused: {exc.reason}", "error" if first else "warning")
-            except OSError as exc:
-                issue(row, "media_path", f"cannot read media file ({exc.strerror or exc})",
-                      "error" if first else "warning")
-            if first and not files:
-                break
-        if not files:
-            continue
-        existing[row.post_id] = files[0][1].sha256
-        batch.append((row, files))
-        if len(batch) >= BATCH or len(log.issues) >= 1000:
-            flush()
-    flush()
-    return _finish(case, export, log, ingest_id, n_posts, n_media, n_existing), used | log.named
+        run.add(row)
+    run.flush()
+    return _finish(case, export, log, ingest_id, run.n_posts, run.n_media, run.n_existing), run.used | log.named
 
 
-def _finish(case: Case, export: Export, log: IntakeLog, ingest_id: int, n_posts: int, n_media: int,
+def _finish(case: CaseDB, export: Export, log: IntakeLog, ingest_id: int, n_posts: int, n_media: int,
             n_existing: int) -> IngestReport:
     """Links, counts and the closing records of a run."""
     name = export.name
-    with case.transaction():
+    with case.transaction() as rows:
         if export.format != "manifest":  # the manifest reader checks its own parents
             log.issues.extend(check_parents(case, ingest_id))
         log.issues.extend(resolve_links(case, ingest_id))
         log.issues.extend(log.summary())
-        _store_issues(case, ingest_id, log.take())
+        rows.insert_issues(ingest_id, log.take())
         fields = field_counts(case, ingest_id, log)
-        n_err, n_all = case.conn.execute(
-            "SELECT SUM(severity = 'error'), COUNT(*) FROM intake_issues WHERE ingest_id = ?", (ingest_id,)).fetchone()
-        n_err, n_all = int(n_err or 0), int(n_all or 0)
+        n_err, n_all = rows.issue_counts(ingest_id)
         sha = next(iter(log.files.values())) if len(log.files) == 1 and export.source.is_file() else None
-        case.conn.execute(
-            "UPDATE ingests SET finished_at = ?, n_rows = ?, n_new_posts = ?, n_new_media = ?, n_errors = ?, "
-            "n_warnings = ?, source_sha256 = ?, fields = ? WHERE ingest_id = ?",
-            (_now(), log.records, n_posts, n_media, n_err, n_all - n_err, sha, json.dumps(fields), ingest_id))
+        rows.finish_ingest(ingest_id, finished_at=utc_now(), n_rows=log.records, n_new_posts=n_posts,
+                           n_new_media=n_media, n_errors=n_err, n_warnings=n_all - n_err, source_sha256=sha,
+                           fields_json=json.dumps(fields))
         case.append_custody("ingest.finished", name, {
             "ingest_id": ingest_id, "format": export.format, "manifest_sha256": sha, "files": log.files,
             "records": log.records, "new_posts": n_posts, "new_media": n_media, "already_present": n_existing,
             "errors": n_err, "warnings": n_all - n_err})
-    report = pd.read_sql_query(f"SELECT {', '.join(ISSUE_COLUMNS)} FROM intake_issues WHERE ingest_id = ? "
-                               "ORDER BY rowid", case.conn, params=(ingest_id,))
+    report = case.rows.issues(ingest_id)
     report["line"] = report["line"].astype("Int64")
     return IngestReport(ingest_id, name, log.records, n_posts, n_media, n_existing, report, export.format, fields)
