@@ -38,6 +38,7 @@ import networkx as nx
 import pandas as pd
 
 from kit.spread.errors import SpreadError
+from kit.spread.tree_rows import _bfs, _component_rows, _isna, _sv_from_order
 
 __all__ = ["CascadeMetrics", "SIZE_BINS", "TREE_COLUMNS", "metrics", "origins_table", "size_bin", "structural_virality"]
 
@@ -127,132 +128,10 @@ def structural_virality(tree: nx.Graph) -> float:
         return float("nan")
     und = tree.to_undirected(as_view=True) if tree.is_directed() else tree
     start = next(iter(und))
-    order, parent = _bfs(und._adj, [start])
+    order, parent = _bfs(und.adj, [start])
     if len(order) != n:
         raise SpreadError("structural_virality needs a connected tree")
     return _sv_from_order(order, parent, n)
-
-
-def _bfs(adj: dict, sources: list) -> tuple[list, dict]:
-    parent = {s: None for s in sources}
-    order = list(sources)
-    for u in order:
-        for v in adj[u]:
-            if v not in parent:
-                parent[v] = u
-                order.append(v)
-    return order, parent
-
-
-def _sv_from_order(order: list, parent: dict, n: int) -> float:
-    sub = dict.fromkeys(order, 1)
-    total = 0
-    for v in reversed(order):
-        p = parent[v]
-        if p is not None:
-            s = sub[v]
-            sub[p] += s
-            total += s * (n - s)
-    return 2.0 * total / (n * (n - 1))
-
-
-def _isna(t: object) -> bool:
-    try:
-        return t is None or bool(pd.isna(t))
-    except (TypeError, ValueError):
-        return False
-
-
-def _component_rows(G: nx.DiGraph, comp: set, attrs: dict, n_reposts: tuple, bins: tuple) -> dict:
-    t_attr, p_attr, a_attr, v_attr = attrs["time"], attrs["platform"], attrs["account"], attrs["variant"]
-    nodes = G._node
-    n = len(comp)
-    roots = [v for v in comp if not G._pred[v]]
-    times = {v: nodes[v].get(t_attr) for v in comp}
-    times = {v: t for v, t in times.items() if not _isna(t)}
-    if not roots:  # a cycle: start from the earliest node
-        roots = [min(comp, key=lambda v: (v not in times, times.get(v, 0), str(v)))]
-    roots.sort(key=lambda v: (v not in times, times.get(v, 0), str(v)))
-    root = roots[0]
-    order, parent = _bfs(G._succ, roots)  # depth from the roots, directed
-    depth = {}
-    for v in order:
-        p = parent[v]
-        depth[v] = 0 if p is None else depth[p] + 1
-    breadth = Counter(depth.values())
-    m_edges = sum(len(G._succ[v]) for v in comp)
-    if n == 1:
-        sv = float("nan")
-    elif m_edges == n - 1 and len(order) == n and len(roots) == 1:
-        sv = _sv_from_order(order, parent, n)
-    else:
-        sv = nx.average_shortest_path_length(G.subgraph(comp).to_undirected())
-    # descendants for spreaders (tree case exact; otherwise via networkx)
-    if len(order) == n and m_edges == n - 1 and len(roots) == 1:
-        sub = dict.fromkeys(order, 1)
-        for v in reversed(order):
-            if parent[v] is not None:
-                sub[parent[v]] += sub[v]
-        desc = {v: s - 1 for v, s in sub.items()}
-    else:
-        desc = {v: len(nx.descendants(G, v)) for v in comp}
-    row = {"root": root, "size": n, "size_bin": size_bin(n, bins), "edges": m_edges, "n_roots": len(roots),
-           "depth": max(breadth) if breadth else 0, "max_breadth": max(breadth.values()) if breadth else 0,
-           "structural_virality": sv,
-           "first_seen": min(times.values()) if times else None,
-           "last_seen": max(times.values()) if times else None,
-           "n_platforms": len({nodes[v].get(p_attr) for v in comp} - {None}),
-           "n_variants": len({nodes[v].get(v_attr) for v in comp} - {None})}
-    t0 = times.get(root, row["first_seen"])
-    later = sorted(t for v, t in times.items() if v != root)
-    for k in n_reposts:
-        row[f"time_to_{k}"] = (later[k - 1] - t0) if len(later) >= k and t0 is not None else None
-    # reach per platform, in order of first appearance
-    first: dict = {}
-    counts: Counter = Counter()
-    rank = {v: i for i, v in enumerate(order)}
-    for v in comp:
-        p = nodes[v].get(p_attr)
-        if p is None:
-            continue
-        counts[p] += 1
-        key = (v not in times, times.get(v, 0), rank.get(v, n), str(v))
-        if p not in first or key < first[p][0]:
-            first[p] = (key, v)
-    reach = [{"root": root, "platform": p, "posts": counts[p], "first_seen": times.get(v), "first_post": v}
-             for p, (key, v) in sorted(first.items(), key=lambda kv: kv[1][0])]
-    for i, r in enumerate(reach, 1):
-        r["hop"] = i
-    hops = []
-    for u in comp:
-        pu = nodes[u].get(p_attr)
-        for v in G._succ[u]:
-            pv = nodes[v].get(p_attr)
-            if pu is not None and pv is not None and pu != pv:
-                gap = times[v] - times[u] if u in times and v in times else None
-                hops.append({"root": root, "parent": u, "child": v, "from_platform": pu, "to_platform": pv, "gap": gap})
-    origins = []
-    for r in roots:
-        tr = times.get(r)
-        earliest = None if tr is None else all(t >= tr for t in times.values())
-        why = ["no parent in the graph" if not G._pred[r] else "earliest node of a cycle"]
-        if earliest is True:
-            why.append("earliest timestamp in its cascade")
-        elif earliest is False:
-            why.append("NOT the earliest timestamp in its cascade")
-        else:
-            why.append("no timestamp")
-        kinds = Counter(G.edges[r, c].get("kind", "edge") for c in G._succ[r])
-        if kinds:
-            why.append(", ".join(f"{k} {kind} link(s) to children" for kind, k in sorted(kinds.items())))
-        if nodes[r].get("origin_evidence"):
-            why.append(str(nodes[r]["origin_evidence"]))
-        origins.append({"node": r, "root": root, "posted_at": tr, "platform": nodes[r].get(p_attr),
-                        "account": nodes[r].get(a_attr), "children": len(G._succ[r]),
-                        "descendants": desc.get(r, 0), "earliest": earliest, "evidence": "; ".join(why)})
-    spread = [{"node": v, "root": root, "descendants": d, "children": len(G._succ[v]), "depth": depth.get(v),
-               "platform": nodes[v].get(p_attr), "account": nodes[v].get(a_attr)} for v, d in desc.items() if d > 0]
-    return {"tree": row, "reach": reach, "hops": hops, "origins": origins, "spreaders": spread, "times": times}
 
 
 def _copies_only(g: nx.DiGraph) -> nx.DiGraph:
@@ -313,41 +192,58 @@ def metrics(G: object, *, time_attr: str = "posted_at", platform_attr: str = "pl
     for name, g in graphs:
         if not isinstance(g, nx.DiGraph):
             raise SpreadError(f"metrics needs a networkx.DiGraph, got {type(g).__name__} for {name!r}")
-        g = _copies_only(g)
-        tag = {"cascade": name} if many else {}
-        root_of, size_of, spreaders = {}, {}, []
-        for comp in nx.weakly_connected_components(g):
-            res = _component_rows(g, comp, attrs, tuple(n_reposts), size_bins)
-            root = res["tree"]["root"]
-            for v in comp:
-                root_of[v] = root
-            size_of[root] = len(comp)
-            extra = {**tag, "size": len(comp), "size_bin": res["tree"]["size_bin"]}
-            out["trees"].append({**tag, **res["tree"]})
-            for k in ("reach", "hops", "origins"):
-                out[k] += [{**r, **extra} for r in res[k]]
-            spreaders += [{**r, **extra} for r in res["spreaders"]]
-        spreaders.sort(key=lambda r: (-r["descendants"], str(r["node"])))
-        out["spreaders"] += spreaders[:top]
-        for kind, attr in (("platform", platform_attr), ("variant", variant_attr)):
-            first: dict = {}
-            counts: Counter = Counter()
-            for v, d in g.nodes(data=True):
-                key = d.get(attr)
-                if key is None:
-                    continue
-                counts[key] += 1
-                t = d.get(time_attr)
-                k = (_isna(t), 0 if _isna(t) else t, str(v))
-                if key not in first or k < first[key][0]:
-                    first[key] = (k, v, None if _isna(t) else t)
-            for key in sorted(first, key=str):
-                _, v, t = first[key]
-                r = root_of[v]
-                out["timeline"].append({**tag, "kind": kind, "key": key, "first_seen": t, "first_post": v,
-                                        "posts": counts[key], "root": r, "size": size_of[r],
-                                        "size_bin": size_bin(size_of[r], size_bins)})
-    lead = ["cascade"] if many else []
+        _graph_rows(_copies_only(g), {"cascade": name} if many else {}, attrs, tuple(n_reposts), top, size_bins, out)
+    if not many:
+        out["trees"].sort(key=lambda r: (-r["size"], str(r["root"])))
+    return _frames(out, ["cascade"] if many else [], n_reposts)
+
+
+def _graph_rows(g: nx.DiGraph, tag: dict, attrs: dict, n_reposts: tuple, top: int, bins: tuple, out: dict) -> None:
+    """One graph's rows, each starting with ``tag``, added to ``out``'s lists: every cascade's
+    (:func:`kit.spread.tree_rows._component_rows`), the ``top`` spreaders and the timeline."""
+    root_of, size_of, spreaders = {}, {}, []
+    for comp in nx.weakly_connected_components(g):
+        res = _component_rows(g, comp, attrs, n_reposts, size_bin(len(comp), bins))
+        root = res["tree"]["root"]
+        for v in comp:
+            root_of[v] = root
+        size_of[root] = len(comp)
+        extra = {**tag, "size": len(comp), "size_bin": res["tree"]["size_bin"]}
+        out["trees"].append({**tag, **res["tree"]})
+        for k in ("reach", "hops", "origins"):
+            out[k] += [{**r, **extra} for r in res[k]]
+        spreaders += [{**r, **extra} for r in res["spreaders"]]
+    spreaders.sort(key=lambda r: (-r["descendants"], str(r["node"])))
+    out["spreaders"] += spreaders[:top]
+    for kind, attr in (("platform", attrs["platform"]), ("variant", attrs["variant"])):
+        out["timeline"] += _timeline(g, kind, attr, attrs["time"], root_of, size_of, tag, bins)
+
+
+def _timeline(g: nx.DiGraph, kind: str, attr: str, time_attr: str, root_of: dict, size_of: dict, tag: dict,
+              bins: tuple) -> list:
+    """The ``timeline`` rows of one ``kind``: the first post of every value of the node attribute ``attr``."""
+    first: dict = {}
+    counts: Counter = Counter()
+    for v, d in g.nodes(data=True):
+        key = d.get(attr)
+        if key is None:
+            continue
+        counts[key] += 1
+        t = d.get(time_attr)
+        k = (_isna(t), 0 if _isna(t) else t, str(v))
+        if key not in first or k < first[key][0]:
+            first[key] = (k, v, None if _isna(t) else t)
+    rows = []
+    for key in sorted(first, key=str):
+        _, v, t = first[key]
+        r = root_of[v]
+        rows.append({**tag, "kind": kind, "key": key, "first_seen": t, "first_post": v, "posts": counts[key],
+                     "root": r, "size": size_of[r], "size_bin": size_bin(size_of[r], bins)})
+    return rows
+
+
+def _frames(out: dict, lead: list, n_reposts: tuple) -> CascadeMetrics:
+    """The tables of :class:`CascadeMetrics` from ``out``'s rows, columns in their documented order."""
     cols = {
         "trees": ["root", "size", "size_bin", "edges", "n_roots", "depth", "max_breadth", "structural_virality",
                   "first_seen", "last_seen", "n_platforms", "n_variants", *[f"time_to_{k}" for k in n_reposts]],
@@ -358,8 +254,6 @@ def metrics(G: object, *, time_attr: str = "posted_at", platform_attr: str = "pl
                     "evidence", "size", "size_bin"],
         "timeline": ["kind", "key", "first_seen", "first_post", "posts", "root", "size", "size_bin"],
     }
-    if not many:
-        out["trees"].sort(key=lambda r: (-r["size"], str(r["root"])))
     frames = {k: pd.DataFrame(out[k], columns=lead + c) for k, c in cols.items()}
     return CascadeMetrics(**frames)
 
