@@ -33,6 +33,7 @@ import pandas as pd
 from kit._version import __version__
 from kit.custody import (CustodyEntry, VerifyReport, append_entry, attest_rows, entry_details, utc_now, verify_case,
                          vouch)
+from kit.decisions import PARENT_KINDS
 from kit.errors import CaseError, CaseExists, CaseNotFound, SchemaError
 from kit.steps import Step, run_step
 from kit.store import POST_COLUMNS, Rows, connect, migrate, snapshot, track_writes, user_version
@@ -44,7 +45,6 @@ MEDIA_COLUMNS = ["sha256", "md5", "size", "mime", "kind", "ext", "path", "origin
                  "ingested_at"]
 RESULT_COLUMNS = ["sha256", "step", "version", "status", "error", "seconds", "payload",
                   "computed_at"]
-PARENT_KINDS = ("parent", "spread.parent")  # the analyst's "X is the parent of post Y" decisions
 RESULT_BATCH = 32, 2.0  # step results committed (and vouched for) together: items, seconds
 
 

@@ -31,6 +31,8 @@ from typing import Any
 
 import pandas as pd
 
+from kit.values import is_missing
+
 __all__ = ["Html", "html_text", "html_table", "csv_cell", "csv_frame", "csv_text", "FORMULA_START"]
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
@@ -85,19 +87,12 @@ def html_table(df: pd.DataFrame, *, max_rows: int | None = None, na_rep: str = "
     for i, col in enumerate(df.columns):
         series = df.iloc[:, i].reset_index(drop=True)
         if col in raw:
-            out[i] = series.map(lambda v: na_rep if _missing(v) else Html(v)).astype(object)
+            out[i] = series.map(lambda v: na_rep if is_missing(v) else Html(v)).astype(object)
         else:
             out[i] = series if _is_plain(series) else series.map(
-                lambda v: na_rep if _missing(v) else html_text(v)).astype(object)
+                lambda v: na_rep if is_missing(v) else html_text(v)).astype(object)
     out.columns = [html_text(c) for c in df.columns]
     return out.to_html(index=False, escape=False, na_rep=na_rep, border=0) + note
-
-
-def _missing(value: Any) -> bool:
-    try:
-        return value is None or bool(pd.isna(value))
-    except (TypeError, ValueError):  # lists, arrays
-        return False
 
 
 def csv_cell(value: Any) -> Any:

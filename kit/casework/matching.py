@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from kit.decisions import MATCH_DECISION
 from kit.matching.collection import PAIR_COLUMNS, MatchResult, clusters_from_pairs, items_from_results
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ def run_matching(case: CaseDB, *, progress: bool = False, **params: Any) -> Matc
 
 
 def _analyst(case: CaseDB) -> dict[str, str]:
-    d = case.decisions("match")
+    d = case.decisions(MATCH_DECISION)
     return {} if d.empty else dict(zip(d["subject"], d["value"]))  # later rows win
 
 
@@ -180,5 +181,5 @@ def composite_findings(case: CaseDB) -> pd.DataFrame:
 
 def decide_match(case: CaseDB, a: str, b: str, confirmed: bool, note: str | None = None) -> int:
     """Store the analyst's confirm / reject of a pair (logged); returns the decision id."""
-    return case.record_decision("match", pair_key(a, b), "confirmed" if confirmed else "rejected",
+    return case.record_decision(MATCH_DECISION, pair_key(a, b), "confirmed" if confirmed else "rejected",
                                 note=note)

@@ -128,10 +128,8 @@ def load_input(src: Any, *, mode: str = "RGB", max_pixels: int | None = None) ->
         if mode == "RGB" and src.ndim == 2:
             return np.repeat(src[..., None], 3, axis=2)
         return src
-    try:
-        from kit.media import load_image
-    except ImportError:  # pragma: no cover - kit.media is part of the kit
-        load_image = _pillow_load
+    from kit.media import load_image
+
     kwargs = {} if max_pixels is None else {"max_pixels": max_pixels}
     try:
         img = load_image(src, mode=mode, **kwargs)
@@ -140,19 +138,6 @@ def load_input(src: Any, *, mode: str = "RGB", max_pixels: int | None = None) ->
     except Exception as exc:  # noqa: BLE001 - decoder failures become MediaError
         raise MediaError(f"{src}: cannot decode: {type(exc).__name__}: {exc}", path=src) from exc
     return load_input(np.ascontiguousarray(img), mode=mode)
-
-
-def _pillow_load(src: Any, *, mode: str = "RGB", max_pixels: int = 50_000_000) -> np.ndarray:
-    import io
-
-    from PIL import Image, ImageOps
-
-    if isinstance(src, (bytes, bytearray)):
-        src = io.BytesIO(src)
-    with Image.open(src) as im:
-        if im.width * im.height > max_pixels:
-            raise MediaError(f"{src}: {im.width}x{im.height} is over the pixel limit", path=src)
-        return np.asarray(ImageOps.exif_transpose(im).convert(mode))
 
 
 def compact_heatmap(heatmap: np.ndarray, size: int = HEATMAP_SIZE) -> dict[str, Any]:

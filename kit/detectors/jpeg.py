@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kit.detectors.base import Detector, DetectorResult, load_input, squash
+from kit.detectors.base import Detector, DetectorResult, squash
 from kit.metadata.jpeg import estimate_quality
 
 __all__ = ["JpegDetector", "block_dct"]
@@ -64,12 +64,9 @@ class JpegDetector(Detector):
             tables = {int(k): np.array(v, float) for k, v in im.quantization.items()}
         luma = tables[0]
         quality, _, err = estimate_quality({0: tuple(int(v) for v in luma)})  # luma table only
-        try:  # the grid must stay as stored: no EXIF rotation
-            from kit.media import load_image
+        from kit.media import load_image
 
-            gray = load_image(path, mode="L", apply_orientation=False)
-        except ImportError:  # pragma: no cover
-            gray = load_input(path, mode="L")
+        gray = load_image(path, mode="L", apply_orientation=False)  # the grid as stored: no EXIF rotation
         coef = block_dct(gray)
         per = [_periodicity(coef[:, r, c] / luma[r * 8 + c]) for r, c in _LOW_AC]
         strength = float(np.median(per))

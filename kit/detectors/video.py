@@ -20,27 +20,10 @@ __all__ = ["VideoDetector", "sample_frames"]
 
 
 def sample_frames(path: Path, every_s: float = 1.0, max_frames: int = 16) -> list[tuple[float, np.ndarray]]:
-    """(seconds, RGB frame) pairs from :func:`kit.media.iter_frames` (OpenCV if kit.media is absent)."""
-    try:
-        from kit.media import iter_frames
-    except ImportError:  # pragma: no cover - kit.media is part of the kit
-        iter_frames = None
-    if iter_frames is not None:
-        return [(float(f.seconds), f.image) for f in iter_frames(path, every_s=every_s, max_frames=max_frames)]
-    import cv2
+    """(seconds, RGB frame) pairs from :func:`kit.media.iter_frames`."""
+    from kit.media import iter_frames
 
-    cap, out = cv2.VideoCapture(str(path)), []
-    fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
-    step, i = max(1, round(fps * every_s)), 0
-    while len(out) < max_frames:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        if i % step == 0:
-            out.append((i / fps, frame[..., ::-1].copy()))
-        i += 1
-    cap.release()
-    return out
+    return [(float(f.seconds), f.image) for f in iter_frames(path, every_s=every_s, max_frames=max_frames)]
 
 
 class VideoDetector(Detector):

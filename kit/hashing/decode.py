@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 
-from kit.errors import MediaError
 
 __all__ = ["choose_reduce", "image_size", "load", "squash512"]
 
@@ -65,36 +64,9 @@ def load(src: Any, *, mode: str = "RGB", reduce: int = 1, apply_orientation: boo
 
     Raises a :class:`kit.errors.MediaError` subclass when the file cannot be decoded.
     """
-    try:
-        from kit.media import load_image
-    except ImportError:  # pragma: no cover - kit.media is part of the kit
-        load_image = None
-    if load_image is not None:
-        return load_image(src, mode=mode, reduce=reduce, apply_orientation=apply_orientation)
-    return _pil_load(src, mode=mode, reduce=reduce, apply_orientation=apply_orientation)
+    from kit.media import load_image
 
-
-def _pil_load(src: Any, *, mode: str, reduce: int, apply_orientation: bool) -> np.ndarray:
-    from PIL import Image, ImageOps
-
-    try:
-        if isinstance(src, np.ndarray):
-            im = Image.fromarray(src)
-        elif isinstance(src, Image.Image):
-            im = src
-        elif isinstance(src, (bytes, bytearray)):
-            im = Image.open(io.BytesIO(src))
-        else:
-            im = Image.open(Path(src))
-        if reduce > 1 and getattr(im, "format", None) == "JPEG":
-            im.draft(mode, (im.width // reduce, im.height // reduce))
-        if apply_orientation:
-            im = ImageOps.exif_transpose(im)
-        out = np.asarray(im.convert(mode))
-    except (OSError, ValueError, SyntaxError) as exc:
-        raise MediaError(f"{src if not isinstance(src, (bytes, np.ndarray)) else '<data>'}: "
-                         f"cannot decode image: {exc}", path=None) from exc
-    return out
+    return load_image(src, mode=mode, reduce=reduce, apply_orientation=apply_orientation)
 
 
 def squash512(arr: np.ndarray) -> np.ndarray:

@@ -34,20 +34,13 @@ import re
 
 import pandas as pd
 
+from kit.decisions import MATCH_KINDS, PARENT_KINDS
+from kit.values import present as val  # None for a missing value (None, NaN, NaT), else the value
+
 __all__ = ["MATCH_KINDS", "PARENT_KINDS", "apply_match_decisions", "parent_decisions", "val"]
 
-PARENT_KINDS = ("parent", "spread.parent")
-MATCH_KINDS = ("match", "matching.match")
 _YES = {"confirm", "confirmed", "match", "yes", "true", "same"}
 _NO = {"reject", "rejected", "no match", "no", "false", "different", "not a match"}
-
-
-def val(x: object) -> object:
-    """None for missing values (None, NaN, NaT), else ``x``."""
-    try:
-        return None if x is None or (not isinstance(x, (list, tuple, dict)) and pd.isna(x)) else x
-    except (TypeError, ValueError):
-        return x
 
 
 def _verdict(v: object) -> bool | None:

@@ -44,15 +44,15 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-__all__ = ["PARENT_DECISION", "ExplorerSummary", "explorer_graph", "explorer_summary"]
+from kit.decisions import PARENT_DECISION
+from kit.values import is_missing
 
-PARENT_DECISION = "spread.parent"
-"""The decision kind of "this post's parent is ..." (the explorer's "mark as parent")."""
+__all__ = ["PARENT_DECISION", "ExplorerSummary", "explorer_graph", "explorer_summary"]
 
 
 
 def _value(v: Any) -> Any:
-    if v is None or (not isinstance(v, (list, dict)) and pd.isna(v)):
+    if is_missing(v):
         return pd.NaT if v is pd.NaT else None
     return v.item() if hasattr(v, "item") and not isinstance(v, pd.Timestamp) else v
 

@@ -56,6 +56,8 @@ import math
 
 import pandas as pd
 
+from kit.values import is_missing
+
 __all__ = ["CUE_WEIGHTS", "TIME_RELIABILITY", "direction_cues", "direction_probability"]
 
 CUE_WEIGHTS = {"time": 3.0, "resolution": 1.5, "containment": 1.5, "added_content": 1.5, "quality": 1.0,
@@ -66,13 +68,6 @@ TIME_RELIABILITY = {"platform": 1.0, "c2pa": 0.6, "exif": 0.6, "file": 0.3, "dat
 """How far a post time can be trusted for ordering, by its source: the platform's own UTC time; a
 capture time from C2PA or EXIF; a file time; only the day (``date``, yt-dlp's ``upload_date``); a
 local time in an unknown zone (``local``, an export's wall clock)."""
-
-
-def _missing(x: object) -> bool:
-    try:
-        return x is None or bool(pd.isna(x))
-    except (TypeError, ValueError):
-        return False
 
 
 def _seconds(dt: object) -> float:
@@ -100,7 +95,7 @@ def direction_cues(u: dict, v: dict, pair: dict | None = None, *, u_is_a: bool =
     """
     cues: dict = {}
     tu, tv = u.get("posted_at"), v.get("posted_at")
-    if not _missing(tu) and not _missing(tv):
+    if not is_missing(tu) and not is_missing(tv):
         rel = min(TIME_RELIABILITY.get(str(u.get("time_source") or "platform"), 0.0),
                   TIME_RELIABILITY.get(str(v.get("time_source") or "platform"), 0.0))
         if rel > 0:
@@ -129,7 +124,7 @@ def direction_cues(u: dict, v: dict, pair: dict | None = None, *, u_is_a: bool =
         cues.pop("containment", None)
         cues["added_content"] = float(av) - float(au)
     qu, qv = u.get("jpeg_quality"), v.get("jpeg_quality")
-    if not _missing(qu) and not _missing(qv):
+    if not is_missing(qu) and not is_missing(qv):
         cues["quality"] = math.tanh((float(qu) - float(qv)) / 10.0)
     eu, ev = u.get("has_exif"), v.get("has_exif")
     if eu is not None and ev is not None and bool(eu) != bool(ev):
