@@ -65,12 +65,11 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from kit.matching.search import search
+from kit.matching.hashpairs import hash_stage, hash_transform, video_pairs
+from kit.matching.keypoints import keypoint_stage
 
 __all__ = ["MatchResult", "PAIR_COLUMNS", "clusters_from_pairs", "hash_transform", "items_from_results", "match_collection"]
 
@@ -106,135 +105,17 @@ def items_from_results(results: pd.DataFrame, media: pd.DataFrame) -> pd.DataFra
     return pd.DataFrame(rows, columns=["id", "kind", "path", "payload", "error"])
 
 
-class _DSU:
-    def __init__(self, n: int) -> None:
-        self.p = list(range(n))
-
-    def find(self, i: int) -> int:
-        while self.p[i] != i:
-            self.p[i] = self.p[self.p[i]]
-            i = self.p[i]
-        return i
-
-    def union(self, a: int, b: int) -> None:
-        self.p[self.find(a)] = self.find(b)
-
-
-def _views(payload: dict | None, kind: str) -> list[dict]:
-    """Each picture of an item: raw and trimmed image, or a video's keyframes."""
-    if not payload:
-        return []
-    out = []
-    pics = payload.get("keyframes", []) if kind == "video" else [payload]
-    for p in pics:
-        out.append(p)
-        if p.get("trimmed"):
-            out.append(p["trimmed"])
-    return out
-
-
-def _hash_pairs(items: pd.DataFrame, algo: str, radius: int, min_quality: int) -> pd.DataFrame:
-    """Pairs within ``radius``: ``i, j, distance`` plus how the best hit was found (``qi`` the
-    querying item, ``d`` its dihedral variant, ``vq`` / ``vt`` the views: 0 raw, 1 trimmed)."""
-    idx_hex, idx_meta, q_hex, q_meta = [], [], [], []
-    for i, (payload, kind) in enumerate(zip(items["payload"], items["kind"])):
-        for v_n, v in enumerate(_views(payload, kind)):
-            h = v.get(algo)
-            if not h or (algo == "pdq" and v.get("pdq_quality", 100) < min_quality):
-                continue
-            view = v_n if kind != "video" else -1
-            idx_hex.append(h)
-            idx_meta.append((i, view))
-            for d, hd in enumerate(v.get(f"{algo}_dihedral") or [h]):
-                q_hex.append(hd)
-                q_meta.append((i, view, d))
-    cols = ["i", "j", "distance", "qi", "d", "vq", "vt"]
-    if not idx_hex or not q_hex:
-        return pd.DataFrame(columns=cols)
-    hits = search(q_hex, idx_hex, radius=radius)
-    qm = np.asarray(q_meta)[hits["query"].to_numpy()]
-    tm = np.asarray(idx_meta)[hits["target"].to_numpy()]
-    qi, ti = qm[:, 0], tm[:, 0]
-    df = pd.DataFrame({"i": np.minimum(qi, ti), "j": np.maximum(qi, ti), "distance": hits["distance"].to_numpy(),
-                       "qi": qi, "d": qm[:, 2], "vq": qm[:, 1], "vt": tm[:, 1]})
-    df = df[df["i"] != df["j"]].sort_values(["i", "j", "distance", "d"], kind="stable")
-    return df.drop_duplicates(["i", "j"]).reset_index(drop=True)[cols]
-
-
-def _unit_box(payload: dict | None, view: int) -> list[float]:
-    """The view's box as fractions of the whole image (the trimmed picture's box for view 1)."""
-    if view == 1 and payload and payload.get("box") and payload.get("width"):
-        x0, y0, x1, y1 = payload["box"]
-        w, h = payload["width"], payload["height"]
-        return [x0 / w, y0 / h, x1 / w, y1 / h]
-    return [0.0, 0.0, 1.0, 1.0]
-
-
-def _dihedral_matrix(d: int) -> np.ndarray:
-    """2x3 map of unit-square coordinates (x right, y down) of an image to those of its variant ``d``."""
-    from kit.hashing.image import _dihedral_arrays
-
-    X, Y = np.meshgrid(np.arange(3.0), np.arange(2.0))  # an asymmetric 2 x 3 grid
-    nx, ny = _dihedral_arrays(X / 2)[d], _dihedral_arrays(Y)[d]
-    src = np.array([[nx[0, 0], ny[0, 0]], [nx[0, -1], ny[0, -1]], [nx[-1, 0], ny[-1, 0]]])
-    dst = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
-    A = np.hstack([src, np.ones((3, 1))])
-    return np.linalg.solve(A, dst).T  # maps original unit coords -> variant unit coords
-
-
-def hash_transform(payload_a: dict | None, payload_b: dict | None, view_a: int, view_b: int,
-                   d: int, a_is_query: bool) -> dict[str, Any]:
-    """Transform (keys of :func:`kit.matching.verify.verify_pair`) of a hash match.
-
-    The query's dihedral variant ``d`` of view ``view_q`` matched the other
-    item's view: the two views show the same picture, rotated / flipped by
-    ``d``; ``scale`` is measured on the views' full-size widths.
-    """
-    M = _dihedral_matrix(d)  # query unit coords -> target unit coords
-    if a_is_query:  # we need b -> a, i.e. target -> query
-        M = np.linalg.inv(np.vstack([M, [0, 0, 1]]))[:2]
-    mirror = bool(np.linalg.det(M[:, :2]) < 0)
-    Mm = M @ np.diag([-1.0, 1.0, 1.0]) if mirror else M
-    rot = float(np.degrees(np.arctan2(Mm[1, 0], Mm[0, 0]))) % 360.0
-    rot = rot - 360.0 if rot > 180.0 else rot
-    ba, bb = _unit_box(payload_a, view_a), _unit_box(payload_b, view_b)
-    wa = (ba[2] - ba[0]) * (payload_a or {}).get("width", 0)
-    wb = (bb[2] - bb[0]) * (payload_b or {}).get("width", 0)
-    ha = (ba[3] - ba[1]) * (payload_a or {}).get("height", 0)
-    quarter = round(rot / 90.0) % 2 == 1
-    scale = (ha if quarter else wa) / wb if wb else None
-    area = lambda b: (b[2] - b[0]) * (b[3] - b[1])  # noqa: E731
-    return {"scale": scale, "rotation_deg": rot, "mirror": mirror, "box_in_a": ba, "box_in_b": bb,
-            "overlap_a": area(ba), "overlap_b": area(bb), "cover_a": area(ba), "cover_b": area(bb),
-            "view_a": ba, "view_b": bb}
-
-
-def _video_pairs(items: pd.DataFrame, share: float) -> list[tuple[int, int, float]]:
-    from kit.hashing.video import video_similarity
-
-    vids = [(i, p) for i, (p, k) in enumerate(zip(items["payload"], items["kind"])) if k == "video" and p]
-    out = []
-    for x in range(len(vids)):
-        for y in range(x + 1, len(vids)):
-            (i, pa), (j, pb) = vids[x], vids[y]
-            best = 0.0
-            for key in ("vpdq", "vpdq_trimmed"):
-                fa = [ln.split(",")[2] for ln in pa.get(key, [])]
-                fb = [ln.split(",")[2] for ln in pb.get(key, [])]
-                best = max(best, min(video_similarity(fa, fb)))
-            if best >= share:
-                out.append((i, j, 100.0 * best))
-    return out
-
-
 def clusters_from_pairs(ids: list, pairs: pd.DataFrame) -> pd.DataFrame:
     """Connected components of the ``decision == "match"`` pairs: ``id, cluster, size``."""
+    from networkx.utils import UnionFind
+
     pos = {x: n for n, x in enumerate(ids)}
-    dsu = _DSU(len(ids))
+    uf = UnionFind(range(len(ids)))
     if len(pairs):
         for a, b in pairs.loc[pairs["decision"] == "match", ["a", "b"]].itertuples(index=False):
-            dsu.union(pos[a], pos[b])
-    roots = [dsu.find(n) for n in range(len(ids))]
+            uf.union(pos[a], pos[b])
+    roots = [uf[n] for n in range(len(ids))]
+    # numbered by size, then by first member: which member UnionFind keeps as root does not show
     sizes = pd.Series(roots).value_counts()
     order = {r: k for k, r in enumerate(sorted(sizes.index, key=lambda r: (-sizes[r], roots.index(r))))}
     return pd.DataFrame({"id": ids, "cluster": [order[r] for r in roots], "size": [int(sizes[r]) for r in roots]})
@@ -288,54 +169,67 @@ def match_collection(items: pd.DataFrame, *, pdq_radius: int = 31, pdq_min_quali
     t0 = time.perf_counter()
     items = items.reset_index(drop=True)
     ids = list(items["id"])
-    rows: list[dict] = []
-    seen: dict[tuple[int, int], int] = {}
-
-    def add(i, j, algo, dist, decision, verified=False, inliers=0, transform=None):
-        i, j = (i, j) if ids[i] <= ids[j] else (j, i)
-        key = (i, j)
-        row = {"a": ids[i], "b": ids[j], "algorithm": algo, "distance": float(dist), "verified": verified,
-               "inliers": int(inliers), "transform": transform, "decision": decision}
-        if key in seen:
-            old = rows[seen[key]]
-            if old["decision"] == "match" and decision != "match":
-                return
-            if old["decision"] == decision and not verified:
-                return
-            rows[seen[key]] = row
-        else:
-            seen[key] = len(rows)
-            rows.append(row)
-
-    payloads = list(items["payload"])
-    kinds = list(items["kind"])
-    for algo, radius in (("pdq", pdq_radius), ("phash", hash64_review)):
-        for i, j, dist, qi, d, vq, vt in _hash_pairs(items, algo, radius, pdq_min_quality).itertuples(index=False):
-            i, j = (int(i), int(j)) if ids[int(i)] <= ids[int(j)] else (int(j), int(i))
-            tr = None
-            if kinds[i] != "video" and kinds[j] != "video":
-                a_is_q = int(qi) == i
-                tr = hash_transform(payloads[i], payloads[j], int(vq if a_is_q else vt), int(vt if a_is_q else vq),
-                                    int(d), a_is_q)
-            sure = algo == "pdq" or dist <= (hash64_verify if verify else hash64_radius)
-            add(i, j, algo, dist, "match" if sure else "review", transform=tr)
-    for i, j, s in _video_pairs(items, video_share):
-        add(i, j, "vpdq", s, "match")
+    table = _PairTable(ids)
+    for i, j, algo, dist, decision, tr in hash_stage(
+            items, pdq_radius=pdq_radius, pdq_min_quality=pdq_min_quality, hash64_review=hash64_review,
+            hash64_sure=hash64_verify if verify else hash64_radius):
+        table.add(i, j, algo, dist, decision, transform=tr)
+    for i, j, s in video_pairs(items, video_share):
+        table.add(i, j, "vpdq", s, "match")
     t_hash = time.perf_counter() - t0
     if verify:
-        from kit.matching.keypoints import keypoint_stage
-
-        keypoint_stage(items, rows, seen, add, min_inliers=min_inliers, min_cover=min_cover,
-                       cell_share=cell_share, min_votes=min_votes, exhaustive=exhaustive,
-                       max_side=max_side, nfeatures=nfeatures, workers=workers, progress=progress)
-    pairs = pd.DataFrame(rows, columns=PAIR_COLUMNS)
-    if len(pairs):
-        pairs = pairs.sort_values(["a", "b"], kind="stable").reset_index(drop=True)
+        found = keypoint_stage(items, table.matched(), min_inliers=min_inliers, min_cover=min_cover,
+                               cell_share=cell_share, min_votes=min_votes, exhaustive=exhaustive,
+                               max_side=max_side, nfeatures=nfeatures, workers=workers, progress=progress)
+        for i, j, decision, inliers, tr in found:
+            table.add(i, j, "sift", float("nan"), decision, verified=decision == "match", inliers=inliers,
+                      transform=tr)
+    pairs = table.frame()
     clusters = clusters_from_pairs(ids, pairs)
     if compare and len(pairs):
         compare_composites(pairs, items, clusters)
     t_all = time.perf_counter() - t0
     return MatchResult(pairs, clusters, {"hash": t_hash, "keypoints": t_all - t_hash, "total": t_all})
+
+
+class _PairTable:
+    """The pairs found so far, one row per unordered pair (``a`` the smaller id): a later finding
+    replaces the pair's row unless it would demote a match or repeats the decision unverified."""
+
+    def __init__(self, ids: list) -> None:
+        self.ids = ids
+        self.rows: list[dict] = []
+        self.seen: dict[tuple[int, int], int] = {}
+
+    def add(self, i: int, j: int, algo: str, dist: float, decision: str, verified: bool = False,
+            inliers: int = 0, transform: dict | None = None) -> None:
+        """Record that items ``i`` and ``j`` (positions) pair up (see the rules above)."""
+        ids = self.ids
+        i, j = (i, j) if ids[i] <= ids[j] else (j, i)
+        key = (i, j)
+        row = {"a": ids[i], "b": ids[j], "algorithm": algo, "distance": float(dist), "verified": verified,
+               "inliers": int(inliers), "transform": transform, "decision": decision}
+        if key in self.seen:
+            old = self.rows[self.seen[key]]
+            if old["decision"] == "match" and decision != "match":
+                return
+            if old["decision"] == decision and not verified:
+                return
+            self.rows[self.seen[key]] = row
+        else:
+            self.seen[key] = len(self.rows)
+            self.rows.append(row)
+
+    def matched(self) -> list[tuple]:
+        """``(a, b)`` ids of the ``"match"`` rows, in the order they were first found."""
+        return [(r["a"], r["b"]) for r in self.rows if r["decision"] == "match"]
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as the ``pairs`` DataFrame (:data:`PAIR_COLUMNS`), sorted by ``a``, ``b``."""
+        pairs = pd.DataFrame(self.rows, columns=PAIR_COLUMNS)
+        if len(pairs):
+            pairs = pairs.sort_values(["a", "b"], kind="stable").reset_index(drop=True)
+        return pairs
 
 
 def compare_composites(pairs: pd.DataFrame, items: pd.DataFrame, clusters: pd.DataFrame) -> None:

@@ -20,7 +20,7 @@ Examples
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Callable
+from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
@@ -180,54 +180,86 @@ def _candidates(feats: list[list[Features]], *, k: int, max_dist: float, min_vot
     return {key: (votes.get(key, 0), mvotes.get(key, 0)) for key, n in (votes | mvotes).items() if n >= min_votes}
 
 
-def keypoint_stage(items: pd.DataFrame, rows: list[dict], seen: dict, add: Callable, *,
+def keypoint_stage(items: pd.DataFrame, matched: Iterable[tuple[Any, Any]], *,
                    min_inliers: int, min_cover: float, cell_share: float, min_votes: int,
                    exhaustive: bool, max_side: int, nfeatures: int, workers: int, progress: bool,
                    k: int = 12, max_dist: float = 200.0, max_fail: int = 8, max_item_fail: int = 30,
-                   max_changed: float | None = 0.05) -> None:
-    """Add verified keypoint pairs to ``rows`` through ``add`` (see the module doc); a pair of two
-    still images refused because a solid region differs is added as a ``composite``."""
-    from kit.matching.collection import _DSU
+                   max_changed: float | None = 0.05) -> list[tuple[int, int, str, int, dict | None]]:
+    """Verified keypoint pairs (see the module doc), given the ``(a, b)`` ids already ``matched``.
 
+    Returns ``(i, j, decision, inliers, transform)`` in the order found, ``i`` and ``j`` item
+    positions with ``id[i] <= id[j]``, the transform mapping j into i; ``decision`` is
+    ``"match"``, or ``"composite"`` for a pair of two still images refused because a solid
+    region differs.
+    """
     ids = list(items["id"])
     feats = _extract_all(items, max_side, nfeatures, workers, progress)
-    dsu = _DSU(len(ids))
+    groups = _Components(len(ids))
     pos = {x: n for n, x in enumerate(ids)}
-    for r in rows:
-        if r["decision"] == "match":
-            dsu.union(pos[r["a"]], pos[r["b"]])
+    for a, b in matched:
+        groups.union(pos[a], pos[b])
     cands = _candidates(feats, k=k, max_dist=max_dist, min_votes=min_votes)
     order = sorted(cands.items(), key=lambda kv: (-max(kv[1]), kv[0]))
     fails: Counter = Counter()
+    found = []
     for (i, j), (n_plain, n_mirror) in order:
-        ri, rj = dsu.find(i), dsu.find(j)
+        ri, rj = groups.label(i), groups.label(j)
         if not exhaustive and (ri == rj or fails[(i, rj)] >= max_fail or fails[(j, ri)] >= max_fail
                                or fails[i] >= max_item_fail or fails[j] >= max_item_fail):
             continue
-        best = None
-        for fa in feats[i]:
-            for fb in feats[j]:
-                v = verify_pair(fa, fb, min_inliers=min_inliers, min_cover=min_cover, cell_share=cell_share,
-                                try_mirror=n_mirror >= max(min_votes, n_plain // 2), max_changed=max_changed)
-                if best is None or (v.verified, v.inliers) > (best.verified, best.inliers):
-                    best = v
-                if v.verified or _changed(v, max_changed):
-                    break
-            if best is not None and (best.verified or _changed(best, max_changed)):
-                break
+        best = _best_view_pair(feats[i], feats[j], min_inliers=min_inliers, min_cover=min_cover,
+                               cell_share=cell_share, max_changed=max_changed,
+                               try_mirror=n_mirror >= max(min_votes, n_plain // 2))
         still = not any(f.video for f in (*feats[i], *feats[j]))  # video frames: zoom and overlays
+        a, b = (i, j) if ids[i] <= ids[j] else (j, i)
         if best is not None and best.verified:
-            a, b = (i, j) if ids[i] <= ids[j] else (j, i)
-            tr = best.transform if a == i else _swap(best.transform)
-            add(a, b, "sift", float("nan"), "match", verified=True, inliers=best.inliers, transform=tr)
-            dsu.union(i, j)
+            found.append((a, b, "match", best.inliers, best.transform if a == i else _swap(best.transform)))
+            groups.union(i, j)
         else:
             if best is not None and still and _changed(best, max_changed, 0.0):  # a composite of its source
-                a, b = (i, j) if ids[i] <= ids[j] else (j, i)
-                tr = best.transform if a == i else _swap(best.transform)
-                add(a, b, "sift", float("nan"), "composite", inliers=best.inliers, transform=tr)
+                found.append((a, b, "composite", best.inliers, best.transform if a == i else _swap(best.transform)))
             for key in ((i, rj), (j, ri), i, j):
                 fails[key] += 1
+    return found
+
+
+def _best_view_pair(fi: list[Features], fj: list[Features], *, max_changed: float | None,
+                    **kw: Any) -> Any:
+    """The best :func:`verify_pair` over the two items' views (trimmed picture first), stopping at
+    the first verified or composite one; None when an item has no views."""
+    best = None
+    for fa in fi:
+        for fb in fj:
+            v = verify_pair(fa, fb, max_changed=max_changed, **kw)
+            if best is None or (v.verified, v.inliers) > (best.verified, best.inliers):
+                best = v
+            if v.verified or _changed(v, max_changed):
+                break
+        if best is not None and (best.verified or _changed(best, max_changed)):
+            break
+    return best
+
+
+class _Components:
+    """Items joined so far (:class:`networkx.utils.UnionFind`) and a label for each component, the
+    key of the failure counts: a joined component keeps the label of the second item's side."""
+
+    def __init__(self, n: int) -> None:
+        from networkx.utils import UnionFind
+
+        self.uf = UnionFind(range(n))
+        self.labels: dict[int, int] = {}  # root -> label, where it is not the root itself
+
+    def label(self, i: int) -> int:
+        """The label of ``i``'s component."""
+        root = self.uf[i]
+        return self.labels.get(root, root)
+
+    def union(self, i: int, j: int) -> None:
+        """Join the components of ``i`` and ``j``."""
+        keep = self.label(j)
+        self.uf.union(i, j)
+        self.labels[self.uf[i]] = keep
 
 
 def _changed(v: Any, max_changed: float | None, above: float = 0.12) -> bool:
