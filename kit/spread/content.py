@@ -3,7 +3,7 @@
 The matcher returns a *spanning* set of pairs (it skips pairs already
 connected), so the true parent of a copy often has no direct match row.
 :func:`pair_evidence` compares the pairs that the spread builder needs
-directly: both pictures are decoded small (long side ``side``), SIFT features
+directly: both pictures are decoded small (long side ``side``; :mod:`kit.spread.pictures`), SIFT features
 (:func:`kit.matching.verify.features`) are matched, a similarity transform is
 fitted with RANSAC (mirrored too), the candidate parent is warped into the
 child's frame and the two are compared in Lab where both have pixels:
@@ -58,145 +58,12 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from kit.spread.pictures import _align, _box_mask, _describe_task, _refine, describe_small, load_small
+
 __all__ = ["EVIDENCE_COLUMNS", "content_evidence", "load_small", "pair_evidence"]
 
 EVIDENCE_COLUMNS = ["a", "b", "inliers", "residual", "changed", "residual_l", "changed_l", "chroma_a", "chroma_b",
                     "scale", "overlap_a", "overlap_b", "mirror"]
-
-
-def load_small(path: Any, kind: str = "image", *, side: int = 320) -> tuple[np.ndarray, float] | None:
-    """Gray uint8 picture with long side <= ``side`` and its scale (analysis px per original px).
-
-    Videos give the frame at 1 s (else the first). None when it cannot be decoded.
-    """
-    import cv2
-
-    try:
-        if kind == "video":
-            from kit.media import iter_frames
-
-            frames = list(iter_frames(path, every_s=1.0, max_frames=2))
-            if not frames:
-                return None
-            img = np.asarray(frames[-1].image)
-        else:
-            from kit.hashing.decode import choose_reduce, image_size, load
-
-            size = image_size(path)
-            reduce = choose_reduce(*size, min_side=side, use_max=True) if size else 1
-            img = load(path, mode="RGB", reduce=reduce)
-            full = max(size) if size else max(img.shape[:2])
-    except Exception:  # noqa: BLE001 - an undecodable file just gets no content evidence
-        return None
-    img = _rgb(img)
-    h, w = img.shape[:2]
-    if kind == "video":
-        full = max(h, w)
-    s = min(1.0, side / max(h, w))
-    if s < 1.0:
-        img = cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
-    return np.ascontiguousarray(img), max(img.shape[:2]) / float(full)
-
-
-def _rgb(img: np.ndarray) -> np.ndarray:
-    img = np.asarray(img)
-    if img.ndim == 2:
-        img = np.repeat(img[:, :, None], 3, axis=2)
-    return np.ascontiguousarray(img[:, :, :3])
-
-
-def _align(fa: Any, fb: Any, ratio: float = 0.8) -> tuple[int, np.ndarray | None, bool]:
-    import cv2
-
-    from kit.matching.verify import mirror_features
-
-    best = (0, None, False)
-    for mirrored in (False, True):
-        fbx = mirror_features(fb) if mirrored else fb
-        if len(fa) < 3 or len(fbx) < 3:
-            continue
-        m = cv2.BFMatcher(cv2.NORM_L2).knnMatch(fbx.desc, fa.desc, k=2)
-        good = [p[0] for p in m if len(p) == 2 and p[0].distance < ratio * p[1].distance]
-        if len(good) < 4:
-            continue
-        src = fbx.xy[[g.queryIdx for g in good]]
-        dst = fa.xy[[g.trainIdx for g in good]]
-        M, mask = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=3.0,
-                                              maxIters=2000, confidence=0.995)
-        if M is None:
-            continue
-        n = int(mask.sum())
-        if n > best[0]:
-            best = (n, M, mirrored)
-        if n >= 60:
-            break
-    return best
-
-
-def _refine(a: np.ndarray, b: np.ndarray, Mi: np.ndarray, step: float = 0.5) -> np.ndarray:
-    """Sub-pixel touch-up of the a -> b map: the translation (+-half a pixel) with the least lightness difference."""
-    import cv2
-
-    h, w = b.shape[:2]
-    inner = (slice(h // 8, h - h // 8), slice(w // 8, w - w // 8))
-    best, out = None, Mi
-    for dx in (-step, 0.0, step):
-        for dy in (-step, 0.0, step):
-            M2 = Mi.copy()
-            M2[0, 2] += dx
-            M2[1, 2] += dy
-            warped = cv2.warpAffine(a, M2, (w, h), flags=cv2.INTER_LINEAR, borderValue=np.nan)
-            d = np.abs(warped[inner] - b[inner])
-            score = float(np.nanmean(d)) if np.isfinite(d).any() else np.inf
-            if best is None or score < best:
-                best, out = score, M2
-    return out
-
-
-def _box_mask(shape: tuple, box: Any) -> np.ndarray:
-    m = np.zeros(shape, np.float32)
-    if box is None:
-        m[:] = 1.0
-        return m
-    h, w = shape
-    x0, y0, x1, y1 = box
-    m[int(round(y0 * h)):max(int(round(y1 * h)), int(round(y0 * h)) + 1),
-      int(round(x0 * w)):max(int(round(x1 * w)), int(round(x0 * w)) + 1)] = 1.0
-    return m
-
-
-def describe_small(src: Any, kind: str = "image", *, side: int = 320, nfeatures: int = 600) -> tuple | None:
-    """A picture as :func:`pair_evidence` keeps it: ``(RGB uint8 at long side <= side, scale, SIFT
-    features, blurred Lab float32)``, or None when ``src`` (a path, an array, or ``(array, scale)``)
-    cannot be decoded."""
-    import cv2
-
-    from kit.matching.verify import features
-
-    if src is None:
-        return None
-    if isinstance(src, tuple):
-        img, sc = src
-    elif isinstance(src, np.ndarray):
-        img, sc = _rgb(src), 1.0
-        s = min(1.0, side / max(img.shape[:2]))
-        if s < 1.0:
-            img = cv2.resize(img, (round(img.shape[1] * s), round(img.shape[0] * s)), interpolation=cv2.INTER_AREA)
-            sc = s
-    else:
-        got = load_small(src, kind, side=side)
-        if got is None:
-            return None
-        img, sc = got
-    img = _rgb(img)
-    f = features(img, max_side=side, nfeatures=nfeatures)
-    lab = cv2.cvtColor(img.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
-    return img, sc, f, cv2.GaussianBlur(lab, (3, 3), 0.8)
-
-
-def _describe_task(arg: tuple) -> tuple | None:
-    src, kind, side = arg
-    return describe_small(src, kind, side=side)
 
 
 def pair_evidence(images: dict, pairs: Iterable[tuple], *, kinds: dict | None = None, boxes: dict | None = None,
@@ -227,8 +94,6 @@ def pair_evidence(images: dict, pairs: Iterable[tuple], *, kinds: dict | None = 
     cache
         A dict to keep decoded pictures and features in between calls.
     """
-    import cv2
-
     kinds, boxes = kinds or {}, boxes or {}
     cache = {} if cache is None else cache
 
@@ -239,52 +104,71 @@ def pair_evidence(images: dict, pairs: Iterable[tuple], *, kinds: dict | None = 
 
     rows = []
     for a, b in pairs:
-        row = {"a": a, "b": b, "inliers": 0, "residual": np.nan, "changed": np.nan, "residual_l": np.nan,
-               "changed_l": np.nan, "chroma_a": np.nan, "chroma_b": np.nan, "scale": np.nan,
-               "overlap_a": np.nan, "overlap_b": np.nan, "mirror": None}
         A, B = get(a), get(b)
-        if A is None or B is None:
-            rows.append(row)
-            continue
-        n, M, mirrored = _align(A[2], B[2])
-        if M is None or n < min_inliers or abs(np.linalg.det(M[:, :2])) < 1e-6:
-            row["inliers"] = n
-            rows.append(row)
-            continue
-        hb, wb = B[0].shape[:2]
-        ha, wa = A[0].shape[:2]
-        bimg = B[3][:, ::-1] if mirrored else B[3]
-        Mi = _refine(A[3][:, :, 0], bimg[:, :, 0], cv2.invertAffineTransform(M))  # a -> (mirrored) b
-        M = cv2.invertAffineTransform(Mi)
-        warped = cv2.warpAffine(A[3], Mi, (wb, hb), flags=cv2.INTER_LINEAR, borderValue=0)
-        box_a = _box_mask((ha, wa), boxes.get(a))
-        box_b = _box_mask((hb, wb), boxes.get(b))
-        if mirrored:
-            box_b = box_b[:, ::-1]
-        valid = cv2.warpAffine(box_a, Mi, (wb, hb), flags=cv2.INTER_NEAREST, borderValue=0) > 0.5
-        valid &= box_b > 0.5
-        if valid.sum() < 200:
-            row["inliers"] = n
-            rows.append(row)
-            continue
-        x, y = bimg[valid], warped[valid]  # (n, 3) L, a, b
-        zx = (x[:, 0] - x[:, 0].mean()) / (x[:, 0].std() + 1e-3)
-        zy = (y[:, 0] - y[:, 0].mean()) / (y[:, 0].std() + 1e-3)
-        dl = np.abs(zx - zy)
-        # chroma minus its mean: a global tint (warm, cool filters) costs little, lost colour a lot
-        cx, cy = x[:, 1:] - x[:, 1:].mean(axis=0), y[:, 1:] - y[:, 1:].mean(axis=0)
-        d = dl + np.abs(cx - cy).sum(axis=1) / chroma
-        back = cv2.warpAffine(box_b, M, (wa, ha), flags=cv2.INTER_NEAREST, borderValue=0) > 0.5
-        sc = float(np.sqrt(abs(np.linalg.det(M[:, :2]))))
-        row.update(inliers=n, residual=float(d.mean()), changed=float((d > changed_z).mean()),
-                   residual_l=float(dl.mean()), changed_l=float((dl > changed_z).mean()),
-                   chroma_a=float(np.abs(cy).sum(axis=1).mean()),
-                   chroma_b=float(np.abs(cx).sum(axis=1).mean()),
-                   scale=sc * B[1] / A[1] if A[1] else sc,
-                   overlap_a=float((back & (box_a > 0.5)).sum() / max(1.0, (box_a > 0.5).sum())),
-                   overlap_b=float(valid.sum() / max(1.0, (box_b > 0.5).sum())), mirror=bool(mirrored))
-        rows.append(row)
+        rows.append(_pair_row(a, b, A, B, boxes.get(a), boxes.get(b), min_inliers=min_inliers, changed_z=changed_z,
+                              chroma=chroma))
     return pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
+
+
+def _pair_row(a: Any, b: Any, A: tuple | None, B: tuple | None, box_a: Any, box_b: Any, *, min_inliers: int,
+              changed_z: float, chroma: float) -> dict:
+    """One row of :func:`pair_evidence`: ``b`` (described as :func:`describe_small` does) aligned into
+    ``a`` and compared where both pictures (inside their content boxes) have pixels."""
+    row = {"a": a, "b": b, "inliers": 0, "residual": np.nan, "changed": np.nan, "residual_l": np.nan,
+           "changed_l": np.nan, "chroma_a": np.nan, "chroma_b": np.nan, "scale": np.nan,
+           "overlap_a": np.nan, "overlap_b": np.nan, "mirror": None}
+    if A is None or B is None:
+        return row
+    n, M, mirrored = _align(A[2], B[2])
+    if M is None or n < min_inliers or abs(np.linalg.det(M[:, :2])) < 1e-6:
+        row["inliers"] = n
+        return row
+    bimg, warped, valid, M, mask_a, mask_b, back = _warp_pair(A, B, M, mirrored, box_a, box_b)
+    if valid.sum() < 200:
+        row["inliers"] = n
+        return row
+    sc = float(np.sqrt(abs(np.linalg.det(M[:, :2]))))
+    row.update(inliers=n, **_residuals(bimg[valid], warped[valid], changed_z, chroma),
+               scale=sc * B[1] / A[1] if A[1] else sc,
+               overlap_a=float((back & (mask_a > 0.5)).sum() / max(1.0, (mask_a > 0.5).sum())),
+               overlap_b=float(valid.sum() / max(1.0, (mask_b > 0.5).sum())), mirror=bool(mirrored))
+    return row
+
+
+def _warp_pair(A: tuple, B: tuple, M: np.ndarray, mirrored: bool, box_a: Any, box_b: Any) -> tuple:
+    """``a``'s blurred Lab warped into ``b``'s frame (``M``: b -> a, refined to the sub-pixel). Returns
+    ``(b's Lab, mirrored when b is, a's warped Lab, valid overlap, refined b -> a map, a's box mask,
+    b's box mask in b's frame as aligned, b's box mapped back into a)``."""
+    import cv2
+
+    hb, wb = B[0].shape[:2]
+    ha, wa = A[0].shape[:2]
+    bimg = B[3][:, ::-1] if mirrored else B[3]
+    Mi = _refine(A[3][:, :, 0], bimg[:, :, 0], cv2.invertAffineTransform(M))  # a -> (mirrored) b
+    M = cv2.invertAffineTransform(Mi)
+    warped = cv2.warpAffine(A[3], Mi, (wb, hb), flags=cv2.INTER_LINEAR, borderValue=0)
+    mask_a = _box_mask((ha, wa), box_a)
+    mask_b = _box_mask((hb, wb), box_b)
+    if mirrored:
+        mask_b = mask_b[:, ::-1]
+    valid = cv2.warpAffine(mask_a, Mi, (wb, hb), flags=cv2.INTER_NEAREST, borderValue=0) > 0.5
+    valid &= mask_b > 0.5
+    back = cv2.warpAffine(mask_b, M, (wa, ha), flags=cv2.INTER_NEAREST, borderValue=0) > 0.5
+    return bimg, warped, valid, M, mask_a, mask_b, back
+
+
+def _residuals(x: np.ndarray, y: np.ndarray, changed_z: float, chroma: float) -> dict:
+    """The residual columns of :func:`pair_evidence` from the overlap's Lab pixels of ``b`` (``x``) and
+    of ``a`` warped (``y``), both (n, 3)."""
+    zx = (x[:, 0] - x[:, 0].mean()) / (x[:, 0].std() + 1e-3)
+    zy = (y[:, 0] - y[:, 0].mean()) / (y[:, 0].std() + 1e-3)
+    dl = np.abs(zx - zy)
+    # chroma minus its mean: a global tint (warm, cool filters) costs little, lost colour a lot
+    cx, cy = x[:, 1:] - x[:, 1:].mean(axis=0), y[:, 1:] - y[:, 1:].mean(axis=0)
+    d = dl + np.abs(cx - cy).sum(axis=1) / chroma
+    return {"residual": float(d.mean()), "changed": float((d > changed_z).mean()),
+            "residual_l": float(dl.mean()), "changed_l": float((dl > changed_z).mean()),
+            "chroma_a": float(np.abs(cy).sum(axis=1).mean()), "chroma_b": float(np.abs(cx).sum(axis=1).mean())}
 
 
 def rejoin_groups(images: dict, clusters: pd.DataFrame | None = None, *, kinds: dict | None = None,

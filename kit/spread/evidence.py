@@ -172,7 +172,7 @@ def _group_evidence(task: tuple, opts: dict) -> dict:
 
     from kit.matching.verify import features as sift
     from kit.spread.consensus import choose_reference
-    from kit.spread.content import load_small
+    from kit.spread.pictures import load_small
     from kit.spread.pairs import pair_lineage
 
     g, m, pre = task
@@ -304,7 +304,7 @@ def _donors(relations: list, refs: dict, cache: dict, side: int, min_inliers: in
     a copy of the host photo: the region's crop carries some host around it). Without a source in the
     collection the region is unknown and no donor is looked for."""
     from kit.matching.verify import features as sift
-    from kit.spread.content import _align
+    from kit.spread.pictures import _align
 
     out: list = []
     for r in [r for r in relations if r["relation"] == "source" and r.get("box")]:

@@ -124,7 +124,7 @@ def align_group(pics: dict, features: dict, reference: Any, *, min_inliers: int 
     when the two frames overlap by ``min_overlap`` of the smaller one: a pasted region matching
     its donor photo, or a small shared element, is no alignment of the picture. Returns ``(maps,
     failed)``: id -> (2x3 map of its analysis pixels into the reference's, inliers), id -> why."""
-    from kit.spread.content import _align
+    from kit.spread.pictures import _align
 
     ref_shape = pics[reference].shape[:2]
     maps: dict = {reference: (np.array([[1.0, 0, 0], [0, 1.0, 0]]), 10 ** 6)}
@@ -218,7 +218,7 @@ def _analysis_pictures(images: dict, features: dict | None, scales: dict | None,
     import cv2
 
     from kit.matching.verify import features as sift
-    from kit.spread.content import _rgb
+    from kit.spread.pictures import _rgb
 
     features, scales = dict(features or {}), dict(scales or {})
     pics: dict = {}

@@ -1,0 +1,162 @@
+"""Small pictures for the content evidence: decoding at analysis size, SIFT description, alignment.
+
+Private helpers of :mod:`kit.spread.content` (:func:`load_small`, :func:`describe_small` and
+:func:`_align` are importable from there too), also used by :mod:`kit.spread.lineage` and
+:mod:`kit.spread.evidence`: a picture is decoded small (long side ``side``), described by SIFT
+features (:func:`kit.matching.verify.features`) and its blurred Lab, and two pictures are aligned
+by a RANSAC similarity, mirrored where needed.
+
+Examples
+--------
+>>> import numpy as np
+>>> _rgb(np.zeros((4, 6), np.uint8)).shape
+(4, 6, 3)
+>>> float(_box_mask((4, 4), (0.5, 0.0, 1.0, 0.5)).sum())
+4.0
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def load_small(path: Any, kind: str = "image", *, side: int = 320) -> tuple[np.ndarray, float] | None:
+    """Gray uint8 picture with long side <= ``side`` and its scale (analysis px per original px).
+
+    Videos give the frame at 1 s (else the first). None when it cannot be decoded.
+    """
+    import cv2
+
+    try:
+        if kind == "video":
+            from kit.media import iter_frames
+
+            frames = list(iter_frames(path, every_s=1.0, max_frames=2))
+            if not frames:
+                return None
+            img = np.asarray(frames[-1].image)
+        else:
+            from kit.hashing.decode import choose_reduce, image_size, load
+
+            size = image_size(path)
+            reduce = choose_reduce(*size, min_side=side, use_max=True) if size else 1
+            img = load(path, mode="RGB", reduce=reduce)
+            full = max(size) if size else max(img.shape[:2])
+    except Exception:  # noqa: BLE001 - an undecodable file just gets no content evidence
+        return None
+    img = _rgb(img)
+    h, w = img.shape[:2]
+    if kind == "video":
+        full = max(h, w)
+    s = min(1.0, side / max(h, w))
+    if s < 1.0:
+        img = cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(img), max(img.shape[:2]) / float(full)
+
+
+def _rgb(img: np.ndarray) -> np.ndarray:
+    """``img`` as a contiguous 3-channel array (gray repeated, alpha dropped)."""
+    img = np.asarray(img)
+    if img.ndim == 2:
+        img = np.repeat(img[:, :, None], 3, axis=2)
+    return np.ascontiguousarray(img[:, :, :3])
+
+
+def _align(fa: Any, fb: Any, ratio: float = 0.8) -> tuple[int, np.ndarray | None, bool]:
+    """``(inliers, 2x3 map of b's points into a, mirrored)`` of the best RANSAC similarity between the
+    features ``fa`` and ``fb`` (plain, then mirrored unless the plain one has 60 inliers)."""
+    import cv2
+
+    from kit.matching.verify import mirror_features
+
+    best = (0, None, False)
+    for mirrored in (False, True):
+        fbx = mirror_features(fb) if mirrored else fb
+        if len(fa) < 3 or len(fbx) < 3:
+            continue
+        m = cv2.BFMatcher(cv2.NORM_L2).knnMatch(fbx.desc, fa.desc, k=2)
+        good = [p[0] for p in m if len(p) == 2 and p[0].distance < ratio * p[1].distance]
+        if len(good) < 4:
+            continue
+        src = fbx.xy[[g.queryIdx for g in good]]
+        dst = fa.xy[[g.trainIdx for g in good]]
+        M, mask = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=3.0,
+                                              maxIters=2000, confidence=0.995)
+        if M is None:
+            continue
+        n = int(mask.sum())
+        if n > best[0]:
+            best = (n, M, mirrored)
+        if n >= 60:
+            break
+    return best
+
+
+def _refine(a: np.ndarray, b: np.ndarray, Mi: np.ndarray, step: float = 0.5) -> np.ndarray:
+    """Sub-pixel touch-up of the a -> b map: the translation (+-half a pixel) with the least lightness difference."""
+    import cv2
+
+    h, w = b.shape[:2]
+    inner = (slice(h // 8, h - h // 8), slice(w // 8, w - w // 8))
+    best, out = None, Mi
+    for dx in (-step, 0.0, step):
+        for dy in (-step, 0.0, step):
+            M2 = Mi.copy()
+            M2[0, 2] += dx
+            M2[1, 2] += dy
+            warped = cv2.warpAffine(a, M2, (w, h), flags=cv2.INTER_LINEAR, borderValue=np.nan)
+            d = np.abs(warped[inner] - b[inner])
+            score = float(np.nanmean(d)) if np.isfinite(d).any() else np.inf
+            if best is None or score < best:
+                best, out = score, M2
+    return out
+
+
+def _box_mask(shape: tuple, box: Any) -> np.ndarray:
+    """float32 mask of ``shape`` holding 1 inside ``box`` (fractions x0, y0, x1, y1; everywhere when None)."""
+    m = np.zeros(shape, np.float32)
+    if box is None:
+        m[:] = 1.0
+        return m
+    h, w = shape
+    x0, y0, x1, y1 = box
+    m[int(round(y0 * h)):max(int(round(y1 * h)), int(round(y0 * h)) + 1),
+      int(round(x0 * w)):max(int(round(x1 * w)), int(round(x0 * w)) + 1)] = 1.0
+    return m
+
+
+def describe_small(src: Any, kind: str = "image", *, side: int = 320, nfeatures: int = 600) -> tuple | None:
+    """A picture as :func:`pair_evidence` keeps it: ``(RGB uint8 at long side <= side, scale, SIFT
+    features, blurred Lab float32)``, or None when ``src`` (a path, an array, or ``(array, scale)``)
+    cannot be decoded."""
+    import cv2
+
+    from kit.matching.verify import features
+
+    if src is None:
+        return None
+    if isinstance(src, tuple):
+        img, sc = src
+    elif isinstance(src, np.ndarray):
+        img, sc = _rgb(src), 1.0
+        s = min(1.0, side / max(img.shape[:2]))
+        if s < 1.0:
+            img = cv2.resize(img, (round(img.shape[1] * s), round(img.shape[0] * s)), interpolation=cv2.INTER_AREA)
+            sc = s
+    else:
+        got = load_small(src, kind, side=side)
+        if got is None:
+            return None
+        img, sc = got
+    img = _rgb(img)
+    f = features(img, max_side=side, nfeatures=nfeatures)
+    lab = cv2.cvtColor(img.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+    return img, sc, f, cv2.GaussianBlur(lab, (3, 3), 0.8)
+
+
+def _describe_task(arg: tuple) -> tuple | None:
+    """:func:`describe_small` of ``(src, kind, side)``, for a process pool."""
+    src, kind, side = arg
+    return describe_small(src, kind, side=side)
