@@ -111,25 +111,47 @@ def parse_tree(text: str) -> tuple[nx.DiGraph, dict]:
     """
     counts = dict.fromkeys(DROP_REASONS, 0)
     counts["lines"] = 0
-    index: dict = {}
-    uid: list = []
-    tweet: list = []
-    tmin: list = []
-    parent: dict = {}
-    children: dict = {}
-    seen: set = set()
-    root = None
+    parsed = _read_lines(text, counts)
+    node = _Nodes()
+    root = _root(parsed, node, counts)
+    parent, children = _link(parsed, node, root, counts)
+    # keep what hangs from the root
+    order = [root]
+    for i in order:
+        order.extend(children.get(i, ()))
+    counts["unreachable_nodes"] = len(node.uid) - len(order)
+    keep = sorted(order)
+    g = nx.DiGraph(root=root)
+    g.add_nodes_from((i, {"uid": node.uid[i], "tweet_id": node.tweet[i], "t_min": node.tmin[i], "platform": "twitter"})
+                     for i in keep)
+    g.add_edges_from((parent[i], i) for i in keep if i != root)
+    return g, counts
 
-    def node(u: str, tw: str, t: str) -> int:
+
+class _Nodes:
+    """Node numbers of the (user id, tweet id, minutes) triples, in order of first appearance."""
+
+    def __init__(self) -> None:
+        self.index: dict = {}
+        self.uid: list = []
+        self.tweet: list = []
+        self.tmin: list = []
+
+    def __call__(self, u: str, tw: str, t: str) -> int:
         key = (u, tw, t)
-        i = index.get(key)
+        i = self.index.get(key)
         if i is None:
-            i = index[key] = len(uid)
-            uid.append(u)
-            tweet.append(tw)
-            tmin.append(float(t))
+            i = self.index[key] = len(self.uid)
+            self.uid.append(u)
+            self.tweet.append(tw)
+            self.tmin.append(float(t))
         return i
 
+
+def _read_lines(text: str, counts: dict) -> list:
+    """The six fields of every line that parses, in file order; blank lines skipped, the others
+    counted in ``counts`` (``lines``, ``duplicate_lines``, ``bad_lines``)."""
+    seen: set = set()
     parsed = []
     for line in text.splitlines():
         line = line.strip()
@@ -152,8 +174,13 @@ def parse_tree(text: str) -> tuple[nx.DiGraph, dict]:
             counts["bad_lines"] += 1
             continue
         parsed.append(m.groups())
+    return parsed
 
-    for g in parsed:  # the ROOT line first, wherever it is
+
+def _root(parsed: list, node: _Nodes, counts: dict) -> int:
+    """The node of the first ``ROOT`` line, wherever it is; later ones are ``extra_roots``."""
+    root = None
+    for g in parsed:
         if g[0] == "ROOT":
             if root is None:
                 root = node(g[3], g[4], g[5])
@@ -161,32 +188,28 @@ def parse_tree(text: str) -> tuple[nx.DiGraph, dict]:
                 counts["extra_roots"] += 1
     if root is None:
         raise CascadeFormatError("tree has no ROOT line")
+    return root
 
+
+def _link(parsed: list, node: _Nodes, root: int, counts: dict) -> tuple[dict, dict]:
+    """``(parent, children)`` of the edges kept, in file order: the first parent of a node wins; self
+    loops, children timed before their parent and second parents are counted and dropped."""
+    parent: dict = {}
+    children: dict = {}
     for g in parsed:
         if g[0] == "ROOT":
             continue
         p, c = node(g[0], g[1], g[2]), node(g[3], g[4], g[5])
         if p == c:
             counts["self_loops"] += 1
-        elif tmin[c] < tmin[p]:
+        elif node.tmin[c] < node.tmin[p]:
             counts["child_before_parent"] += 1
         elif c == root or c in parent:
             counts["second_parents"] += 1
         else:
             parent[c] = p
             children.setdefault(p, []).append(c)
-
-    # keep what hangs from the root
-    order = [root]
-    for i in order:
-        order.extend(children.get(i, ()))
-    counts["unreachable_nodes"] = len(uid) - len(order)
-    keep = sorted(order)
-    g = nx.DiGraph(root=root)
-    g.add_nodes_from((i, {"uid": uid[i], "tweet_id": tweet[i], "t_min": tmin[i], "platform": "twitter"})
-                     for i in keep)
-    g.add_edges_from((parent[i], i) for i in keep if i != root)
-    return g, counts
+    return parent, children
 
 
 def load_twitter15_16(path: object, *, datasets: tuple[str, ...] = ("twitter15", "twitter16"),
