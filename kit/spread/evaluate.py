@@ -53,6 +53,7 @@ from typing import Hashable, Iterable
 import networkx as nx
 
 from kit.spread.errors import SpreadError
+from kit.spread.reduction import _check_graph, direct_paths, reduce_to
 
 __all__ = [
     "NistScores",
@@ -151,76 +152,6 @@ class SpreadScores:
         out = {k: v for k, v in asdict(self).items() if k != "nist"}
         out.update({f"nist_{k}": v for k, v in self.nist.as_dict().items()})
         return out
-
-
-def _check_graph(g: object, name: str) -> nx.DiGraph:
-    if not isinstance(g, nx.DiGraph):
-        raise SpreadError(f"{name} must be a networkx.DiGraph, got {type(g).__name__}")
-    return g
-
-
-def reduce_to(graph: nx.DiGraph, keep: Iterable[Hashable]) -> nx.DiGraph:
-    """Keep only ``keep`` nodes, linking each dropped node's parents to its children.
-
-    This is NIST's ``reduce_graph``: an edge ``u -> v`` (both kept) exists in
-    the result iff ``graph`` has a directed path from ``u`` to ``v`` whose
-    interior nodes are all dropped. Kept nodes keep their attributes; edge
-    attributes of original kept-to-kept edges are kept, linked edges get
-    ``linked=True`` and ``via`` (the number of dropped nodes on the shortest
-    such path).
-
-    Examples
-    --------
-    >>> g = nx.DiGraph([("a", "x"), ("x", "b"), ("x", "c"), ("b", "d")])
-    >>> sorted(reduce_to(g, ["a", "b", "c", "d"]).edges)
-    [('a', 'b'), ('a', 'c'), ('b', 'd')]
-    """
-    graph = _check_graph(graph, "graph")
-    keep = {n for n in keep if n in graph}
-    out = nx.DiGraph()
-    out.graph.update(graph.graph)
-    out.add_nodes_from((n, graph.nodes[n]) for n in keep)
-    for u in keep:
-        # breadth-first through dropped nodes only
-        frontier = [(v, 0) for v in graph.successors(u)]
-        seen = set()
-        while frontier:
-            nxt = []
-            for v, hops in frontier:
-                if v in seen:
-                    continue
-                seen.add(v)
-                if v in keep:
-                    if not out.has_edge(u, v):
-                        if hops == 0:
-                            out.add_edge(u, v, **graph.edges[u, v])
-                        else:
-                            out.add_edge(u, v, linked=True, via=hops)
-                else:
-                    nxt.extend((w, hops + 1) for w in graph.successors(v))
-            frontier = nxt
-    return out
-
-
-def direct_paths(graph: nx.DiGraph, probe: Hashable) -> nx.DiGraph:
-    """Keep the edges on directed paths through ``probe`` (NIST ``-d`` scoring).
-
-    The result holds every edge into ``probe`` or into one of its ancestors,
-    and every edge out of ``probe`` or out of one of its descendants.
-
-    Examples
-    --------
-    >>> g = nx.DiGraph([("r", "p"), ("r", "s"), ("p", "c"), ("s", "t")])
-    >>> sorted(direct_paths(g, "p").edges)
-    [('p', 'c'), ('r', 'p')]
-    """
-    graph = _check_graph(graph, "graph")
-    if probe not in graph:
-        raise SpreadError(f"probe {probe!r} is not a node of the graph")
-    up = nx.ancestors(graph, probe) | {probe}
-    down = nx.descendants(graph, probe) | {probe}
-    edges = [(u, v) for u, v in graph.edges if v in up or u in down]
-    return graph.edge_subgraph(edges).copy()
 
 
 def _ratio(num: float, den: float) -> float:
@@ -363,6 +294,23 @@ def evaluate(
         truth = reduce_to(truth, observed)
 
     pe, te = set(pred.edges), set(truth.edges)
+    edges = _edge_scores(pe, te)
+    pa, ta = _closure_pairs(pred), _closure_pairs(truth)
+    a_p, a_r, a_f = _prf(len(pa & ta), len(pa), len(ta))
+    root_acc, n_trees = _root_accuracy(pred, truth)
+    ref_nodes = {n for e in te for n in e} if nist_nodes == "linked" else set(truth.nodes)
+    ns = nist_scores(ref_nodes, te, set(pred.nodes), pe, undirected=undirected_nist)
+    return SpreadScores(
+        n_pred_nodes=pred.number_of_nodes(), n_truth_nodes=truth.number_of_nodes(), n_pred_edges=len(pe),
+        n_truth_edges=len(te), n_truth_trees=n_trees, root_accuracy=root_acc, **edges,
+        ancestry_precision=a_p, ancestry_recall=a_r, ancestry_f1=a_f,
+        vo=ns.vo, eo=ns.eo, veo=ns.veo, node_recall=ns.node_recall, nist=ns,
+    )
+
+
+def _edge_scores(pe: set, te: set) -> dict:
+    """Directed and undirected edge precision / recall / F1 and the orientation accuracy of the
+    predicted edges ``pe`` against the true ones ``te`` (fields of :class:`SpreadScores`)."""
     d_p, d_r, d_f = _prf(len(pe & te), len(pe), len(te))
 
     pu = {frozenset(e) for e in pe if e[0] != e[1]}
@@ -371,35 +319,5 @@ def evaluate(
 
     paired = [e for e in te if frozenset(e) in pu]
     orient = _ratio(sum(e in pe for e in paired), len(paired))
-
-    pa, ta = _closure_pairs(pred), _closure_pairs(truth)
-    a_p, a_r, a_f = _prf(len(pa & ta), len(pa), len(ta))
-
-    root_acc, n_trees = _root_accuracy(pred, truth)
-
-    ref_nodes = {n for e in te for n in e} if nist_nodes == "linked" else set(truth.nodes)
-    ns = nist_scores(ref_nodes, te, set(pred.nodes), pe, undirected=undirected_nist)
-
-    return SpreadScores(
-        n_pred_nodes=pred.number_of_nodes(),
-        n_truth_nodes=truth.number_of_nodes(),
-        n_pred_edges=len(pe),
-        n_truth_edges=len(te),
-        n_truth_trees=n_trees,
-        root_accuracy=root_acc,
-        edge_precision=d_p,
-        edge_recall=d_r,
-        edge_f1=d_f,
-        undirected_precision=u_p,
-        undirected_recall=u_r,
-        undirected_f1=u_f,
-        orientation_accuracy=orient,
-        ancestry_precision=a_p,
-        ancestry_recall=a_r,
-        ancestry_f1=a_f,
-        vo=ns.vo,
-        eo=ns.eo,
-        veo=ns.veo,
-        node_recall=ns.node_recall,
-        nist=ns,
-    )
+    return {"edge_precision": d_p, "edge_recall": d_r, "edge_f1": d_f, "undirected_precision": u_p,
+            "undirected_recall": u_r, "undirected_f1": u_f, "orientation_accuracy": orient}
