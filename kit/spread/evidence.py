@@ -56,6 +56,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kit.spread.composite import _Composite, _donors
+
 __all__ = ["COPY_COLUMNS", "LineageEvidence", "lineage_evidence"]
 
 RELATION_COLUMNS = ["a", "b", "relation", "replaced", "own_share", "box"]
@@ -112,21 +114,36 @@ def lineage_evidence(images: dict, clusters: pd.DataFrame | None = None, *, kind
         __name__ == "__main__":``). Groups are independent, so the time divides by the cores.
     """
     import time
+
+    t0 = time.perf_counter()
+    kinds, sizes, first_seen, added = kinds or {}, sizes or {}, first_seen or {}, added or {}
+    opts = {"images": images, "kinds": kinds, "boxes": boxes or {}, "sizes": sizes, "added": added,
+            "first_seen": first_seen, "side": side, "canvas": canvas, "split": split,
+            "max_pairs_group": max_pairs_group}
+    group, results, cache, t1 = _run_groups(images, clusters, opts, boxes=boxes, rejoin=rejoin, workers=workers)
+    return _assemble(results, group, cache, side, t0, t1, workers)
+
+
+def _run_groups(images: dict, clusters: pd.DataFrame | None, opts: dict, *, boxes: dict | None, rejoin: bool,
+                workers: int) -> tuple[dict, list, dict, float]:
+    """The groups (re-joined, :func:`kit.spread.content.rejoin_groups`, or the clusters as they are) and
+    each group's evidence (:func:`_group_evidence`, in a process pool with ``workers`` > 1). Returns
+    ``(group, results, cache, t1)``: id -> group, one result a group, the decoded pictures and the time
+    the groups were ready."""
+    import time
     from contextlib import ExitStack
 
     from kit.spread.content import rejoin_groups
     from kit.workers import process_pool
 
-    t0 = time.perf_counter()
-    kinds, sizes, first_seen, added = kinds or {}, sizes or {}, first_seen or {}, added or {}
     ids = [i for i in images if images[i] is not None]
     cache: dict = {}
     with ExitStack() as stack:
         # one pool for the whole run (starting one costs a second or two): pictures, then groups
         ex = stack.enter_context(process_pool(workers)) if workers > 1 and len(ids) > 1 else None
         if rejoin:
-            group = rejoin_groups(images, clusters, kinds=kinds, boxes=boxes, sizes=sizes, side=side, cache=cache,
-                                  executor=ex)
+            group = rejoin_groups(images, clusters, kinds=opts["kinds"], boxes=boxes, sizes=opts["sizes"],
+                                  side=opts["side"], cache=cache, executor=ex)
         else:
             cl = dict(zip(clusters["id"], clusters["cluster"])) if clusters is not None and len(clusters) else {}
             group = {i: cl.get(i, f"single:{i}") for i in ids}
@@ -134,15 +151,21 @@ def lineage_evidence(images: dict, clusters: pd.DataFrame | None = None, *, kind
         members: dict = {}
         for i in ids:
             members.setdefault(group[i], []).append(i)
-        opts = {"images": images, "kinds": kinds, "boxes": boxes or {}, "sizes": sizes, "added": added,
-                "first_seen": first_seen, "side": side, "canvas": canvas, "split": split,
-                "max_pairs_group": max_pairs_group}
         tasks = [(g, m, {i: cache[i][:3] for i in m if cache.get(i) is not None}) for g, m in members.items()]
         if ex is not None and len(tasks) > 1:
             tasks.sort(key=lambda t: -len(t[1]))  # big groups first: the pool ends together
             results = list(ex.map(_group_evidence, tasks, [opts] * len(tasks)))
         else:
             results = [_group_evidence(t, opts) for t in tasks]
+    return group, results, cache, t1
+
+
+def _assemble(results: list, group: dict, cache: dict, side: int, t0: float, t1: float,
+              workers: int) -> LineageEvidence:
+    """The groups' results in one :class:`LineageEvidence`, with the donor relations
+    (:func:`kit.spread.composite._donors`) and the seconds of each stage since ``t0``."""
+    import time
+
     pair_frames, copy_rows, relations = [], [], []
     t_reg = t_pair = 0.0
     for res in results:
@@ -295,109 +318,6 @@ def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, fir
             reg = replace(reg, failed={**reg.failed, **failed})
         out.append((key, reg))
     return out
-
-
-def _donors(relations: list, refs: dict, cache: dict, side: int, min_inliers: int = 12) -> list:
-    """Donor relations: where a source relation says which region of a composite was replaced, the
-    picture that region came from is the reference of another group whose SIFT features align with
-    the region (``min_inliers`` RANSAC inliers) and not with the rest of the composite (that would be
-    a copy of the host photo: the region's crop carries some host around it). Without a source in the
-    collection the region is unknown and no donor is looked for."""
-    from kit.matching.verify import features as sift
-    from kit.spread.pictures import _align
-
-    out: list = []
-    for r in [r for r in relations if r["relation"] == "source" and r.get("box")]:
-        comp = cache.get(r["b"])
-        if comp is None:
-            continue
-        img = comp[0]
-        h, w = img.shape[:2]
-        x0, y0, x1, y1 = r["box"]
-        pad = 0.1 * max(x1 - x0, y1 - y0)
-        crop = img[max(0, int((y0 - pad) * h)):int(min(1.0, y1 + pad) * h),
-                   max(0, int((x0 - pad) * w)):int(min(1.0, x1 + pad) * w)]
-        if min(crop.shape[:2]) < 24:
-            continue
-        fr = sift(np.ascontiguousarray(crop), max_side=side, nfeatures=400)
-        rest = img.copy()  # the composite without the region: what a copy of the host photo matches
-        rest[max(0, int(y0 * h)):int(np.ceil(y1 * h)), max(0, int(x0 * w)):int(np.ceil(x1 * w))] = 0
-        f_rest = sift(np.ascontiguousarray(rest), max_side=side, nfeatures=400)
-        for g, ref in refs.items():
-            if ref in (r["a"], r["b"]) or ref not in cache:
-                continue
-            n, M, _mir = _align(cache[ref][2], fr)
-            if M is not None and n >= min_inliers:
-                n_rest, M_rest, _m = _align(cache[ref][2], f_rest)
-                if M_rest is not None and n_rest >= min_inliers:  # a copy of the host picture, not a donor
-                    continue
-                out.append({"a": ref, "b": r["b"], "relation": "donor", "replaced": r["replaced"],
-                            "own_share": None, "box": r["box"]})
-    return out
-
-
-class _Composite:
-    """``(reference, copy) -> bool``: the matcher's own verdict that two aligned pictures differ by a
-    region of other picture content (:func:`kit.matching.verify.verify_pair`, on the trimmed
-    pictures of screenshots and framed copies, as the matcher sees them): the composite and its
-    source, not a repost. Features are kept between calls."""
-
-    def __init__(self, images: dict, kinds: dict, boxes: dict, side: int = 320) -> None:
-        self.images, self.kinds, self.boxes, self.feats = images, kinds, boxes, {}
-        self.side, self.seen = side, {}
-
-    def compared(self, ref: Any, i: Any, pics: dict | None = None, feats: dict | None = None) -> bool:
-        """Whether the colour comparison finds one of two still images to be a composite of the
-        other (:func:`kit.matching.comparison.compare_either` at ``side`` px; kept per pair). With
-        ``pics`` / ``feats`` (the group's analysis pictures and their SIFT features) nothing is
-        decoded or extracted again."""
-        from kit.matching.comparison import compare_either
-
-        key = (ref, i) if str(ref) <= str(i) else (i, ref)
-        if key not in self.seen:
-            self.seen[key] = None
-            if self.kinds.get(i, "image") == "image" and self.kinds.get(ref, "image") == "image":
-                a, b = (pics[ref], pics[i]) if pics else (self.images[ref], self.images[i])
-                kw = {"features": (feats[ref], feats[i])} if pics and feats else {}
-                try:
-                    c = compare_either(a, b, a_id=ref, b_id=i, side=self.side, **kw)
-                    self.seen[key] = c if c.composite else None  # kept: the comparison behind a split
-                except Exception:  # noqa: BLE001 - an unreadable file leaves the copy where it is
-                    pass
-        return self.seen[key] is not None
-
-    def _features(self, i: Any) -> list:
-        if i not in self.feats:
-            from kit.matching.keypoints import item_features
-            from kit.matching.verify import features
-
-            src = self.images.get(i)
-            if isinstance(src, np.ndarray):
-                self.feats[i] = [features(src)]
-            else:
-                box = None
-                frac = self.boxes.get(i)
-                if frac is not None:
-                    from kit.hashing.decode import image_size
-
-                    size = image_size(src)
-                    if size:
-                        w, h = size
-                        box = ([frac[0] * w, frac[1] * h, frac[2] * w, frac[3] * h], (w, h))
-                self.feats[i] = item_features(src, self.kinds.get(i, "image"), box=box)
-        return self.feats[i]
-
-    def __call__(self, ref: Any, i: Any) -> bool:
-        from kit.matching.verify import verify_pair
-
-        changed = False
-        for fa in self._features(ref):
-            for fb in self._features(i):
-                v = verify_pair(fa, fb)
-                if v.verified:
-                    return False
-                changed = changed or bool(v.transform and v.transform.get("changed", 0.0) > 0.05)
-        return changed
 
 
 def _empty_pairs() -> pd.DataFrame:

@@ -1,0 +1,116 @@
+"""A composite and its source photo: the matcher's verdict on a pair, and the donor of a replaced region.
+
+Private to :mod:`kit.spread.evidence`: :class:`_Composite` asks the matcher whether two
+aligned copies differ by a region of other picture (a composite and the photo it was made
+from, not a repost), and :func:`_donors` looks, among the other groups' references, for the
+picture the replaced region was pasted from.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def _donors(relations: list, refs: dict, cache: dict, side: int, min_inliers: int = 12) -> list:
+    """Donor relations: where a source relation says which region of a composite was replaced, the
+    picture that region came from is the reference of another group whose SIFT features align with
+    the region (``min_inliers`` RANSAC inliers) and not with the rest of the composite (that would be
+    a copy of the host photo: the region's crop carries some host around it). Without a source in the
+    collection the region is unknown and no donor is looked for."""
+    from kit.matching.verify import features as sift
+    from kit.spread.pictures import _align
+
+    out: list = []
+    for r in [r for r in relations if r["relation"] == "source" and r.get("box")]:
+        comp = cache.get(r["b"])
+        if comp is None:
+            continue
+        img = comp[0]
+        h, w = img.shape[:2]
+        x0, y0, x1, y1 = r["box"]
+        pad = 0.1 * max(x1 - x0, y1 - y0)
+        crop = img[max(0, int((y0 - pad) * h)):int(min(1.0, y1 + pad) * h),
+                   max(0, int((x0 - pad) * w)):int(min(1.0, x1 + pad) * w)]
+        if min(crop.shape[:2]) < 24:
+            continue
+        fr = sift(np.ascontiguousarray(crop), max_side=side, nfeatures=400)
+        rest = img.copy()  # the composite without the region: what a copy of the host photo matches
+        rest[max(0, int(y0 * h)):int(np.ceil(y1 * h)), max(0, int(x0 * w)):int(np.ceil(x1 * w))] = 0
+        f_rest = sift(np.ascontiguousarray(rest), max_side=side, nfeatures=400)
+        for g, ref in refs.items():
+            if ref in (r["a"], r["b"]) or ref not in cache:
+                continue
+            n, M, _mir = _align(cache[ref][2], fr)
+            if M is not None and n >= min_inliers:
+                n_rest, M_rest, _m = _align(cache[ref][2], f_rest)
+                if M_rest is not None and n_rest >= min_inliers:  # a copy of the host picture, not a donor
+                    continue
+                out.append({"a": ref, "b": r["b"], "relation": "donor", "replaced": r["replaced"],
+                            "own_share": None, "box": r["box"]})
+    return out
+
+
+class _Composite:
+    """``(reference, copy) -> bool``: the matcher's own verdict that two aligned pictures differ by a
+    region of other picture content (:func:`kit.matching.verify.verify_pair`, on the trimmed
+    pictures of screenshots and framed copies, as the matcher sees them): the composite and its
+    source, not a repost. Features are kept between calls."""
+
+    def __init__(self, images: dict, kinds: dict, boxes: dict, side: int = 320) -> None:
+        self.images, self.kinds, self.boxes, self.feats = images, kinds, boxes, {}
+        self.side, self.seen = side, {}
+
+    def compared(self, ref: Any, i: Any, pics: dict | None = None, feats: dict | None = None) -> bool:
+        """Whether the colour comparison finds one of two still images to be a composite of the
+        other (:func:`kit.matching.comparison.compare_either` at ``side`` px; kept per pair). With
+        ``pics`` / ``feats`` (the group's analysis pictures and their SIFT features) nothing is
+        decoded or extracted again."""
+        from kit.matching.comparison import compare_either
+
+        key = (ref, i) if str(ref) <= str(i) else (i, ref)
+        if key not in self.seen:
+            self.seen[key] = None
+            if self.kinds.get(i, "image") == "image" and self.kinds.get(ref, "image") == "image":
+                a, b = (pics[ref], pics[i]) if pics else (self.images[ref], self.images[i])
+                kw = {"features": (feats[ref], feats[i])} if pics and feats else {}
+                try:
+                    c = compare_either(a, b, a_id=ref, b_id=i, side=self.side, **kw)
+                    self.seen[key] = c if c.composite else None  # kept: the comparison behind a split
+                except Exception:  # noqa: BLE001 - an unreadable file leaves the copy where it is
+                    pass
+        return self.seen[key] is not None
+
+    def _features(self, i: Any) -> list:
+        if i not in self.feats:
+            from kit.matching.keypoints import item_features
+            from kit.matching.verify import features
+
+            src = self.images.get(i)
+            if isinstance(src, np.ndarray):
+                self.feats[i] = [features(src)]
+            else:
+                box = None
+                frac = self.boxes.get(i)
+                if frac is not None:
+                    from kit.hashing.decode import image_size
+
+                    size = image_size(src)
+                    if size:
+                        w, h = size
+                        box = ([frac[0] * w, frac[1] * h, frac[2] * w, frac[3] * h], (w, h))
+                self.feats[i] = item_features(src, self.kinds.get(i, "image"), box=box)
+        return self.feats[i]
+
+    def __call__(self, ref: Any, i: Any) -> bool:
+        from kit.matching.verify import verify_pair
+
+        changed = False
+        for fa in self._features(ref):
+            for fb in self._features(i):
+                v = verify_pair(fa, fb)
+                if v.verified:
+                    return False
+                changed = changed or bool(v.transform and v.transform.get("changed", 0.0) > 0.05)
+        return changed
