@@ -52,6 +52,17 @@ from typing import Any
 
 import numpy as np
 
+from kit.matching.pixelwise import (
+    context_gap,
+    dense_regions,
+    gradient,
+    looks_like_photo,
+    shows_through,
+    to_lab,
+    tone_match,
+    warp_source,
+)
+
 __all__ = ["RELATIONS", "Comparison", "compare", "compare_either", "looks_like_photo"]
 
 RELATIONS = ("same picture", "derived copy", "composite: region replaced", "unrelated")
@@ -112,83 +123,6 @@ class Comparison:
 
 def _num(x: float) -> float | None:
     return None if x is None or not np.isfinite(x) else float(x)
-
-
-def looks_like_photo(L: np.ndarray, g: np.ndarray) -> bool:
-    """Whether pixels (lightness ``L`` 0-100 and its gradient ``g``) look like photograph rather than
-    graphics: not mostly near-white or near-black (text, app chrome, bars), not half of them one
-    tone (the background of a bar or a sticker), not one uniform fill, not all flat."""
-    if L.size == 0:
-        return False
-    extreme = float(((L < 5) | (L > 95)).mean())
-    one_tone = float((np.abs(L - np.median(L)) < 4.0).mean())
-    return extreme < 0.35 and one_tone < 0.5 and float(L.std()) >= 3.0 and float((g < 1.0).mean()) < 0.9
-
-
-def context_gap(lab: np.ndarray, m: np.ndarray, valid: np.ndarray) -> float:
-    """How much region ``m`` differs from the picture around it (Lab mean and lightness spread,
-    inside vs a ring outside as wide as a sixth of the region): small where the scene runs on
-    through the region (the source photo), large where other content was put in (the composite).
-    Unlike an edge test it holds for feathered pastes."""
-    import cv2
-
-    r = max(5, int(round(np.sqrt(float(m.sum())) / 6.0)))
-    ring = cv2.dilate(m.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
-    ring = ring.astype(bool) & ~m & valid
-    if ring.sum() < 20 or m.sum() < 20:
-        return float("nan")
-    a, b = lab[m], lab[ring]
-    return float(np.linalg.norm(a.mean(axis=0) - b.mean(axis=0)) + abs(a[:, 0].std() - b[:, 0].std()))
-
-
-def shows_through(Ls: np.ndarray, Lr: np.ndarray, m: np.ndarray) -> float:
-    """Correlation of the fine detail (lightness minus its blur) of the suspect and the source inside
-    ``m``: a tone or colour change over the picture leaves the source's detail in place (near 1),
-    other picture content does not (near 0)."""
-    import cv2
-
-    hs = (Ls - cv2.GaussianBlur(Ls, (0, 0), 2.0))[m]
-    hr = (Lr - cv2.GaussianBlur(Lr, (0, 0), 2.0))[m]
-    if hs.size < 20 or hs.std() < 1e-3 or hr.std() < 1e-3:
-        return 0.0
-    return float(np.corrcoef(hs, hr)[0, 1])
-
-
-def _grad(L: np.ndarray) -> np.ndarray:
-    import cv2
-
-    gx = cv2.Sobel(L, cv2.CV_32F, 1, 0, ksize=3) / 8.0
-    gy = cv2.Sobel(L, cv2.CV_32F, 0, 1, ksize=3) / 8.0
-    return np.sqrt(gx * gx + gy * gy)
-
-
-def _lab(rgb: np.ndarray) -> np.ndarray:
-    import cv2
-
-    return cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
-
-
-def _tone_curves(src: np.ndarray, ref: np.ndarray, mask: np.ndarray, channels: int, n: int = 64,
-                 sample: int = 16384) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Quantile maps of ``src``'s first ``channels`` Lab channels onto ``ref``'s over the ``mask``
-    pixels: ``n`` quantiles of an evenly strided sample of at most ``sample`` pixels (a curve of
-    64 points needs no more, and a sort of the sample is 5-10x cheaper than percentiles of all)."""
-    idx = np.flatnonzero(mask.ravel())
-    if len(idx) > sample:
-        idx = idx[:: -(-len(idx) // sample)]
-    if len(idx) == 0:
-        idx = np.arange(mask.size)
-    pos = np.linspace(0, len(idx) - 1, n)
-    lo = np.floor(pos).astype(int)
-    hi = np.minimum(lo + 1, len(idx) - 1)
-    t = (pos - lo)[:, None]
-
-    def q(x: np.ndarray) -> np.ndarray:
-        v = np.sort(x.reshape(-1, x.shape[-1])[idx, :channels], axis=0)
-        return v[lo] * (1 - t) + v[hi] * t
-
-    qs, qr = q(src), q(ref)
-    return [(np.maximum.accumulate(qs[:, c] + np.arange(n) * 1e-6), qr[:, c]) for c in range(channels)]
 
 
 def _load(x: Any, side: int) -> tuple[np.ndarray, tuple[int, int]]:
@@ -253,8 +187,6 @@ def _compare(src: tuple, sus: tuple, *, side: int, min_inliers: int, threshold: 
              max_region: float, density: float, open_frac: float, close_frac: float, source_id: Any,
              suspect_id: Any) -> Comparison:
     """:func:`compare` on pictures already decoded and described (:func:`_prepare`)."""
-    import cv2
-
     from kit.matching.verify import verify_pair
 
     R, (Wr0, Hr0), fr = src
@@ -265,83 +197,24 @@ def _compare(src: tuple, sus: tuple, *, side: int, min_inliers: int, threshold: 
     if v.transform is None or v.matrix is None or v.inliers < min_inliers \
             or min(v.transform["cover_a"], v.transform["cover_b"]) < 0.1:
         return Comparison("unrelated", v.transform, inliers=int(v.inliers), **ids)
-    M, mirrored = v.matrix, bool(v.transform["mirror"])
-    Rm = np.ascontiguousarray(R[:, ::-1]) if mirrored else R
-    warped = cv2.warpAffine(Rm, M, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    valid = cv2.warpAffine(_picture_mask(Rm), M, (w, h), flags=cv2.INTER_NEAREST)
-    valid = cv2.erode(valid, np.ones((5, 5), np.uint8)).astype(bool)
+    warped, valid = warp_source(R, v.matrix, bool(v.transform["mirror"]), (w, h))
     transform = dict(v.transform)
-    edits: list[dict] = []
-    empty = dict(heatmap=np.zeros((H0, W0), np.float32), inliers=int(v.inliers), transform=transform, **ids)
     if valid.sum() < 0.05 * w * h:
-        return Comparison("unrelated", **empty)
-    Ls, Lr = _lab(S), _lab(warped)
-    chroma = lambda x: float(np.hypot(x[..., 1], x[..., 2])[valid].mean())  # noqa: E731
-    colour = chroma(Ls) >= 3.0 and chroma(Lr) >= 3.0
-    # tone-match the source to the suspect, twice: the second fit leaves out what the suspect changed
-    fit, nr = valid, Lr.copy()
-    for _ in range(2):
-        for c, (xs, xr) in enumerate(_tone_curves(Lr, Ls, fit, 3 if colour else 1)):
-            nr[..., c] = np.interp(Lr[..., c], xs, xr)
-        d = _diff(Ls, nr, colour)
-        keep = valid & (d < threshold)
-        if keep.sum() < 0.3 * valid.sum():
-            break
-        fit = keep
-    # lightness (and colour) moved by a tone or colour change, 5th-95th percentile
-    curve_shift = max(float(np.abs(xs - xr)[3:-3].mean()) for xs, xr in _tone_curves(Lr, Ls, fit, 3 if colour else 1))
-    G = _grad(nr[..., 0])
+        return Comparison("unrelated", heatmap=np.zeros((H0, W0), np.float32), inliers=int(v.inliers),
+                          transform=transform, **ids)
+    Ls = to_lab(S)
+    nr, d, fit, colour, curve_shift = tone_match(Ls, to_lab(warped), valid, threshold)
+    G = gradient(nr[..., 0])
     d_eff = np.where(valid, np.maximum(0.0, d - 0.6 * G), 0.0).astype(np.float32)
     strong = (d_eff > threshold).astype(np.uint8)
-    # where most pixels around differ strongly: a region, not scattered edges or a line of text
-    dense = (cv2.GaussianBlur(strong.astype(np.float32), (0, 0), density * max(w, h)) > 0.5).astype(np.uint8)
-    ko, kc = (max(3, int(round(f * max(w, h)))) for f in (open_frac, close_frac))
-    big = cv2.morphologyEx(dense, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (ko, ko)))
-    big = cv2.morphologyEx(big, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kc, kc)))
-    big &= valid.astype(np.uint8)
-    n, lab, stats, _c = cv2.connectedComponentsWithStats(big, connectivity=8)
-    Gs = _grad(Ls[..., 0])
-    replaced = np.zeros((h, w), bool)
-    gaps_s, gaps_r = [], []
-    for k in range(1, n):
-        m = lab == k
-        area = float(stats[k, cv2.CC_STAT_AREA]) / (w * h)
-        if area < min_region / 4:
-            continue
-        x, y, bw, bh = (int(stats[k, j]) for j in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH,
-                                                  cv2.CC_STAT_HEIGHT))
-        box = [x / w, y / h, (x + bw) / w, (y + bh) / h]
-        solid = float(strong[m].mean()) >= 0.5  # text leaves the picture between the letters
-        photo_s = looks_like_photo(Ls[..., 0][m], Gs[m])
-        photo_r = looks_like_photo(nr[..., 0][m], G[m])
-        textured = max(float(Gs[m].mean()), float(G[m].mean())) >= 0.5  # not one flat fill
-        s_s, s_r = context_gap(Ls, m, valid), context_gap(nr, m, valid)
-        # the source's scene runs on through the region where the suspect shows other content
-        runs_on = np.isfinite(s_s) and np.isfinite(s_r) and s_s > 1.5 * s_r + 2.0
-        Lm = Ls[..., 0][m]
-        fill = float((np.abs(Lm - np.median(Lm)) < 4.0).mean()) >= 0.5
-        # white letters outlined in black (meme text), or black on white: both ends of the scale at once
-        text = float((Lm > 85).mean()) > 0.08 and float((Lm < 15).mean()) > 0.08
-        # both sides photograph and the detail differs: other content, not a tone change over the picture
-        other = photo_s and photo_r and s_s > s_r and shows_through(Ls[..., 0], nr[..., 0], m) < 0.8
-        if solid and textured and not text and ((runs_on and (photo_s or (photo_r and not fill))) or other):
-            replaced |= m
-            gaps_s.append(s_s)
-            gaps_r.append(s_r)
-        else:
-            bar = bw >= 0.8 * w and (y <= 0.02 * h or y + bh >= 0.98 * h)
-            edits.append({"edit": "caption bar" if bar else "text, logo or sticker", "box": box,
-                          "share": round(area, 4)})
-    if replaced.any():
-        from scipy.ndimage import binary_fill_holes
-
-        replaced = binary_fill_holes(replaced)
-    frac = float(replaced.sum()) / (w * h)
+    edits: list[dict] = []
+    replaced, gaps_s, gaps_r = _sort_regions(strong, valid, Ls, nr, G, edits, min_region=min_region,
+                                             density=density, open_frac=open_frac, close_frac=close_frac)
     _describe_geometry(transform, valid, edits, (w, h), (R.shape[1], R.shape[0]), (Wr0, Hr0), (W0, H0), curve_shift, colour, Ls, nr, fit)
-    heat = np.clip(d_eff / (3.0 * threshold), 0.0, 1.0)
-    heat_full = cv2.resize(heat, (W0, H0), interpolation=cv2.INTER_LINEAR)
+    heat_full = _full_size(np.clip(d_eff / (3.0 * threshold), 0.0, 1.0), (W0, H0))
+    frac = float(replaced.sum()) / (w * h)
     if min_region <= frac <= max_region:
-        mask = cv2.resize(replaced.astype(np.uint8), (W0, H0), interpolation=cv2.INTER_NEAREST).astype(bool)
+        mask = _full_size(replaced.astype(np.uint8), (W0, H0), nearest=True).astype(bool)
         ys, xs = np.nonzero(mask)
         cbox = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
         edits.insert(0, {"edit": "region replaced", "box": [cbox[0] / W0, cbox[1] / H0, cbox[2] / W0, cbox[3] / H0],
@@ -354,35 +227,69 @@ def _compare(src: tuple, sus: tuple, *, side: int, min_inliers: int, threshold: 
                       (W0, H0), source_id=source_id, suspect_id=suspect_id)
 
 
-def _picture_mask(rgb: np.ndarray) -> np.ndarray:
-    """1 on the picture, 0 on black or white fill reaching a corner of the file (letterbox bars, the
-    corners a rotation left): only the source's picture can show what was changed. (The kit's
-    content box is not used: it takes a smooth sky for a frame.)"""
+def _full_size(a: np.ndarray, size: tuple[int, int], nearest: bool = False) -> np.ndarray:
+    """``a`` resized to the suspect's full ``size`` (w, h): linear, or nearest for a mask."""
     import cv2
 
-    h, w = rgb.shape[:2]
-    mask = np.ones((h, w), np.uint8)
-    g = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    for corner in ((0, 0), (0, w - 1), (h - 1, 0), (h - 1, w - 1)):  # black or white fill in a corner
-        v = int(g[corner])
-        if 12 < v < 243:
+    return cv2.resize(a, size, interpolation=cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR)
+
+
+def _sort_regions(strong: np.ndarray, valid: np.ndarray, Ls: np.ndarray, nr: np.ndarray, G: np.ndarray,
+                  edits: list, *, min_region: float, density: float, open_frac: float,
+                  close_frac: float) -> tuple[np.ndarray, list[float], list[float]]:
+    """Sort the solid regions of strong difference into other picture content (the replaced mask,
+    holes filled, and its context gaps in suspect and source) and repost edits (added to ``edits``)."""
+    import cv2
+
+    h, w = strong.shape
+    n, lab, stats, _c = cv2.connectedComponentsWithStats(
+        dense_regions(strong, valid, density=density, open_frac=open_frac, close_frac=close_frac), connectivity=8)
+    Gs = gradient(Ls[..., 0])
+    replaced = np.zeros((h, w), bool)
+    gaps_s, gaps_r = [], []
+    for k in range(1, n):
+        m = lab == k
+        area = float(stats[k, cv2.CC_STAT_AREA]) / (w * h)
+        if area < min_region / 4:
             continue
-        flood = np.zeros((h + 2, w + 2), np.uint8)
-        cv2.floodFill(g.copy(), flood, (corner[1], corner[0]), 0, loDiff=6, upDiff=6,
-                      flags=4 | cv2.FLOODFILL_MASK_ONLY | cv2.FLOODFILL_FIXED_RANGE | (1 << 8))
-        mask[flood[1:-1, 1:-1].astype(bool)] = 0
-    return mask
+        x, y, bw, bh = (int(stats[k, j]) for j in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH,
+                                                  cv2.CC_STAT_HEIGHT))
+        box = [x / w, y / h, (x + bw) / w, (y + bh) / h]
+        other, s_s, s_r = _other_content(m, strong, valid, Ls, nr, Gs, G)
+        if other:
+            replaced |= m
+            gaps_s.append(s_s)
+            gaps_r.append(s_r)
+        else:
+            bar = bw >= 0.8 * w and (y <= 0.02 * h or y + bh >= 0.98 * h)
+            edits.append({"edit": "caption bar" if bar else "text, logo or sticker", "box": box,
+                          "share": round(area, 4)})
+    if replaced.any():
+        from scipy.ndimage import binary_fill_holes
+
+        replaced = binary_fill_holes(replaced)
+    return replaced, gaps_s, gaps_r
 
 
-def _diff(Ls: np.ndarray, nr: np.ndarray, colour: bool) -> np.ndarray:
-    import cv2
-
-    a = cv2.GaussianBlur(Ls, (0, 0), 1.2)
-    b = cv2.GaussianBlur(nr, (0, 0), 1.2)
-    d = np.abs(a[..., 0] - b[..., 0])
-    if colour:
-        d = d + 0.5 * np.abs(a[..., 1:] - b[..., 1:]).sum(axis=2)
-    return d
+def _other_content(m: np.ndarray, strong: np.ndarray, valid: np.ndarray, Ls: np.ndarray, nr: np.ndarray,
+                   Gs: np.ndarray, G: np.ndarray) -> tuple[bool, float, float]:
+    """Whether region ``m`` shows other picture content in the suspect (not text, a fill or a tone
+    change), and the region's context gap in the suspect and in the tone-matched source."""
+    solid = float(strong[m].mean()) >= 0.5  # text leaves the picture between the letters
+    photo_s = looks_like_photo(Ls[..., 0][m], Gs[m])
+    photo_r = looks_like_photo(nr[..., 0][m], G[m])
+    textured = max(float(Gs[m].mean()), float(G[m].mean())) >= 0.5  # not one flat fill
+    s_s, s_r = context_gap(Ls, m, valid), context_gap(nr, m, valid)
+    # the source's scene runs on through the region where the suspect shows other content
+    runs_on = np.isfinite(s_s) and np.isfinite(s_r) and s_s > 1.5 * s_r + 2.0
+    Lm = Ls[..., 0][m]
+    fill = float((np.abs(Lm - np.median(Lm)) < 4.0).mean()) >= 0.5
+    # white letters outlined in black (meme text), or black on white: both ends of the scale at once
+    text = float((Lm > 85).mean()) > 0.08 and float((Lm < 15).mean()) > 0.08
+    # both sides photograph and the detail differs: other content, not a tone change over the picture
+    other = photo_s and photo_r and s_s > s_r and shows_through(Ls[..., 0], nr[..., 0], m) < 0.8
+    found = solid and textured and not text and ((runs_on and (photo_s or (photo_r and not fill))) or other)
+    return bool(found), s_s, s_r
 
 
 def _describe_geometry(t: dict, valid: np.ndarray, edits: list, size: tuple, src_size: tuple,
