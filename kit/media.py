@@ -257,17 +257,7 @@ def probe(path: str | os.PathLike, *, decode: bool = True, formats: Iterable[str
             im = open_file(fh, p, p, fmts, DEFAULT_MAX_PIXELS, check=False)
             mime = Image.MIME.get(im.format or "", ft.mime)
             n = int(getattr(im, "n_frames", 1) or 1)
-            duration = fps = None
-            if 1 < n <= 1000:
-                try:
-                    total = 0.0
-                    for i in range(n):
-                        im.seek(i)
-                        total += float(im.info.get("duration", 0) or 0)
-                    if total > 0:
-                        duration, fps = total / 1000.0, n * 1000.0 / total
-                except Exception:  # noqa: BLE001 - a broken later frame shows in error below
-                    pass
+            duration, fps = _animation_timing(im, n)
             im.seek(0)
             info = MediaInfo("image", mime, im.width, im.height, im.mode, n, duration, fps, None, im.format)
             check_size(im, p, p, DEFAULT_MAX_PIXELS)
@@ -287,6 +277,23 @@ def probe(path: str | os.PathLike, *, decode: bool = True, formats: Iterable[str
         except Exception as exc:  # noqa: BLE001 - probe never raises
             return MediaInfo(**{**info.__dict__, "error": f"{type(exc).__name__}: {exc}"})
     return info
+
+
+def _animation_timing(im: Image.Image, n: int) -> tuple[float | None, float | None]:
+    """Seconds and frames per second of an animation of ``n`` frames (up to 1000), from the frames'
+    durations; None, None for a still image, no durations or a frame that cannot be read."""
+    duration = fps = None
+    if 1 < n <= 1000:
+        try:
+            total = 0.0
+            for i in range(n):
+                im.seek(i)
+                total += float(im.info.get("duration", 0) or 0)
+            if total > 0:
+                duration, fps = total / 1000.0, n * 1000.0 / total
+        except Exception:  # noqa: BLE001 - a broken later frame shows in probe's error
+            pass
+    return duration, fps
 
 
 def probe_for_step(path: str | os.PathLike) -> dict[str, Any]:
