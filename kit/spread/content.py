@@ -57,6 +57,7 @@ from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
+from networkx.utils import UnionFind
 
 from kit.spread.pictures import _align, _box_mask, _describe_task, _refine, describe_small, load_small
 
@@ -201,14 +202,7 @@ def rejoin_groups(images: dict, clusters: pd.DataFrame | None = None, *, kinds: 
     members: dict = {}
     for i in ids:
         members.setdefault(cl[i], []).append(i)
-    parent = {c: c for c in members}
-
-    def find(c: Any) -> Any:
-        while parent[c] != c:
-            parent[c] = parent[parent[c]]
-            c = parent[c]
-        return c
-
+    uf = UnionFind(members)
     cache = {} if cache is None else cache
     by_size = {c: sorted(m, key=lambda i: (-(sizes.get(i) or 0), str(i))) for c, m in members.items()}
     order = sorted(members)
@@ -220,7 +214,7 @@ def rejoin_groups(images: dict, clusters: pd.DataFrame | None = None, *, kinds: 
     if merge_big:
         cand |= {(order[x], order[y]) for x in range(len(order)) for y in range(x + 1, len(order))}
     for ca, cb in sorted(cand):
-        if find(ca) == find(cb):
+        if uf[ca] == uf[cb]:
             continue
         stray_a, stray_b = len(members[ca]) <= small, len(members[cb]) <= small
         ra, rb = by_size[ca][:merge_per_cluster], by_size[cb][:merge_per_cluster]
@@ -233,9 +227,9 @@ def rejoin_groups(images: dict, clusters: pd.DataFrame | None = None, *, kinds: 
             continue
         ev = pair_evidence(images, todo, kinds=kinds, boxes=boxes, side=side, cache=cache)
         if ((ev["inliers"] >= merge_inliers) & (ev["residual"] <= merge_residual)).any():
-            ga, gb = find(ca), find(cb)
-            parent[max(ga, gb)] = min(ga, gb)
-    return {i: find(cl[i]) for i in ids}
+            uf.union(ca, cb)
+    group = {c: min(s) for s in uf.to_sets() for c in s}  # a group is named by its smallest cluster number
+    return {i: group[cl[i]] for i in ids}
 
 
 def _votes(images: dict, strays: dict, pool: dict, kinds: dict, side: int, cache: dict, executor: Any = None,
