@@ -1,7 +1,7 @@
 """Repost matching on the demo incident: pairwise "same cascade" precision / recall per seed.
 
 Run: ``.venv/bin/python benchmarks/bench_demo_matching.py [--seeds 7 1 3 11] [--workers 2]``.
-For each seed the demo incident is generated (datasets/demo_incident/generate.py)
+For each seed the demo incident is generated (kit.demo.incident)
 into a temporary folder (or ``--root``), every media file is hashed
 (``hash.image`` / ``hash.video`` step functions, ``--workers`` processes) and
 the collection is matched (``match_collection``). Scores are on posts: two
@@ -25,8 +25,6 @@ from pathlib import Path
 
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 def _hash_one(arg):
     path, kind = arg
@@ -41,8 +39,8 @@ def _hash_one(arg):
 def _generate(out: Path, seed: int) -> None:
     if (out / "truth.json").exists() and json.loads((out / "truth.json").read_text()).get("seed") == seed:
         return
-    subprocess.run([sys.executable, str(ROOT / "datasets" / "demo_incident" / "generate.py"), "--out", str(out),
-                    "--seed", str(seed)], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "kit.demo", "--out", str(out), "--seed", str(seed)], check=True,
+                   capture_output=True)
 
 
 def items_for(out: Path, workers: int, cache: bool) -> tuple[pd.DataFrame, dict, float]:
@@ -93,8 +91,9 @@ def main() -> None:
     ap.add_argument("--root", type=Path, default=None, help="keep generated incidents (and hash caches) here")
     ap.add_argument("--show", action="store_true", help="list missed and wrong pairs' posts")
     a = ap.parse_args()
+    from kit.demo import demo_truth_clusters
     from kit.matching import match_collection
-    from kit.matching.evaluate import demo_truth_clusters, pair_scores, posts_clusters
+    from kit.matching.evaluate import pair_scores, posts_clusters
 
     tmp = tempfile.TemporaryDirectory() if a.root is None else None
     root = Path(tmp.name) if tmp else a.root

@@ -3,7 +3,7 @@
 Run: .venv/bin/python benchmarks/bench_trace.py [--families all] [--seeds 0 1] [--held-out] [--fresh]
          [--cascades 10] [--small] [--cache DIR]
 
-Each family (kit.spread.synth.FAMILIES) is a generator setting that no field
+Each family (kit.demo.collections.FAMILIES) is a generator setting that no field
 of which encodes the answer: random post ids, files named by SHA-256, share
 counts as a platform shows them (or none), delays of hours or the real
 Twitter15/16 delays, explicit links on half of the same-platform reposts
@@ -21,7 +21,7 @@ look-alike shot of the same scene as distractors:
     no_time_no_links  no timestamps and no links at all, every repost edited (with neither, nothing
                       tells which of several byte-identical posts came first)
 
-Families and seeds marked held out (kit.spread.synth.HELD_OUT_FAMILIES,
+Families and seeds marked held out (kit.demo.collections.HELD_OUT_FAMILIES,
 HELD_OUT_SEEDS) were not looked at while the first tracer's cues were chosen;
 `--held-out` adds them (families named with `--families` always run). Once
 they had been seen (the deep chains exposed the reference choice), the fresh
@@ -65,7 +65,7 @@ def _collect(family: str, seed: int, cascades: int, sizes: tuple, archive: Path 
     """The collection and everything up to matching (kept in ``cache``: they do not change with the tracer)."""
     from kit.hashing import hash_image_file
     from kit.matching import match_collection
-    from kit.spread.synth import make_collection
+    from kit.demo import make_collection
 
     key = cache / f"{family}-s{seed}-n{cascades}-{sizes[0]}_{sizes[1]}"
     pkl = key / "inputs.pkl"
@@ -159,7 +159,7 @@ def run_one(family: str, seed: int, *, cascades: int = 10, sizes: tuple = (20, 5
 
 
 def main(argv: list[str] | None = None) -> int:
-    from kit.spread.synth import FAMILIES, FRESH_SEEDS, HELD_OUT_FAMILIES, HELD_OUT_SEEDS
+    from kit.demo import FAMILIES, FRESH_SEEDS, HELD_OUT_FAMILIES, HELD_OUT_SEEDS
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--families", nargs="+", default=["all"], help="family names, or all")

@@ -3,7 +3,7 @@
 Run: .venv/bin/python benchmarks/bench_trace_scale.py [--posts 1000 3000 10000] [--workers 2]
          [--family all_edited] [--cache DIR]
 
-One synthetic collection of the given family (kit.spread.synth; every repost
+One synthetic collection of the given family (kit.demo.collections; every repost
 re-encoded and edited by default, the worst case: every post its own media
 file) is generated once, large enough for the biggest size, and hashed with
 kit.hashing.hash_image_file. Each size takes the first cascades that add up to
@@ -32,7 +32,7 @@ CACHE = Path("/tmp/dfkit-bench-trace-scale")
 
 def _collection(family: str, posts: int, seed: int, cache: Path) -> dict:
     from kit.hashing import hash_image_file
-    from kit.spread.synth import make_collection
+    from kit.demo import make_collection
 
     key = cache / f"{family}-{posts}-s{seed}"
     pkl = key / "inputs.pkl"

@@ -2,30 +2,26 @@
 
 :func:`analysis_steps` lists the Steps of the capability modules;
 :func:`run_all` applies them to a case; :func:`run_demo` builds the demo
-incident and does the whole job on it (what ``make demo`` runs).
+incident (:mod:`kit.demo`) and does the whole job on it (what ``make demo`` and
+``dfkit demo`` run).
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 import shutil
 import stat
-import sys
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from kit.errors import KitError
 from kit.steps import Step
 
 if TYPE_CHECKING:
     from kit.case import Case
 
-__all__ = ["STEP_PROVIDERS", "analysis_steps", "run_all", "load_demo_generator", "run_demo",
-           "remove_tree"]
+__all__ = ["STEP_PROVIDERS", "analysis_steps", "run_all", "run_demo", "remove_tree"]
 
 # (module, attribute): a Step, a tuple of Steps, or a function returning them, in run order.
 STEP_PROVIDERS: list[tuple[str, str]] = [
@@ -62,18 +58,6 @@ def run_all(case: Case, *, progress: bool = False, echo: bool = True) -> dict[st
     return summary
 
 
-def load_demo_generator() -> ModuleType:
-    """Import ``datasets/demo_incident/generate.py`` from the source checkout."""
-    path = Path(__file__).resolve().parents[1] / "datasets" / "demo_incident" / "generate.py"
-    if not path.is_file():
-        raise KitError(f"demo generator not found at {path}: run dfkit demo from a source checkout")
-    spec = importlib.util.spec_from_file_location("dfkit_demo_incident", path)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    sys.modules[spec.name] = module  # type: ignore[union-attr]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
-
-
 def remove_tree(path: Path) -> None:
     """Delete a folder, read-only evidence files included."""
 
@@ -88,13 +72,15 @@ def remove_tree(path: Path) -> None:
 def run_demo(out: Path, *, seed: int = 7, fresh: bool = False) -> int:
     """Generate the demo incident under ``out`` and run the whole job on it."""
     from kit.case import Case
+    from kit.demo import generate
+    from kit.demo.score import print_against_truth
 
     out = Path(out)
     if fresh:
         remove_tree(out)
     t0 = time.perf_counter()
     incident = out / "incident"
-    load_demo_generator().generate(incident, seed=seed)
+    generate(incident, seed=seed)
     print(f"demo incident generated in {time.perf_counter() - t0:.1f} s: {incident}")
     case_dir = out / "case"
     case = (Case.open(case_dir) if (case_dir / "case.sqlite").exists()
@@ -132,7 +118,7 @@ def run_demo(out: Path, *, seed: int = 7, fresh: bool = False) -> int:
           f"in {time.perf_counter() - t3:.1f} s; likely origin(s):")
     cols = ["node", "size", "platform", "account", "posted_at", "evidence"]
     print(spread.origin[[c for c in cols if c in spread.origin]].head(3).to_string(index=False))
-    _check_against_truth(case, spread.graph, incident / "truth.json")
+    print_against_truth(case, spread.graph, incident / "truth.json")
     _share(case, out)
     check = case.verify()
     print(f"custody: {check.n_custody} log entries, {check.n_media} evidence files, "
@@ -143,42 +129,6 @@ def run_demo(out: Path, *, seed: int = 7, fresh: bool = False) -> int:
     print("open the case in JupyterLab:  .venv/bin/jupyter lab notebooks/  "
           f"(set the notebooks' case_path parameter to {case.path})")
     return 0 if check.ok else 1
-
-
-def _check_against_truth(case: Case, graph: Any, truth_path: Path) -> None:
-    """Demo only: how the kit's answers compare with the generator's truth.json."""
-    import json
-
-    import networkx as nx
-
-    from kit.matching import demo_truth_clusters, pair_scores, posts_clusters
-    from kit.spread import evaluate
-    from kit.spread.build import copy_graph
-
-    graph = copy_graph(graph)  # the reposts only: a source or donor edge is not a repost
-    truth = json.loads(truth_path.read_text())
-    posts = case.posts()
-    to_pid = {p["export_post_id"]: pid for pid, p in truth["posts"].items() if p.get("export_post_id")}
-    if to_pid:  # ingested from the collection exports: back to the manifest's post ids
-        graph = nx.relabel_nodes(graph, lambda n: to_pid.get(n, n))
-        posts = posts.assign(post_id=posts["post_id"].map(lambda n: to_pid.get(n, n)))
-    ids = set(posts["post_id"])
-    true_graph = nx.DiGraph()
-    true_graph.add_nodes_from(ids)
-    true_graph.add_edges_from((p["true_parent"], pid) for pid, p in truth["posts"].items()
-                              if pid in ids and p.get("true_parent") in ids)
-    s = evaluate(graph, true_graph)
-    pred = posts_clusters(case.variants(), dict(zip(posts["post_id"], posts["media_sha256"])))
-    pairs = pair_scores(pred, demo_truth_clusters(truth))
-    origin = truth.get("origin_post_id")
-    roots = [n for n in graph if graph.in_degree(n) == 0]
-    biggest = max(roots, key=lambda r: len(nx.descendants(graph, r))) if roots else None
-    print("\nagainst the demo's truth.json:")
-    print(f"  same-picture post pairs: precision {pairs.precision:.3f}, recall {pairs.recall:.3f}")
-    print(f"  origin: true {origin}, root of the largest predicted tree {biggest} "
-          f"({'recovered' if biggest == origin else 'missed'})")
-    print(f"  spread graph: root accuracy {s.root_accuracy:.2f}, directed edge F1 {s.edge_f1:.3f}, "
-          f"ancestry F1 {s.ancestry_f1:.3f}, NIST VEO {s.veo:.3f}")
 
 
 def _best_copy_scores(case: Case, clusters: Any) -> None:

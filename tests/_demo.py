@@ -1,6 +1,6 @@
 """The demo case the notebook, widget and browser tests share: built once per test session.
 
-``demo_case_dir(base)`` generates the demo incident (datasets/demo_incident/generate.py),
+``demo_case_dir(base)`` generates the demo incident (kit.demo.incident),
 creates a case, ingests the manifest and runs every analysis step (kit.pipeline.run_all);
 the result is cached per base folder, so modules that use it share one build.
 """
@@ -18,10 +18,11 @@ __all__ = ["demo_case_dir", "fresh_copy"]
 def demo_case_dir(base: Path) -> Path:
     """Build (once) the demo case under ``base`` and return the case folder."""
     from kit.case import Case
-    from kit.pipeline import load_demo_generator, run_all
+    from kit.demo import generate
+    from kit.pipeline import run_all
 
     incident, case_dir = base / "incident", base / "case"
-    load_demo_generator().generate(incident)
+    generate(incident)
     case = Case.create(case_dir, title="Demo incident", analyst="tester")
     case.ingest(incident / "manifest.csv")
     run_all(case, echo=False)

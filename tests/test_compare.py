@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 from skimage import data
 
+from kit.demo.collection_edits import EDIT_OPS, apply_edit, encode, paste_fake
 from kit.matching.comparison import compare, compare_either
-from kit.spread.synth_edits import EDIT_OPS, apply_edit, encode, paste_fake
 
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "cat", "coins", "camera")
 

@@ -1,4 +1,4 @@
-"""The demo incident generator (datasets/demo_incident/generate.py).
+"""The demo incident generator (kit/demo: incident.py and the modules it puts together).
 
 One generation per module (seed 7) feeds most tests; the determinism tests run it again
 as a script with the network blocked, and once with another seed.
@@ -23,21 +23,14 @@ import pytest
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "datasets" / "demo_incident" / "generate.py"
+DEMO = ROOT / "kit" / "demo"
+GENERATOR_MODULES = ("incident", "scene", "transforms", "phone", "cascade", "exports", "truth", "edits")
 ALLOWED_IMPORTS = {"numpy", "PIL", "cv2", "argparse", "base64", "csv", "hashlib", "importlib", "io",
                    "json", "math", "shutil", "sys", "time", "dataclasses", "datetime",
-                   "functools", "pathlib", "__future__"}
+                   "functools", "pathlib", "typing", "__future__"}
 COLUMNS = ["post_id", "platform", "account", "posted_at", "url", "media_path", "parent_post_id",
            "caption", "likes", "shares", "views", "lang", "scrape_id"]
-BUDGET_S = 30.0  # documented in datasets/demo_incident/README.md
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("demo_incident_under_test", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+BUDGET_S = 30.0  # documented in kit/demo/README.md
 
 
 def _hashes(folder: Path) -> dict:
@@ -47,7 +40,9 @@ def _hashes(folder: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def gen():
-    return _load()
+    import kit.demo.incident
+
+    return kit.demo.incident
 
 
 @pytest.fixture(scope="module")
@@ -74,22 +69,25 @@ def _bad(run, reason):
 
 
 # ----------------------------------------------------------------------------- hygiene
-@pytest.mark.parametrize("module", sorted(p.name for p in SCRIPT.parent.glob("*.py")))
+@pytest.mark.parametrize("module", GENERATOR_MODULES)
 def test_imports_only_allowed_modules(module):
-    tree = ast.parse((SCRIPT.parent / module).read_text(encoding="utf-8"))
+    """The generator needs numpy, Pillow, OpenCV and the standard library, and of the kit only its own modules."""
+    tree = ast.parse((DEMO / f"{module}.py").read_text(encoding="utf-8"))
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names |= {a.name.split(".")[0] for a in node.names}
+            names |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom):
-            names.add((node.module or "").split(".")[0])
-    assert names <= ALLOWED_IMPORTS | {"demo_incident"}, names - ALLOWED_IMPORTS
+            names.add(node.module or "")
+    kit = {n for n in names if n.split(".")[0] == "kit"}
+    assert {n.split(".")[0] for n in names - kit} <= ALLOWED_IMPORTS, names - kit
+    assert kit <= {"kit.errors"} | {f"kit.demo.{m}" for m in GENERATOR_MODULES} | {"kit.demo"}, kit
 
 
 def test_modules_are_readable_in_one_sitting():
     """The generator is split by what it makes (issue 16): no module over ~400 lines."""
-    sizes = {p.name: len(p.read_text().splitlines()) for p in SCRIPT.parent.glob("*.py")}
-    assert max(sizes.values()) <= 400 and len(sizes) >= 6, sizes
+    sizes = {m: len((DEMO / f"{m}.py").read_text(encoding="utf-8").splitlines()) for m in GENERATOR_MODULES}
+    assert max(sizes.values()) <= 400, sizes
 
 
 def test_generation_time_within_budget(run):
@@ -118,13 +116,13 @@ def test_previous_output_is_replaced(gen, tmp_path):
 # ----------------------------------------------------------------------------- determinism
 @pytest.mark.slow
 def test_same_seed_same_bytes_as_script_offline(run, tmp_path):
-    """The CLI run (network blocked) writes byte-identical files, mp4 included."""
+    """The command line (``python -m kit.demo``, network blocked) writes byte-identical files, mp4 included."""
     out = tmp_path / "again"
     code = ("import socket, runpy, sys\n"
             "def _no(*a, **k): raise OSError('network disabled in test')\n"
             "socket.socket = _no; socket.create_connection = _no\n"
-            f"sys.argv = ['generate.py', '--out', {str(out)!r}, '--seed', '7']\n"
-            f"runpy.run_path({str(SCRIPT)!r}, run_name='__main__')\n")
+            f"sys.argv = ['kit.demo', '--out', {str(out)!r}, '--seed', '7']\n"
+            "runpy.run_module('kit.demo', run_name='__main__', alter_sys=True)\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr

@@ -182,7 +182,8 @@ def _font(size):
 
 
 def test_pair_scores_counts_pairs():
-    from kit.matching.evaluate import demo_truth_clusters, pair_scores, posts_clusters
+    from kit.demo import demo_truth_clusters
+    from kit.matching.evaluate import pair_scores, posts_clusters
 
     truth = {"posts": {"p1": {"distractor": False}, "p2": {"distractor": False}, "p3": {"distractor": False},
                        "d1": {"distractor": True}, "m1": {"distractor": False, "media_missing": True}}}
@@ -258,11 +259,7 @@ def test_tmk_sample_videos_cluster():
     assert cl["doorknob-hd-no-bar"] not in chairs | patterns
 
 
-GENERATOR = Path(__file__).resolve().parents[1] / "datasets" / "demo_incident" / "generate.py"
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(not GENERATOR.exists(), reason="demo incident generator absent")
 def test_demo_incident_cascade_precision_recall(tmp_path):
     """The demo incident (seed 7): same-cascade pairs recall >= 0.98 at precision >= 0.99."""
     import json
@@ -270,10 +267,11 @@ def test_demo_incident_cascade_precision_recall(tmp_path):
     import sys
     from concurrent.futures import ProcessPoolExecutor
 
+    from kit.demo import demo_truth_clusters
     from kit.hashing import file_digests, hash_image_file
-    from kit.matching.evaluate import demo_truth_clusters, pair_scores, posts_clusters
+    from kit.matching.evaluate import pair_scores, posts_clusters
 
-    subprocess.run([sys.executable, str(GENERATOR), "--out", str(tmp_path / "d"), "--seed", "7"], check=True,
+    subprocess.run([sys.executable, "-m", "kit.demo", "--out", str(tmp_path / "d"), "--seed", "7"], check=True,
                    capture_output=True)
     man = pd.read_csv(tmp_path / "d" / "manifest.csv", dtype=str)
     post_media, files = {}, {}

@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p_demo = sub.add_parser(
         "demo", help="build the demo incident and run every analysis on it",
-        description="Generate the demo incident (datasets/demo_incident), ingest it into a case "
+        description="Generate the demo incident (kit.demo), ingest it into a case "
                     "and run every analysis step the kit has; outputs go under --out.")
     p_demo.add_argument("--out", default="out/demo", help="output folder (default out/demo)")
     p_demo.add_argument("--seed", type=int, default=7, help="generator seed (default 7)")

@@ -11,7 +11,7 @@
   edits, the replaced region's mask, box and share, a difference heat map),
   :func:`compare_either` (which of two is the source), :class:`Comparison`.
 - mih: :class:`MultiIndex` (exact multi-index hashing, numpy).
-- evaluate: :func:`pair_scores`, :func:`demo_truth_clusters`, :func:`posts_clusters`.
+- evaluate: :func:`pair_scores`, :func:`posts_clusters`.
 - :func:`content_box` (borders, letterbox, caption bars, phone screenshots)
   is re-exported from :mod:`kit.hashing.preprocess`.
 """
@@ -29,7 +29,7 @@ from kit.matching.collection import (
 )
 from kit.matching.comparison import Comparison, compare, compare_either
 from kit.matching.difference import changed_region
-from kit.matching.evaluate import PairScores, demo_truth_clusters, pair_scores, posts_clusters
+from kit.matching.evaluate import PairScores, pair_scores, posts_clusters
 from kit.matching.mih import MultiIndex
 from kit.matching.search import HashIndex, SearchError, build_index, load_index, search
 from kit.matching.verify import Features, Verification, features, mirror_features, verify_pair
@@ -51,7 +51,6 @@ __all__ = [
     "compare",
     "compare_either",
     "content_box",
-    "demo_truth_clusters",
     "features",
     "hash_transform",
     "items_from_results",

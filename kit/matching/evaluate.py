@@ -5,9 +5,9 @@ predicted pairs that are true pairs, recall the share of true pairs that were
 predicted. Only ids present in both labellings count. Computed from the
 contingency table (no loop over pairs), so it scales to large collections.
 
-:func:`demo_truth_clusters` turns the demo incident's ``truth.json`` into the
-truth labelling: every post of the cascade (not a distractor, media present)
-gets one label, every distractor its own.
+The demo incident's truth becomes such a labelling with
+:func:`kit.demo.score.demo_truth_clusters`; :func:`posts_clusters` maps media
+clusters onto posts.
 
 Examples
 --------
@@ -19,14 +19,12 @@ Examples
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["PairScores", "demo_truth_clusters", "pair_scores", "posts_clusters"]
+__all__ = ["PairScores", "pair_scores", "posts_clusters"]
 
 
 @dataclass(frozen=True)
@@ -83,22 +81,6 @@ def pair_scores(clusters: Any, truth_clusters: Any) -> PairScores:
     n_true = _pairs(df.groupby("t").size())
     return PairScores(both, n_pred - both, n_true - both,
                       both / n_pred if n_pred else 1.0, both / n_true if n_true else 1.0, len(df))
-
-
-def demo_truth_clusters(truth: Any) -> dict[str, str]:
-    """``{post_id: label}`` from the demo incident's truth (dict or path to ``truth.json``).
-
-    Cascade posts share the label ``"cascade"``; a distractor is labelled with
-    its own post id; posts whose media is missing are left out.
-    """
-    if not isinstance(truth, dict):
-        truth = json.loads(Path(truth).read_text())
-    out = {}
-    for pid, p in truth["posts"].items():
-        if p.get("media_missing"):
-            continue
-        out[pid] = pid if p.get("distractor") else "cascade"
-    return out
 
 
 def posts_clusters(clusters: Any, post_media: dict[str, str]) -> dict[str, Any]:

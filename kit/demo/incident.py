@@ -16,23 +16,24 @@ post stamping FAKE, and two bad manifest rows. It writes::
     OUT/truth.json                   the ground truth (true parents, transforms, ...)
     OUT/truth_composite_mask.png     where the origin photo was spliced (alpha)
 
-The code is split by what it makes: ``scene.py`` (the source images and the
-fake), ``transforms.py`` (edits and platform re-encoding), ``cascade.py``
-(accounts and posts), ``exports.py`` (manifest and collection exports) and
-``truth.py``; this file puts them together.
+The code is split by what it makes: :mod:`kit.demo.scene` (the source images
+and the fake), :mod:`kit.demo.transforms` (the users' edits, drawn from the
+registry :mod:`kit.demo.edits`, and platform re-encoding), :mod:`kit.demo.phone`
+(app screenshots), :mod:`kit.demo.cascade` (accounts and posts),
+:mod:`kit.demo.exports` (manifest and collection exports) and
+:mod:`kit.demo.truth`; this module puts them together.
 
-Run ``python datasets/demo_incident/generate.py --out DIR [--seed 7]``. Only
-numpy, Pillow, OpenCV, scikit-image's bundled data files and the standard
-library are used; nothing is downloaded. Same seed, same bytes.
+Run ``python -m kit.demo --out DIR [--seed 7]`` (``dfkit demo`` generates it
+and runs the whole kit on it). Only numpy, Pillow, OpenCV, scikit-image's
+bundled data files and the standard library are used; nothing is downloaded.
+Same seed, same bytes.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import shutil
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,16 +41,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-if "demo_incident" not in sys.modules:  # this folder's modules import each other as the package demo_incident
-    _spec = importlib.util.spec_from_file_location(
-        "demo_incident", Path(__file__).with_name("__init__.py"), submodule_search_locations=[str(Path(__file__).parent)])
-    sys.modules["demo_incident"] = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(sys.modules["demo_incident"])
-
-from demo_incident.cascade import _Accounts, _distractors, _plan, _render  # noqa: E402
-from demo_incident.exports import ORDER, manifest_rows, write_collection, write_manifest  # noqa: E402
-from demo_incident.transforms import PLATFORMS  # noqa: E402
-from demo_incident.truth import truth_posts, truth_record  # noqa: E402
+from kit.demo.cascade import _Accounts, _distractors, _plan, _render
+from kit.demo.exports import ORDER, manifest_rows, write_collection, write_manifest
+from kit.demo.transforms import PLATFORMS
+from kit.demo.truth import truth_posts, truth_record
 
 __all__ = ["GENERATOR_VERSION", "PLATFORMS", "DemoIncident", "generate", "main"]
 
@@ -150,8 +145,8 @@ def generate(out_dir: str | Path, seed: int = 7) -> DemoIncident:
 
 
 def main(argv: list | None = None) -> int:
-    """Command line: ``generate.py --out DIR [--seed 7]``."""
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    """Command line: ``python -m kit.demo --out DIR [--seed 7]``."""
+    ap = argparse.ArgumentParser(prog="python -m kit.demo", description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True, help="output folder")
     ap.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     args = ap.parse_args(argv)
@@ -160,6 +155,3 @@ def main(argv: list | None = None) -> int:
           f"media in {r.seconds:.1f} s -> {r.manifest}")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

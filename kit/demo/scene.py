@@ -9,12 +9,12 @@ picture, its alpha mask and the truth record of the splice.
 from __future__ import annotations
 
 import importlib.util
-import io
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter
+
+from kit.demo.edits import decode, font, jpeg
 
 
 def _skimage_file(name: str) -> Path:
@@ -35,16 +35,17 @@ def _gray(name: str, size: tuple[int, int]) -> np.ndarray:
     return (a - a.min()) / max(float(a.max() - a.min()), 1.0)
 
 
-@lru_cache(maxsize=64)
-def _font(size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.load_default(size=size)
+def _textlength(text: str, size: int) -> float:
+    """Width in px of ``text`` in the bundled font at ``size``."""
+    return ImageDraw.Draw(Image.new("RGB", (1, 1))).textlength(text, font=font(size))
 
 
-def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int, max_lines: int = 4) -> list:
+def _wrap(text: str, size: int, width: int, max_lines: int = 4) -> list:
+    """``text`` in lines of at most ``width`` px in the bundled font at ``size`` (at most ``max_lines``)."""
     lines, cur = [], ""
     for word in text.split():
         trial = f"{cur} {word}".strip()
-        if draw.textlength(trial, font=font) <= width or not cur:
+        if _textlength(trial, size) <= width or not cur:
             cur = trial
         else:
             lines.append(cur)
@@ -60,19 +61,6 @@ def _drawable(text: str) -> str:
         else "BREAKING: rocket explodes on the pad"
 
 
-def _jpeg(img: Image.Image, q: int, *, progressive: bool = False, subsampling: int = 2,
-          exif: bytes | None = None) -> bytes:
-    buf = io.BytesIO()
-    kw = {"exif": exif, "dpi": (300, 300)} if exif else {}
-    img.convert("RGB").save(buf, "JPEG", quality=q, subsampling=subsampling, optimize=False,
-                            progressive=progressive, **kw)
-    return buf.getvalue()
-
-
-def _decode(data: bytes) -> Image.Image:
-    return Image.open(io.BytesIO(data)).convert("RGB")
-
-
 def _fire_palette(v: np.ndarray) -> np.ndarray:
     xs = [0.0, 0.3, 0.55, 0.75, 0.9, 1.0]
     cols = np.array([[25, 6, 3], [150, 28, 6], [235, 95, 15], [255, 165, 45], [255, 225, 130],
@@ -84,6 +72,20 @@ def _blur(a: np.ndarray, sigma: float) -> np.ndarray:
     import cv2
 
     return cv2.GaussianBlur(a, (0, 0), sigma)
+
+
+def _lobes(xx: np.ndarray, yy: np.ndarray, centres: list, edge: np.ndarray, amp: float) -> tuple:
+    """Union of noisy ellipses on the grid ``xx, yy``; returns mask and a sphere-like shade lit from top-left."""
+    m, shade = np.zeros(xx.shape, np.float32), np.zeros(xx.shape, np.float32)
+    for cx, cy, rx, ry in centres:
+        nx, ny = (xx - cx) / rx, (yy - cy) / ry
+        d = np.sqrt(nx ** 2 + ny ** 2)
+        mi = np.clip((1.2 + amp * edge - d) * 3.0, 0, 1)
+        nz = np.sqrt(np.clip(1 - np.minimum(d, 1) ** 2, 0, 1))
+        si = np.clip(-0.45 * nx - 0.6 * ny + 0.65 * nz, 0, 1)
+        shade = np.where(mi >= m, si, shade)
+        m = np.maximum(m, mi)
+    return m, shade
 
 
 def _make_composite(rng: np.random.Generator) -> tuple[Image.Image, np.ndarray, dict]:
@@ -100,24 +102,10 @@ def _make_composite(rng: np.random.Generator) -> tuple[Image.Image, np.ndarray, 
     taper = np.minimum(np.minimum(xx, bw - 1 - xx), np.minimum(yy, bh - 1 - yy))
     taper = np.clip(taper / 40.0, 0, 1)
     fcx, fcy = 805.0 - bx, 840.0 - by
-
-    def lobes(centres, edge, amp):
-        """Union of noisy ellipses; returns mask and a sphere-like shade lit from top-left."""
-        m, shade = np.zeros((bh, bw), np.float32), np.zeros((bh, bw), np.float32)
-        for cx, cy, rx, ry in centres:
-            nx, ny = (xx - cx) / rx, (yy - cy) / ry
-            d = np.sqrt(nx ** 2 + ny ** 2)
-            mi = np.clip((1.2 + amp * edge - d) * 3.0, 0, 1)
-            nz = np.sqrt(np.clip(1 - np.minimum(d, 1) ** 2, 0, 1))
-            si = np.clip(-0.45 * nx - 0.6 * ny + 0.65 * nz, 0, 1)
-            shade = np.where(mi >= m, si, shade)
-            m = np.maximum(m, mi)
-        return m, shade
-
     jit = rng.uniform(-1, 1, size=(16, 2)).astype(np.float32)
     fire_c = [(fcx + 150 * jit[i, 0], fcy - 60 + 70 * jit[i, 1] - 40 * (i % 3), 95 + 12 * i,
                80 + 8 * i) for i in range(6)]
-    m_fire, _ = lobes(fire_c, noise, 0.6)
+    m_fire, _ = _lobes(xx, yy, fire_c, noise, 0.6)
     m_fire = _blur(m_fire, 6)
     ret = Image.open(_skimage_file("retina.jpg")).convert("RGB")
     rbox = (300, 350, 1100, 1150)
@@ -133,7 +121,7 @@ def _make_composite(rng: np.random.Generator) -> tuple[Image.Image, np.ndarray, 
         k = i / 8.0
         smoke_c.append((fcx + 30 + 170 * k ** 1.4 + 60 * jit[6 + i, 0], fcy - 150 - 450 * k,
                         120 + 70 * k + 20 * jit[6 + i, 1], 105 + 60 * k))
-    m_smoke, shade = lobes(smoke_c, noise2, 0.5)
+    m_smoke, shade = _lobes(xx, yy, smoke_c, noise2, 0.5)
     m_smoke = _blur(m_smoke, 8) * 0.96 * taper
     m_fire = m_fire * taper
     dist = np.sqrt((xx - fcx) ** 2 + (yy - fcy) ** 2)
@@ -143,8 +131,8 @@ def _make_composite(rng: np.random.Generator) -> tuple[Image.Image, np.ndarray, 
     alpha = 1.0 - (1.0 - m_smoke) * (1.0 - m_fire)
     layer = smoke * (1 - m_fire[..., None]) + fire * m_fire[..., None]
     donor_q = 62  # the pasted layer had its own JPEG history, on a grid offset from the final one
-    layer = np.asarray(_decode(_jpeg(Image.fromarray(np.clip(layer, 0, 255).astype(np.uint8)),
-                                     donor_q)), np.float32)
+    layer = np.asarray(decode(jpeg(Image.fromarray(np.clip(layer, 0, 255).astype(np.uint8)), donor_q)),
+                       np.float32)
     patch = img[by:by + bh, bx:bx + bw]
     img[by:by + bh, bx:bx + bw] = patch * (1 - alpha[..., None]) + layer * alpha[..., None]
     Y, X = np.mgrid[0:H, 0:W].astype(np.float32)
@@ -154,8 +142,15 @@ def _make_composite(rng: np.random.Generator) -> tuple[Image.Image, np.ndarray, 
     full = np.zeros((H, W), np.float32)
     full[by:by + bh, bx:bx + bw] = alpha
     full = np.round(full * 255).astype(np.uint8)  # as saved in truth_composite_mask.png
+    truth = _composite_record((W, H), rbox, (bx, by, bw, bh), donor_q, full)
+    return Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)), full, truth
+
+
+def _composite_record(size: tuple[int, int], rbox: tuple, layer: tuple, donor_q: int, full: np.ndarray) -> dict:
+    """The truth record of the splice: sources, where the layer went, the donor's JPEG history."""
+    (W, H), (bx, by, bw, bh) = size, layer
     ys, xs = np.nonzero(full >= 5)  # the box where alpha >= 5/255 (about 2%)
-    truth = {
+    return {
         "base": {"image": "skimage/data/rocket.jpg", "licence": "public domain (SpaceX)",
                  "upscaled_to": [W, H]},
         "donors": [
@@ -171,7 +166,6 @@ def _make_composite(rng: np.random.Generator) -> tuple[Image.Image, np.ndarray, 
         "donor_grid_offset": [bx % 8, by % 8], "global_edit": "orange screen-blend glow",
         "mask": "truth_composite_mask.png", "origin_jpeg_q": 93, "origin_subsampling": "4:4:4",
     }
-    return Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)), full, truth
 
 
 def _origin_exif(size: tuple[int, int]) -> bytes:

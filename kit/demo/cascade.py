@@ -9,7 +9,6 @@ order: the same seed gives the same incident.
 
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -18,8 +17,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageEnhance
 
-from demo_incident.scene import _decode, _draw_other_launch, _jpeg, _make_composite, _origin_exif, _skimage_file
-from demo_incident.transforms import OPS, PLATFORMS, _make_video, _platform_encode, _stamp_fake
+from kit.demo.edits import decode, jpeg, png
+from kit.demo.scene import _draw_other_launch, _make_composite, _origin_exif, _skimage_file
+from kit.demo.transforms import OPS, PLATFORMS, _make_video, _platform_encode, _stamp_fake
 
 T0 = datetime(2026, 3, 14, 23, 42, 0, tzinfo=timezone.utc)  # the origin post
 
@@ -271,7 +271,7 @@ def _render(posts: list, acc: _Accounts, rng, tmp: Path) -> dict:
         par = posts[p.parent] if p.parent is not None else None
         if p.role == "origin":
             img, mask, composite = _make_composite(rng)
-            p.data = _jpeg(img, 93, subsampling=0, exif=_origin_exif(img.size))
+            p.data = jpeg(img, 93, subsampling=0, exif=_origin_exif(img.size), dpi=(300, 300))
             p.caption, p.lang, composite["mask_array"] = ORIGIN_CAPTION, "en", mask
             continue
         if p.role in ("share", "reupload_file"):
@@ -287,7 +287,7 @@ def _render(posts: list, acc: _Accounts, rng, tmp: Path) -> dict:
         p.caption = str(rng.choice(CAPTIONS[p.lang]))
         if p.role == "reupload_file":
             continue
-        img = _decode(par.data)
+        img = decode(par.data)
         if p.role == "video":
             p.data, rec = _make_video(img, p.caption, p.account, tmp / f"_v{p.key}.mp4")
             p.ext, p.transforms = "mp4", [rec]
@@ -306,9 +306,7 @@ def _render(posts: list, acc: _Accounts, rng, tmp: Path) -> dict:
             img, rec = OPS[name](img, rng, ctx)
             p.transforms.append(rec)
         if p.as_file:
-            buf = io.BytesIO()
-            img.save(buf, "PNG", compress_level=6)
-            p.data, p.ext = buf.getvalue(), "png"
+            p.data, p.ext = png(img), "png"
             p.transforms.append({"op": "png", "metadata": "none", "sent_as_file": True})
             continue
         p.data, steps = _platform_encode(img, p.platform, rng)

@@ -15,7 +15,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from demo_incident.cascade import T0, _Post
+from kit.demo.cascade import T0, _Post
 
 ORDER = ("x", "facebook", "telegram", "instagram")  # collection order -> post ids
 

@@ -1,4 +1,4 @@
-"""Tests for kit.spread.synth / synth_edits (synthetic collections) and benchmarks/bench_trace.py.
+"""Tests for kit.demo.collections / collection_edits / trees (synthetic collections) and benchmarks/bench_trace.py.
 
 Besides the structure of a collection, these tests check that no field encodes the answer: share
 counts are not the number of children, post ids and row order do not follow time, delays are not
@@ -15,8 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kit.spread.synth import FAMILIES, HELD_OUT_FAMILIES, base_images, make_collection, tree_shapes
-from kit.spread.synth_edits import EDIT_OPS, apply_edit, encode
+from kit.demo.collection_edits import EDIT_OPS, apply_edit, encode
+from kit.demo.collections import FAMILIES, HELD_OUT_FAMILIES, base_images, make_collection
+from kit.demo.edits import EDITS
+from kit.demo.trees import tree_shapes
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -58,6 +60,10 @@ def test_every_edit_changes_the_picture(op):
     out, params = apply_edit(img, op, np.random.default_rng(1))
     assert params["op"] == op and out.mode == "RGB"
     assert out.size != img.size or not np.array_equal(np.asarray(out), np.asarray(img))
+
+
+def test_the_collections_draw_their_edits_from_the_one_registry():
+    assert set(EDIT_OPS) <= set(EDITS)
 
 
 def test_encode_draws_quality_and_png():

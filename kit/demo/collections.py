@@ -6,19 +6,13 @@ shows (shares credited to the post a share chain started from, plus the
 uncollected ones), delays are hours (or the real Twitter15/16 delays), and
 explicit links name the parent or the first post of its same-platform chain.
 
-:func:`tree_shapes` draws tree shapes: ``"twitter"`` cuts a random
-Twitter15/16 tree to its first posts in time order (real, shallow,
-broadcast-like shapes and real delays); ``"model"`` is the documented
-fallback (each new post copies the root with probability ``broadcast``, else
-an earlier post in proportion to its children + 1); ``"chain"`` makes deep
-trees (each new post copies one of the three latest posts with probability
-``chain_p``), so chains of 6+ edits occur.
-
-:func:`make_collection` turns shapes into a collection. A cascade starts
+:func:`~kit.demo.trees.tree_shapes` draws the tree shapes (Twitter15/16 prefixes, a model, deep
+chains). :func:`make_collection` turns shapes into a collection. A cascade starts
 from a composite (a region of one bundled photo pasted onto another,
-:func:`kit.spread.synth_edits.paste_fake`); each repost is a platform share
+:func:`kit.demo.collection_edits.paste_fake`); each repost is a platform share
 (same bytes, same platform) with probability ``share_p``, else a re-upload
-edited by 1-3 of :data:`kit.spread.synth_edits.EDIT_OPS` and re-encoded.
+edited by 1-3 of :data:`kit.demo.collection_edits.EDIT_OPS` (edits of the
+registry :data:`kit.demo.edits.EDITS`) and re-encoded.
 ``drop`` of the intermediate posts are never collected; ``missing_time_p`` of
 the times are missing and ``shift_p`` shifted by up to ``shift_min``
 minutes; ``explicit_p`` of the same-platform reposts carry a link, of which
@@ -36,9 +30,6 @@ several byte-identical posts came first). :data:`HELD_OUT_FAMILIES` and
 
 Examples
 --------
->>> shapes = tree_shapes(2, sizes=(5, 8), seed=1)
->>> [g.number_of_nodes() for g in shapes], all(nx.is_arborescence(g) for g in shapes)
-([6, 7], True)
 >>> sorted(FAMILIES)[:3]
 ['all_edited', 'deep_chains', 'many_shares']
 """
@@ -55,10 +46,12 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from kit.spread.evaluate import reduce_to
+from kit.demo.collection_edits import apply_edit, encode, load_base, paste_fake
+from kit.demo.trees import tree_shapes
+from kit.spread import reduce_to
 
 __all__ = ["BASE_IMAGES", "FAMILIES", "FRESH_SEEDS", "HELD_OUT_FAMILIES", "HELD_OUT_SEEDS", "SynthCollection",
-           "base_images", "make_collection", "tree_shapes"]
+           "base_images", "make_collection"]
 
 BASE_IMAGES = ("chelsea.png", "coffee.png", "rocket.jpg", "astronaut.png", "hubble_deep_field.jpg",
                "motorcycle_left.png", "ihc.png", "retina.jpg", "camera.png", "coins.png", "brick.png",
@@ -106,73 +99,9 @@ class SynthCollection:
     family: str = "custom"
 
 
-def tree_shapes(n: int, *, sizes: tuple[int, int] = (20, 60), seed: int = 0, archive: Any = None,
-                broadcast: float = 0.6, kind: str | None = None, chain_p: float = 0.75) -> list[nx.DiGraph]:
-    """``n`` rooted trees (node 0 = root, node attribute ``t_min``) of ``sizes[0]..sizes[1]`` nodes.
-
-    ``kind``: ``"twitter"`` (needs ``archive``), ``"model"`` or ``"chain"``; default ``"twitter"``
-    when ``archive`` exists, else ``"model"``.
-    """
-    rng = np.random.default_rng(seed)
-    have = archive is not None and Path(archive).exists()
-    kind = kind or ("twitter" if have else "model")
-    if kind == "twitter" and not have:
-        kind = "model"
-    out: list[nx.DiGraph] = []
-    if kind == "twitter":
-        from kit.spread.cascades import load_twitter15_16
-
-        cs = load_twitter15_16(archive, limit=150)
-        names = sorted(k for k, g in cs.trees.items() if g.number_of_nodes() >= sizes[0])
-        for _ in range(n):
-            g = cs.trees[names[int(rng.integers(len(names)))]]
-            k = int(rng.integers(sizes[0], sizes[1] + 1))
-            order = sorted(g.nodes, key=lambda v: (float(g.nodes[v].get("t_min") or 0.0), v))[:k]
-            relabel = {v: i for i, v in enumerate(order)}
-            t = nx.DiGraph()
-            for v in order:
-                t.add_node(relabel[v], t_min=float(g.nodes[v].get("t_min") or 0.0))
-            t.add_edges_from((relabel[a], relabel[b]) for a, b in g.subgraph(order).edges)
-            out.append(t if nx.is_arborescence(t) else _model_tree(rng, k, broadcast))
-        return out
-    k_of = [int(rng.integers(sizes[0], sizes[1] + 1)) for _ in range(n)]
-    if kind == "chain":
-        return [_chain_tree(rng, k, chain_p) for k in k_of]
-    return [_model_tree(rng, k, broadcast) for k in k_of]
-
-
-def _model_tree(rng: np.random.Generator, k: int, broadcast: float) -> nx.DiGraph:
-    t = nx.DiGraph()
-    t.add_node(0, t_min=0.0)
-    kids = [0]
-    for v in range(1, k):
-        if rng.random() < broadcast:
-            u = 0
-        else:
-            w = np.array(kids, float) + 1.0
-            u = int(rng.choice(v, p=w / w.sum()))
-        t.add_node(v, t_min=t.nodes[u]["t_min"] + float(rng.lognormal(np.log(20.0), 1.2)))
-        t.add_edge(u, v)
-        kids[u] += 1
-        kids.append(0)
-    return t
-
-
-def _chain_tree(rng: np.random.Generator, k: int, chain_p: float) -> nx.DiGraph:
-    t = nx.DiGraph()
-    t.add_node(0, t_min=0.0)
-    for v in range(1, k):
-        u = int(rng.integers(max(0, v - 3), v)) if rng.random() < chain_p else int(rng.integers(0, v))
-        t.add_node(v, t_min=t.nodes[u]["t_min"] + float(rng.lognormal(np.log(20.0), 1.0)))
-        t.add_edge(u, v)
-    return t
-
-
 def base_images(names: tuple[str, ...] = BASE_IMAGES, *, side: int = 480) -> list[np.ndarray]:
     """The bundled scikit-image pictures as RGB uint8, long side ``side``."""
     import skimage
-
-    from kit.spread.synth_edits import load_base
 
     root = Path(skimage.__file__).parent / "data"
     return [np.asarray(load_base(root / n, side)) for n in names if (root / n).exists()]
@@ -199,117 +128,147 @@ def _rid(rng: np.random.Generator, platform: str) -> str:
             "instagram": f"C{hashlib.sha1(str(n).encode()).hexdigest()[:10]}"}[platform]
 
 
+@dataclass
+class _Writer:
+    """What a collection is written into: the media folder, the shared random generator, the rows so far."""
+
+    out: Path
+    rng: np.random.Generator
+    media: dict = field(default_factory=dict)
+    taken: set = field(default_factory=set)
+    rows: list = field(default_factory=list)
+    relations: list = field(default_factory=list)
+    truth: nx.DiGraph = field(default_factory=nx.DiGraph)
+
+    def store(self, data: bytes, png: bool = False) -> str:
+        """Write media bytes once, under their SHA-256; return the SHA-256."""
+        sha = hashlib.sha256(data).hexdigest()
+        if sha not in self.media:
+            path = self.out / "media" / f"{sha[:16]}.{'png' if png else 'jpg'}"
+            path.write_bytes(data)
+            self.media[sha] = {"sha256": sha, "path": str(path), "kind": "image"}
+        return sha
+
+    def account(self) -> tuple[str, float]:
+        """A random account name and its follower count."""
+        rng = self.rng
+        return f"{''.join(chr(int(c)) for c in rng.integers(97, 123, 6))}{int(rng.integers(0, 99))}", \
+            float(rng.lognormal(6.5, 1.6))
+
+    def post_id(self, platform: str) -> str:
+        """A new random post id of ``platform``'s form (ids are random, not an order: drawn again on a collision)."""
+        pid = _rid(self.rng, platform)
+        while pid in self.taken:
+            pid = _rid(self.rng, platform)
+        self.taken.add(pid)
+        return pid
+
+
 def make_collection(out_dir: str | Path, *, family: str = "no_counts", n_cascades: int = 10,
                     sizes: tuple[int, int] = (20, 50), seed: int = 0, archive: Any = None,
                     images: list | None = None, side: int = 720, **overrides: Any) -> SynthCollection:
     """Write a synthetic collection of ``family`` under ``out_dir`` (see the module doc)."""
     from PIL import Image
 
-    from kit.spread.synth_edits import apply_edit, encode, paste_fake
-
     if family not in FAMILIES:
         raise ValueError(f"unknown family {family!r}; known: {sorted(FAMILIES)}")
     p = {**FAMILIES[family], **overrides}
-    rng = np.random.default_rng(seed)
-    out = Path(out_dir)
-    (out / "media").mkdir(parents=True, exist_ok=True)
+    wr = _Writer(Path(out_dir), np.random.default_rng(seed))
+    (wr.out / "media").mkdir(parents=True, exist_ok=True)
     pics = [Image.fromarray(np.asarray(a)) for a in (images if images is not None else base_images(side=side))]
     shapes = tree_shapes(n_cascades, sizes=sizes, seed=seed, archive=archive, kind=p["shape"])
-    media: dict = {}
-    taken: set = set()
-    rows: list = []
-    relations: list = []
-    truth_all = nx.DiGraph()
-    ops, w = list(EDIT_WEIGHTS), np.array(list(EDIT_WEIGHTS.values()))
-
-    def store(data: bytes, png: bool = False) -> str:
-        sha = hashlib.sha256(data).hexdigest()
-        if sha not in media:
-            path = out / "media" / f"{sha[:16]}.{'png' if png else 'jpg'}"
-            path.write_bytes(data)
-            media[sha] = {"sha256": sha, "path": str(path), "kind": "image"}
-        return sha
-
-    def account() -> tuple[str, float]:
-        return f"{''.join(chr(int(c)) for c in rng.integers(97, 123, 6))}{int(rng.integers(0, 99))}", \
-            float(rng.lognormal(6.5, 1.6))
-
     for c, shape in enumerate(shapes):
-        base, donor = pics[c % len(pics)], pics[(c + 5) % len(pics)]
-        fake, _ = paste_fake(base, donor, rng)
-        start = T0 + pd.Timedelta(days=3 * c) + pd.Timedelta(minutes=float(rng.uniform(0, 720)))
-        minutes = _delays(shape, p, rng)
-        p_drop = float(rng.uniform(*p["drop"]))
-        state: dict = {}
-        for v in sorted(shape.nodes, key=lambda x: (minutes[x], x)):
-            preds = list(shape.predecessors(v))
-            u = preds[0] if preds else None
-            acc, followers = account()
-            if u is None:
-                data, enc = encode(fake, rng, quality=(88, 95))
-                img, sha, plat, role, edits = fake, store(data), str(rng.choice(PLATFORMS)), "origin", [enc]
-            elif rng.random() < p["share_p"]:
-                par = state[u]
-                img, sha, plat, role, edits = par["img"], par["sha"], par["platform"], "share", []
-            else:
-                par = state[u]
-                k = int(rng.integers(p["edits"][0], p["edits"][1] + 1))
-                names = list(rng.choice(ops, size=k, replace=False, p=w / w.sum()))
-                img, edits = par["img"], []
-                for op in names:
-                    img, prm = apply_edit(img, op, rng)
-                    edits.append(prm)
-                png = "screenshot" in names and rng.random() < 0.5
-                data, enc = encode(img, rng, png=png)
-                edits.append(enc)
-                img = Image.open(io.BytesIO(data)).convert("RGB")
-                sha = store(data, png)
-                plat = par["platform"] if rng.random() < 0.5 else str(rng.choice(PLATFORMS))
-                role = "reupload"
-            pid = _rid(rng, plat)
-            while pid in taken:  # ids are random, not an order: draw again on a collision
-                pid = _rid(rng, plat)
-            taken.add(pid)
-            dropped = bool(u is not None and shape.out_degree(v) > 0 and rng.random() < p_drop)
-            state[v] = {"sha": sha, "img": img, "platform": plat, "pid": pid, "role": role}
-            rows.append({"post_id": pid, "cascade": c, "role": role, "edits": edits, "dropped": dropped,
-                         "true_parent": state[u]["pid"] if u is not None else None, "platform": plat,
-                         "account": acc, "followers": followers,
-                         "true_time": start + pd.Timedelta(minutes=minutes[v]), "media_sha256": sha})
-            truth_all.add_node(pid)
-            if u is not None:
-                truth_all.add_edge(state[u]["pid"], pid)
-        root_pid = state[0]["pid"]
-        extras = []
-        if rng.random() < p["source_p"]:  # the photo the fake was made from, posted on its own
-            extras.append(("source", base, "source"))
-        if rng.random() < p["donor_p"]:
-            extras.append(("donor", donor, "donor"))
-        if rng.random() < p["lookalike_p"]:
-            extras.append(("lookalike", _lookalike(base, rng), None))
-        for role, img, rel in extras:
-            if role != "lookalike" and rng.random() < 0.5:
-                img, prm = apply_edit(img, str(rng.choice(["crop", "resize", "filter"])), rng)
-            data, _ = encode(img, rng)
-            plat = str(rng.choice(PLATFORMS))
-            pid = _rid(rng, plat)
-            while pid in taken:
-                pid = _rid(rng, plat)
-            taken.add(pid)
-            acc, followers = account()
-            rows.append({"post_id": pid, "cascade": c, "role": role, "edits": [], "dropped": False,
-                         "true_parent": None, "platform": plat, "account": acc, "followers": followers,
-                         "true_time": start + pd.Timedelta(minutes=float(rng.uniform(-2880, 2880))),
-                         "media_sha256": store(data)})
-            truth_all.add_node(pid)
-            if rel:
-                relations.append({"parent": pid, "child": root_pid, "relation": rel})
-    tp = pd.DataFrame(rows)
+        _cascade(wr, c, shape, pics[c % len(pics)], pics[(c + 5) % len(pics)], p)
+    return _collected(wr, p, family)
+
+
+def _cascade(wr: _Writer, c: int, shape: nx.DiGraph, base: Any, donor: Any, p: dict) -> None:
+    """One cascade: the composite, its reposts in time order, then the photos it was made from and a look-alike."""
+    rng = wr.rng
+    fake, _ = paste_fake(base, donor, rng)
+    start = T0 + pd.Timedelta(days=3 * c) + pd.Timedelta(minutes=float(rng.uniform(0, 720)))
+    minutes = _delays(shape, p, rng)
+    p_drop = float(rng.uniform(*p["drop"]))
+    state: dict = {}
+    for v in sorted(shape.nodes, key=lambda x: (minutes[x], x)):
+        preds = list(shape.predecessors(v))
+        u = preds[0] if preds else None
+        acc, followers = wr.account()
+        state[v] = _repost(wr, fake, state[u] if u is not None else None, p)
+        pid = state[v]["pid"] = wr.post_id(state[v]["platform"])
+        dropped = bool(u is not None and shape.out_degree(v) > 0 and rng.random() < p_drop)
+        wr.rows.append({"post_id": pid, "cascade": c, "role": state[v]["role"], "edits": state[v]["edits"],
+                        "dropped": dropped, "true_parent": state[u]["pid"] if u is not None else None,
+                        "platform": state[v]["platform"], "account": acc, "followers": followers,
+                        "true_time": start + pd.Timedelta(minutes=minutes[v]), "media_sha256": state[v]["sha"]})
+        wr.truth.add_node(pid)
+        if u is not None:
+            wr.truth.add_edge(state[u]["pid"], pid)
+    _extras(wr, c, base, donor, state[0]["pid"], start, p)
+
+
+def _repost(wr: _Writer, fake: Any, par: dict | None, p: dict) -> dict:
+    """The origin (``par`` None), a share of ``par`` (same bytes) or a re-upload edited by 1-3 edits."""
+    from PIL import Image
+
+    rng = wr.rng
+    if par is None:
+        data, enc = encode(fake, rng, quality=(88, 95))
+        return {"img": fake, "sha": wr.store(data), "platform": str(rng.choice(PLATFORMS)), "role": "origin",
+                "edits": [enc]}
+    if rng.random() < p["share_p"]:
+        return {"img": par["img"], "sha": par["sha"], "platform": par["platform"], "role": "share", "edits": []}
+    ops, w = list(EDIT_WEIGHTS), np.array(list(EDIT_WEIGHTS.values()))
+    k = int(rng.integers(p["edits"][0], p["edits"][1] + 1))
+    names = list(rng.choice(ops, size=k, replace=False, p=w / w.sum()))
+    img, edits = par["img"], []
+    for op in names:
+        img, prm = apply_edit(img, op, rng)
+        edits.append(prm)
+    png = "screenshot" in names and rng.random() < 0.5
+    data, enc = encode(img, rng, png=png)
+    edits.append(enc)
+    sha = wr.store(data, png)
+    plat = par["platform"] if rng.random() < 0.5 else str(rng.choice(PLATFORMS))
+    return {"img": Image.open(io.BytesIO(data)).convert("RGB"), "sha": sha, "platform": plat, "role": "reupload",
+            "edits": edits}
+
+
+def _extras(wr: _Writer, c: int, base: Any, donor: Any, root_pid: str, start: pd.Timestamp, p: dict) -> None:
+    """The composite's source photo, its donor and a look-alike of the scene, each posted on its own (or not)."""
+    rng = wr.rng
+    extras = []
+    if rng.random() < p["source_p"]:  # the photo the fake was made from, posted on its own
+        extras.append(("source", base, "source"))
+    if rng.random() < p["donor_p"]:
+        extras.append(("donor", donor, "donor"))
+    if rng.random() < p["lookalike_p"]:
+        extras.append(("lookalike", _lookalike(base, rng), None))
+    for role, img, rel in extras:
+        if role != "lookalike" and rng.random() < 0.5:
+            img, prm = apply_edit(img, str(rng.choice(["crop", "resize", "filter"])), rng)
+        data, _ = encode(img, rng)
+        plat = str(rng.choice(PLATFORMS))
+        pid = wr.post_id(plat)
+        acc, followers = wr.account()
+        wr.rows.append({"post_id": pid, "cascade": c, "role": role, "edits": [], "dropped": False,
+                        "true_parent": None, "platform": plat, "account": acc, "followers": followers,
+                        "true_time": start + pd.Timedelta(minutes=float(rng.uniform(-2880, 2880))),
+                        "media_sha256": wr.store(data)})
+        wr.truth.add_node(pid)
+        if rel:
+            wr.relations.append({"parent": pid, "child": root_pid, "relation": rel})
+
+
+def _collected(wr: _Writer, p: dict, family: str) -> SynthCollection:
+    """What the analyst gets: the observed times, links and counts of the posts not dropped, and the truth."""
+    rng = wr.rng
+    tp = pd.DataFrame(wr.rows)
     tp["posted_at"] = _observed_times(tp, p, rng)
     tp["parent_post_id"] = _links(tp, p, rng)
     _counts(tp, p, rng)
     observed = set(tp.loc[~tp["dropped"], "post_id"])
-    truth = reduce_to(truth_all, observed)
+    truth = reduce_to(wr.truth, observed)
     truth.add_nodes_from(observed)
     cols = ["post_id", "platform", "account", "posted_at", "url", "media_sha256", "parent_post_id", "caption"]
     if p["counts"] != "none":
@@ -321,8 +280,8 @@ def make_collection(out_dir: str | Path, *, family: str = "no_counts", n_cascade
     posts = tp.loc[~tp["dropped"], cols].sample(frac=1.0, random_state=int(rng.integers(2 ** 31))).reset_index(drop=True)
     posts["parent_post_id"] = [x if x in observed else None for x in posts["parent_post_id"]]
     used = set(posts["media_sha256"])
-    med = pd.DataFrame([m for s, m in media.items() if s in used])
-    rel = pd.DataFrame(relations, columns=["parent", "child", "relation"])
+    med = pd.DataFrame([m for s, m in wr.media.items() if s in used])
+    rel = pd.DataFrame(wr.relations, columns=["parent", "child", "relation"])
     rel = rel[rel["parent"].isin(observed) & rel["child"].isin(observed)].reset_index(drop=True)
     return SynthCollection(posts, truth, med, tp, rel, family)
 

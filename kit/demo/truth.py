@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
-from demo_incident.cascade import FACTCHECK, HUBS, T0
-from demo_incident.transforms import PLATFORMS
+from kit.demo.cascade import FACTCHECK, HUBS, T0
+from kit.demo.transforms import PLATFORMS
 
 
 def truth_posts(posts: list, pid: dict, missing) -> dict:

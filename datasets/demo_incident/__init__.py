@@ -1,1 +1,0 @@
-"""The demo incident generator's modules (run ``generate.py``; see README.md)."""
