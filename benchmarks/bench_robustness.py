@@ -3,8 +3,9 @@
 Run: ``.venv/bin/python benchmarks/bench_robustness.py [--bases 16]``.
 Base images: real faces from ../shared/data/detectors/faces-dev (look-alikes:
 a hard precision test) plus photos shipped in scikit-image. Each base gets
-every transform; everything is hashed (``hash_image_file``) and matched
-together (``match_collection``). Recall per transform = share of (base,
+every transform (edits of the registry kit.demo.edits.EDITS, the ones the demo
+incident and the spread benchmark's collections are made with); everything is
+hashed (``hash_image_file``) and matched together (``match_collection``). Recall per transform = share of (base,
 transformed) pairs put in the same cluster; precision over all predicted
 same-cluster pairs (ground truth: same base). Baseline in the same run: plain
 pHash <= 10 and PDQ <= 31 on the raw images.
@@ -17,92 +18,80 @@ import itertools
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps
+from PIL import Image, ImageDraw
+
+from kit.demo.edits import apply_edits, font, jpeg
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
-def _font(size):
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:  # pragma: no cover
-        return ImageFont.load_default()
+def _crop(p: float) -> Callable:
+    return lambda im: [("crop", {"box": (int(im.width * p), int(im.height * p), int(im.width * (1 - p)),
+                                         int(im.height * (1 - p)))})]
 
 
-def _crop(p):
-    return lambda im: im.crop((int(im.width * p), int(im.height * p), int(im.width * (1 - p)), int(im.height * (1 - p))))
+def _scale(s: float) -> Callable:
+    return lambda im: [("resize", {"size": (int(im.width * s), int(im.height * s)), "method": "lanczos"})]
 
 
-def _caption(im):
+def _caption(im: Image.Image) -> list:
     bar = int(im.height * 0.18)
-    c = Image.new("RGB", (im.width, im.height + bar), "white")
-    c.paste(im, (0, bar))
-    ImageDraw.Draw(c).text((10, bar // 3), "You won't believe what happened next", fill="black", font=_font(max(12, bar // 4)))
-    return c
+    return [("caption_bar", {"lines": ["You won't believe what happened next"], "where": "top", "height": bar,
+                             "font_size": max(12, bar // 4), "x": 10, "y": bar // 3})]
 
 
-def _meme(im):
-    im = im.copy()
-    d = ImageDraw.Draw(im)
-    f = _font(max(14, im.height // 9))
-    for y, t in ((im.height // 30, "WHEN THE NEWS"), (im.height * 8 // 10, "IS TOO REAL")):
-        d.text((im.width // 10, y), t, fill="white", font=f, stroke_width=3, stroke_fill="black")
-    return im
+def _meme(im: Image.Image) -> list:
+    return [("meme_text", {"top": "WHEN THE NEWS", "bottom": "IS TOO REAL", "size": max(14, im.height // 9),
+                           "stroke": 3})]
 
 
-def _logo(im):
-    im = im.copy()
-    d = ImageDraw.Draw(im)
+def _logo(im: Image.Image) -> list:
     s = im.width // 5
-    d.rounded_rectangle((im.width - s - 10, 10, im.width - 10, 10 + s // 2), radius=8, fill=(220, 30, 30))
-    d.text((im.width - s, 20), "NEWS24", fill="white", font=_font(max(10, s // 5)))
-    return im
+    mark = Image.new("RGBA", (s + 1, s // 2 + 1), (0, 0, 0, 0))
+    d = ImageDraw.Draw(mark)
+    d.rounded_rectangle((0, 0, s, s // 2), radius=8, fill=(220, 30, 30, 255))
+    d.text((10, 10), "NEWS24", fill="white", font=font(max(10, s // 5)))
+    return [("logo", {"mark": mark, "xy": (im.width - s - 10, 10)})]
 
 
-def _screenshot(im):
+def _screenshot(im: Image.Image) -> list:
     W = 720
-    pic = im.resize((W, int(im.height * W / im.width)))
-    H = int(pic.height * 2.1)
-    c = Image.new("RGB", (W, H), "white")
+    ph = int(im.height * W / im.width)
+    H = int(ph * 2.1)
     y = int(H * 0.2)
-    c.paste(pic, (0, y))
-    d = ImageDraw.Draw(c)
-    f = _font(26)
-    d.text((20, 15), "9:41        LTE  78%", fill="black", font=f)
-    d.text((20, 70), "@newsdesk  Breaking: look at this", fill="black", font=f)
-    d.text((20, y + pic.height + 30), "12.4K likes   3,201 reposts", fill="black", font=f)
-    d.text((20, y + pic.height + 80), "View all 880 comments", fill=(90, 90, 90), font=f)
-    return c
+
+    def chrome(d: ImageDraw.ImageDraw) -> None:
+        d.text((20, 15), "9:41        LTE  78%", fill="black", font=font(26))
+        d.text((20, 70), "@newsdesk  Breaking: look at this", fill="black", font=font(26))
+        d.text((20, y + ph + 30), "12.4K likes   3,201 reposts", fill="black", font=font(26))
+        d.text((20, y + ph + 80), "View all 880 comments", fill=(90, 90, 90), font=font(26))
+
+    return [("screenshot", {"size": (W, H), "box": (0, y, W, y + ph), "background": "white", "chrome": chrome})]
 
 
-def _letterbox(im):
-    W = max(im.width, int(im.height * 16 / 9))
-    c = Image.new("RGB", (W, int(W * 9 / 16) if im.width > W * 9 / 16 else im.height), "black")
-    c = Image.new("RGB", (W, max(im.height, int(W * 9 / 16))), "black")
-    c.paste(im, ((W - im.width) // 2, (c.height - im.height) // 2))
-    return c
-
-
-TRANSFORMS = {
-    "jpeg q50": lambda im: im,
-    "jpeg q95": lambda im: im,
-    "resize 0.3": lambda im: im.resize((int(im.width * 0.3), int(im.height * 0.3)), Image.Resampling.LANCZOS),
-    "resize 0.9": lambda im: im.resize((int(im.width * 0.9), int(im.height * 0.9)), Image.Resampling.LANCZOS),
+TRANSFORMS: dict[str, Callable[[Image.Image], list]] = {  # name -> the picture's steps of kit.demo.edits.EDITS
+    "jpeg q50": lambda im: [],
+    "jpeg q95": lambda im: [],
+    "resize 0.3": _scale(0.3),
+    "resize 0.9": _scale(0.9),
     "crop 5%": _crop(0.05),
     "crop 10%": _crop(0.10),
     "crop 20%": _crop(0.20),
     "caption bar": _caption,
     "meme text": _meme,
     "logo": _logo,
-    "mirror": ImageOps.mirror,
-    "rotate 3deg": lambda im: im.rotate(3, resample=Image.Resampling.BICUBIC, expand=False),
-    "colour filter": lambda im: ImageEnhance.Color(ImageEnhance.Brightness(im).enhance(1.15)).enhance(1.6),
-    "grayscale": lambda im: ImageOps.grayscale(im).convert("RGB"),
+    "mirror": lambda im: [("mirror", {})],
+    "rotate 3deg": lambda im: [("rotate", {"angle": 3})],
+    "colour filter": lambda im: [("filter", {"kind": "brightness", "factor": 1.15}),
+                                 ("filter", {"kind": "saturate", "factor": 1.6})],
+    "grayscale": lambda im: [("filter", {"kind": "grayscale"})],
     "phone screenshot": _screenshot,
-    "letterbox": _letterbox,
+    "letterbox": lambda im: [("letterbox", {"aspect": 16 / 9, "fill": "black"})],
 }
+QUALITY = {"jpeg q50": 50, "jpeg q95": 95}  # every other picture is saved at 85
 
 
 def _bases(n: int) -> list[Image.Image]:
@@ -140,10 +129,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         for b, im in enumerate(bases):
-            for tname, fn in [("base", lambda x: x)] + list(TRANSFORMS.items()):
-                q = 50 if tname == "jpeg q50" else 95 if tname == "jpeg q95" else 85
+            for tname, steps in [("base", lambda x: [])] + list(TRANSFORMS.items()):
                 p = Path(tmp) / f"b{b:02d}_{len(rows)}.jpg"
-                fn(im).save(p, quality=q)
+                p.write_bytes(jpeg(apply_edits(im, steps(im)), QUALITY.get(tname, 85)))
                 rows.append({"id": p.stem, "kind": "image", "path": str(p), "base": b, "transform": tname,
                              "payload": hash_image_file(p)})
         t_hash = time.perf_counter() - t0

@@ -1,6 +1,10 @@
-"""The one registry of repost edits (kit.demo.edits): each edit on a picture, errors, encoders."""
+"""The one registry of repost edits (kit.demo.edits): each edit on a picture, errors, encoders, and the
+benchmarks drawing from it."""
 
 from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,6 +12,8 @@ from PIL import Image
 
 from kit.demo.edits import EDITS, EditError, apply_edits, colour_filter, decode, jpeg, png
 from kit.errors import KitError
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _picture() -> Image.Image:
@@ -73,3 +79,12 @@ def test_encoders_give_the_same_bytes_every_time_and_decode_back():
     assert jpeg(img, 80, subsampling=0) != jpeg(img, 80)
     assert png(img)[:4] == b"\x89PNG" and np.array_equal(np.asarray(decode(png(img))), np.asarray(img))
 
+
+def test_the_robustness_benchmark_draws_its_transforms_from_the_registry():
+    spec = importlib.util.spec_from_file_location("bench_robustness", ROOT / "benchmarks" / "bench_robustness.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    img = _picture()
+    for name, steps in bench.TRANSFORMS.items():
+        assert {edit for edit, _ in steps(img)} <= set(EDITS), name
+        assert apply_edits(img, steps(img)).mode == "RGB"
