@@ -96,9 +96,6 @@ def test_dfkit_demo_runs_from_the_installed_kit_outside_the_checkout(installed, 
                  "case/case.sqlite", "hashes-hma.txt"):
         assert (out / name).is_file(), name + "\n" + proc.stdout[-4000:] + proc.stderr[-4000:]
     assert "(recovered)" in proc.stdout and str(ROOT) not in proc.stdout
-    if proc.returncode != 0 and "report notebook not found" in proc.stderr:
-        pytest.xfail("kit.report.notebook.report_template reads notebooks/case_report.ipynb of a source checkout: "
-                     "the report notebook does not ship with the package yet")
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     for name in ("report.html", "report-redacted.html", "case-bundle.zip"):
         assert (out / name).is_file(), name

@@ -15,9 +15,12 @@ NOTEBOOKS = ["00_case_overview.ipynb", "01_intake.ipynb", "02_reposts.ipynb", "0
              "04_spread.ipynb"]
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS, ids=[n.split(".")[0] for n in NOTEBOOKS])
+CLEAN = [f"notebooks/{n}" for n in NOTEBOOKS] + ["kit/report/case_report.ipynb"]
+
+
+@pytest.mark.parametrize("name", CLEAN, ids=[Path(n).stem for n in CLEAN])
 def test_notebook_is_committed_clean(name: str) -> None:
-    nb = json.loads((ROOT / "notebooks" / name).read_text())
+    nb = json.loads((ROOT / name).read_text())
     first = nb["cells"][0]
     assert first["cell_type"] == "code" and "parameters" in first["metadata"].get("tags", [])
     assert "case_path" in "".join(first["source"])

@@ -11,7 +11,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the report subcommand."""
     p = sub.add_parser(
         "report", help="execute the case report and export offline HTML",
-        description="Run notebooks/case_report.ipynb on the case (papermill) and export HTML with "
+        description="Run the report notebook (kit/report/case_report.ipynb) on the case (papermill) and export HTML with "
                     "the code hidden (nbconvert). Thumbnails are blurred unless --no-blur; "
                     "--redact replaces them with placeholders and hashes. Logged in the custody chain.")
     p.add_argument("--case", required=True, help="case folder")

@@ -1,6 +1,6 @@
 """Execute the parameterised case report and export it as one offline HTML file.
 
-``notebooks/case_report.ipynb`` is run with papermill in a fresh, empty
+``kit/report/case_report.ipynb`` is run with papermill in a fresh, empty
 working folder that holds only a link to the case (``case_path =
 "case-folder"``, a name Python cannot import), so nothing in the case folder
 (an imported bundle, say) is ever on the kernel's ``sys.path``; the kernel
@@ -50,10 +50,10 @@ class ReportResult:
 
 
 def report_template() -> Path:
-    """``notebooks/case_report.ipynb`` in the source checkout."""
-    path = Path(__file__).resolve().parents[2] / "notebooks" / "case_report.ipynb"
+    """``kit/report/case_report.ipynb``, shipped with the package (so ``dfkit report`` works after pip install)."""
+    path = Path(__file__).resolve().parent / "case_report.ipynb"
     if not path.is_file():
-        raise ReportError(f"report notebook not found at {path}: run from a source checkout")
+        raise ReportError(f"report notebook not found at {path}: the installation is incomplete")
     return path
 
 

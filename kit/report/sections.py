@@ -1,4 +1,4 @@
-"""The sections of the case report, each one call from notebooks/case_report.ipynb.
+"""The sections of the case report, each one call from kit/report/case_report.ipynb.
 
 Every section returns an ``IPython.display.HTML`` object that carries its own
 styling and, for figures, its own JavaScript, so the exported HTML opens
