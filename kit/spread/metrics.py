@@ -38,7 +38,8 @@ import networkx as nx
 import pandas as pd
 
 from kit.spread.errors import SpreadError
-from kit.spread.tree_rows import _bfs, _component_rows, _isna, _sv_from_order
+from kit.spread.tree_rows import _bfs, _component_rows, _sv_from_order
+from kit.values import is_missing
 
 __all__ = ["CascadeMetrics", "SIZE_BINS", "TREE_COLUMNS", "metrics", "origins_table", "size_bin", "structural_virality"]
 
@@ -230,9 +231,9 @@ def _timeline(g: nx.DiGraph, kind: str, attr: str, time_attr: str, root_of: dict
             continue
         counts[key] += 1
         t = d.get(time_attr)
-        k = (_isna(t), 0 if _isna(t) else t, str(v))
+        k = (is_missing(t), 0 if is_missing(t) else t, str(v))
         if key not in first or k < first[key][0]:
-            first[key] = (k, v, None if _isna(t) else t)
+            first[key] = (k, v, None if is_missing(t) else t)
     rows = []
     for key in sorted(first, key=str):
         _, v, t = first[key]

@@ -20,15 +20,8 @@ from __future__ import annotations
 from collections import Counter
 
 import networkx as nx
-import pandas as pd
 
-
-def _isna(t: object) -> bool:
-    """Whether ``t`` is a missing value (None, NaT, NaN)."""
-    try:
-        return t is None or bool(pd.isna(t))
-    except (TypeError, ValueError):
-        return False
+from kit.values import is_missing
 
 
 def _bfs(adj: dict, sources: list) -> tuple[list, dict]:
@@ -81,7 +74,7 @@ def _roots(G: nx.DiGraph, comp: set, t_attr: str) -> tuple[list, dict]:
     """``(roots, times)``: the nodes without a parent (the earliest node of a cycle when none has),
     earliest first, and node -> time of the timed nodes."""
     times = {v: G.nodes[v].get(t_attr) for v in comp}
-    times = {v: t for v, t in times.items() if not _isna(t)}
+    times = {v: t for v, t in times.items() if not is_missing(t)}
     roots = [v for v in comp if G.in_degree(v) == 0]
     if not roots:  # a cycle: start from the earliest node
         roots = [min(comp, key=lambda v: (v not in times, times.get(v, 0), str(v)))]
