@@ -9,10 +9,14 @@ applied on read by matching and the spread graph:
   post id, or None to undo;
 - a match decision (:data:`MATCH_DECISION`; :data:`MATCH_KINDS`):
   ``subject`` is the pair ``"a|b"`` (ids sorted), ``value`` ``"confirmed"``
-  or ``"rejected"``.
+  or ``"rejected"``;
+- the analyst's words for the report (:data:`CONCLUSION_DECISION`, the
+  latest one counts; :data:`NOTE_DECISION`, every one): ``subject`` is what
+  they are about (``"case"`` or a post id), ``value`` the text.
 """
 
-__all__ = ["PARENT_DECISION", "PARENT_KINDS", "MATCH_DECISION", "MATCH_KINDS"]
+__all__ = ["PARENT_DECISION", "PARENT_KINDS", "MATCH_DECISION", "MATCH_KINDS", "CONCLUSION_DECISION",
+           "NOTE_DECISION"]
 
 PARENT_DECISION = "spread.parent"
 """What the spread explorer's "mark as parent" stores."""
@@ -20,3 +24,7 @@ PARENT_KINDS = ("parent", PARENT_DECISION)
 MATCH_DECISION = "match"
 """What the repost review's confirm / reject stores."""
 MATCH_KINDS = (MATCH_DECISION, "matching.match")
+CONCLUSION_DECISION = "report.conclusion"
+"""The analyst's conclusion, shown on the report's first screen as their words."""
+NOTE_DECISION = "report.note"
+"""An analyst's note for the report (each is shown, with who and when)."""

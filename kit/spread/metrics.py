@@ -41,7 +41,8 @@ from kit.spread.errors import SpreadError
 from kit.spread.tree_rows import _bfs, _component_rows, _sv_from_order
 from kit.values import is_missing
 
-__all__ = ["CascadeMetrics", "SIZE_BINS", "TREE_COLUMNS", "metrics", "origins_table", "size_bin", "structural_virality"]
+__all__ = ["CascadeMetrics", "SIZE_BINS", "TREE_COLUMNS", "metrics", "origins_table", "repost_forest", "size_bin",
+           "structural_virality"]
 
 TREE_COLUMNS = ("root", "size", "size_bin", "depth", "max_breadth", "structural_virality", "n_platforms",
                 "first_seen", "time_to_10")
@@ -135,7 +136,7 @@ def structural_virality(tree: nx.Graph) -> float:
     return _sv_from_order(order, parent, n)
 
 
-def _copies_only(g: nx.DiGraph) -> nx.DiGraph:
+def repost_forest(g: nx.DiGraph) -> nx.DiGraph:
     """The repost forest: a composite's ``source`` / ``donor`` edges (``relation``) are not reposts."""
     if all(d.get("relation", "copy") == "copy" for _, _, d in g.edges(data=True)):
         return g
@@ -193,7 +194,7 @@ def metrics(G: object, *, time_attr: str = "posted_at", platform_attr: str = "pl
     for name, g in graphs:
         if not isinstance(g, nx.DiGraph):
             raise SpreadError(f"metrics needs a networkx.DiGraph, got {type(g).__name__} for {name!r}")
-        _graph_rows(_copies_only(g), {"cascade": name} if many else {}, attrs, tuple(n_reposts), top, size_bins, out)
+        _graph_rows(repost_forest(g), {"cascade": name} if many else {}, attrs, tuple(n_reposts), top, size_bins, out)
     if not many:
         out["trees"].sort(key=lambda r: (-r["size"], str(r["root"])))
     return _frames(out, ["cascade"] if many else [], n_reposts)
