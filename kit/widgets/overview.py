@@ -1,4 +1,9 @@
-"""Case overview: the one-page summary of a case, links to the other notebooks, the safe-viewing setting.
+"""Case overview: the one-page summary of a case, links to the other notebooks, the safe-viewing setting,
+and the analyst's conclusion and notes for the report.
+
+The conclusion (the latest one counts) and the notes are stored as decisions
+(:data:`kit.decisions.CONCLUSION_DECISION`, :data:`kit.decisions.NOTE_DECISION`: who,
+when, logged) and shown on the report's first screen as the analyst's words.
 
 Examples
 --------
@@ -16,6 +21,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from kit.decisions import CONCLUSION_DECISION, NOTE_DECISION
 from kit.safetext import html_text
 from kit.widgets.common import STYLE, html_table, note, when
 
@@ -38,8 +44,17 @@ class CaseOverview(widgets.VBox):
         self.blur = widgets.Checkbox(value=bool(case.settings().get("blur_media", True)), indent=False,
                                      description="blur media until revealed (case setting)")
         self.status = widgets.HTML()
+        self.conclusion = widgets.Textarea(placeholder="Your conclusion, as the report's first screen will quote it",
+                                           layout=widgets.Layout(width="100%", height="5em"))
+        self.note_text = widgets.Textarea(placeholder="A note for the report (what you checked, a caveat)",
+                                          layout=widgets.Layout(width="100%", height="3em"))
+        save, add = widgets.Button(description="Save conclusion"), widgets.Button(description="Add note")
+        save.on_click(lambda _: self.save_conclusion(self.conclusion.value))
+        add.on_click(lambda _: self.add_note(self.note_text.value))
+        words = widgets.VBox([widgets.HTML("<b>For the report</b>"), self.conclusion, save, self.note_text, add])
         links = "".join(f'<li><a href="{n}" target="_blank">{n}</a>: {html_text(d)}</li>' for n, d in NOTEBOOKS)
-        super().__init__([widgets.HTML("<h3>Case overview</h3>"), self.summary, self.steps, self.blur, self.status,
+        super().__init__([widgets.HTML("<h3>Case overview</h3>"), self.summary, self.steps, self.blur, words,
+                          self.status,
                           widgets.HTML(f'{STYLE}<div class="dfk-w"><b>Notebooks</b><ul>{links}</ul></div>')])
         self.add_class("dfk-overview")
         self.blur.observe(lambda c: self.set_blur(c["new"]), "value")
@@ -56,6 +71,21 @@ class CaseOverview(widgets.VBox):
             self.status.value = note(f"case setting blur_media = {bool(blur)} (stored, {self.case.analyst})")
         self.refresh()
 
+    def save_conclusion(self, text: str) -> None:
+        """Store ``text`` as the analyst's conclusion (a logged decision; the latest one is the report's)."""
+        if text.strip():
+            self.case.record_decision(CONCLUSION_DECISION, "case", text.strip())
+            self.status.value = note(f"conclusion stored ({self.case.analyst})")
+        self.refresh()
+
+    def add_note(self, text: str) -> None:
+        """Store ``text`` as a note for the report (a logged decision) and clear the box."""
+        if text.strip():
+            self.case.record_decision(NOTE_DECISION, "case", text.strip())
+            self.note_text.value = ""
+            self.status.value = note(f"note stored ({self.case.analyst})")
+        self.refresh()
+
     def refresh(self) -> None:
         """Reload the summary from the case."""
         meta, posts, media = self.case.meta(), self.case.posts(), self.case.media()
@@ -69,6 +99,9 @@ class CaseOverview(widgets.VBox):
              "bad intake rows": len(self.case.intake_report()), "decisions": len(self.case.decisions()),
              "blur_media": bool(self.case.settings().get("blur_media", True))}
         self._summary = s
+        done = self.case.decisions(CONCLUSION_DECISION)
+        if len(done) and not self.conclusion.value:
+            self.conclusion.value = str(done["value"].iloc[-1])
         self.summary.value = html_table(pd.DataFrame({"": list(s), "value": [str(v) for v in s.values()]}))
         rows = []
         log = self.case.custody()
