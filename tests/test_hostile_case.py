@@ -22,8 +22,8 @@ pytest.importorskip("IPython")
 widgets = pytest.importorskip("ipywidgets")
 
 # tags the kit itself writes into reports and apps
-KIT_TAGS = {"style", "div", "h2", "h3", "p", "b", "i", "br", "code", "span", "table", "thead", "tbody",
-            "tr", "th", "td", "ul", "li", "img", "a", "script"}
+KIT_TAGS = {"style", "div", "h2", "h3", "h4", "p", "b", "i", "br", "code", "span", "table", "thead", "tbody",
+            "tr", "th", "td", "ul", "li", "img", "a", "script", "details", "summary"}
 
 
 class _Parse(HTMLParser):
@@ -78,6 +78,7 @@ SECTIONS = [  # (section, plotly figures it draws, fields whose payload it shows
     pytest.param("intake", 0, ["media_path"], id="intake"),
     pytest.param("decisions", 0, ["analyst", "note", "post_id"], id="decisions"),
     pytest.param("custody_digest", 0, [], id="custody"),
+    pytest.param("appendix", 0, ["post_id", "platform", "account", "media_path", "exif"], id="appendix"),
 ]
 
 

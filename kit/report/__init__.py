@@ -1,7 +1,8 @@
 """Shareable cases: the parameterised report, bundles with verification, hash lists.
 
-``kit.report.sections`` (the report's building blocks) imports IPython and is
-imported only by the report notebook.
+``kit.report.sections`` (the report's sections, built from ``markup``,
+``findings`` and ``appendix``) imports IPython and is imported only by the
+report notebook.
 """
 
 from kit.report.bundle import BundleCheck, BundleError, export_bundle, import_bundle, verify_bundle

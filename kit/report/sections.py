@@ -5,58 +5,36 @@ styling and, for figures, its own JavaScript, so the exported HTML opens
 offline. A section whose analysis has not been run says so plainly.
 Nothing here prints a local path: the report is meant to be sent. Every text
 from the case (post ids, accounts, captions, titles, notes, tags) reaches HTML
-through :mod:`kit.safetext`, escaped.
+through :mod:`kit.safetext`, escaped. Nothing reads the clock and every
+figure's id comes from its content: the same case gives the same report.
+
+The report's pieces live in :mod:`kit.report.markup`, the grouped findings in
+:mod:`kit.report.findings`, the appendix (every per-file row, every post,
+intake, custody) in :mod:`kit.report.appendix`; their sections are named here
+too, so the notebook needs one import.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import pandas as pd
 from IPython.display import HTML
 
 from kit.case import Case
 from kit.casework.matching import has_match_run
-from kit.safetext import html_table, html_text
+from kit.report.appendix import appendix, custody_digest, evidence_table, intake
+from kit.report.findings import findings
+from kit.report.markup import (STYLE, figure, not_computed, plotly_library, table_block, table_html, tally, when,
+                               wrap)
+from kit.safetext import html_text
 
-__all__ = ["open_case", "summary", "evidence_table", "intake", "findings", "variants", "detectors",
-           "spread",
-           "plotly_library", "figure", "decisions", "custody_digest", "not_computed", "table_html",
-           "STYLE"]
-
-STYLE = """<style>
-.dfk {font-family: system-ui, sans-serif; font-size: 13px}
-.dfk table {border-collapse: collapse; margin: 4px 0 12px}
-.dfk th, .dfk td {border: 1px solid #ccc; padding: 3px 6px; text-align: left; vertical-align: top}
-.dfk th {background: #f2f2f2}
-.dfk .muted {color: #777}
-.dfk .sev-high {color: #b00020; font-weight: 600}
-.dfk .sev-medium {color: #b36b00}
-.dfk code {font-size: 12px}
-</style>"""
+__all__ = ["open_case", "summary", "findings", "source_comparison", "variants", "detectors", "spread",
+           "decisions", "appendix", "evidence_table", "intake", "custody_digest",
+           "plotly_library", "figure", "not_computed", "table_html", "STYLE"]
 
 
 def open_case(case_path: str) -> Case:
     """Open the case the report is about."""
     return Case.open(case_path)
-
-
-def _wrap(title: str, body: str) -> HTML:
-    return HTML(f'{STYLE}<div class="dfk"><h2>{html_text(title)}</h2>{body}</div>')
-
-
-def not_computed(title: str, what: str) -> HTML:
-    """A section whose analysis has not been run on this case."""
-    return _wrap(title, f'<p class="muted">Not computed for this case: {html_text(what)}.</p>')
-
-
-def table_html(df: pd.DataFrame, *, max_rows: int = 500, raw: tuple[str, ...] = ()) -> str:
-    """An escaped HTML table (at most ``max_rows`` rows, with a note when cut; see kit.safetext)."""
-    return html_table(df, max_rows=max_rows, raw=raw)
-
-
-def _when(ts: Any) -> str:
-    return "unknown" if pd.isna(ts) else pd.Timestamp(ts).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def summary(case: Case) -> HTML:
@@ -67,95 +45,32 @@ def summary(case: Case) -> HTML:
     per_platform = (timed.groupby("platform", dropna=False)["posted_at"].agg(["min", "count"])
                     .sort_values("min").reset_index()
                     .rename(columns={"min": "first seen (UTC)", "count": "posts"}))
-    per_platform["first seen (UTC)"] = per_platform["first seen (UTC)"].map(_when)
+    per_platform["first seen (UTC)"] = per_platform["first seen (UTC)"].map(when)
     rows = [
         ("Case", html_text(meta.get("title", ""))),
         ("Case id", f"<code>{html_text(meta.get('case_id', ''))}</code>"),
         ("Analyst", html_text(meta.get("analyst", ""))),
         ("Posts", f"{len(posts)} by {posts['account'].nunique()} accounts on "
                   f"{posts['platform'].nunique()} platforms"),
-        ("Distinct files", f"{len(media)} ({', '.join(f'{html_text(k)}: {v}' for k, v in media['kind'].value_counts().items())})"),
+        ("Distinct files", f"{len(media)} ({tally(media['kind'])})"),
         ("First seen", "unknown" if first is None else
-         f"{_when(first['posted_at'])} on {html_text(first['platform'])} "
+         f"{when(first['posted_at'])} on {html_text(first['platform'])} "
          f"(post {html_text(first['post_id'])})"),
-        ("Last seen", _when(timed["posted_at"].iloc[-1]) if len(timed) else "unknown"),
+        ("Last seen", when(timed["posted_at"].iloc[-1]) if len(timed) else "unknown"),
     ]
     body = "<table>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"
-    body += "<h3>Where it appeared</h3>" + table_html(per_platform)
-    return _wrap("Summary", body)
-
-
-def evidence_table(case: Case) -> HTML:
-    """Every post with its file's hashes (hashes are shown even in redacted reports)."""
-    posts, media = case.posts(), case.media()
-    df = posts.merge(media, left_on="media_sha256", right_on="sha256", how="left")
-    out = pd.DataFrame({
-        "post": df["post_id"], "platform": df["platform"], "account": df["account"],
-        "posted (UTC)": df["posted_at"].map(_when), "type": df["mime"], "bytes": df["size"],
-        "sha256": df["sha256"], "md5": df["md5"],
-    })
-    return _wrap("Evidence", table_html(out))
-
-
-def intake(case: Case) -> HTML:
-    """Manifest rows that were not loaded or loaded with a warning."""
-    rep = case.intake_report()
-    if rep.empty:
-        return _wrap("Intake", "<p>Every manifest row loaded without a problem.</p>")
-    cols = ["source", "line", "post_id", "severity", "field", "reason"]
-    return _wrap("Intake", table_html(rep[cols]))
+    body += "<h3>Where it appeared</h3>" + table_block(per_platform, "platforms")
+    return wrap("Summary", body)
 
 
 def decisions(case: Case) -> HTML:
     """The analyst's decisions and notes (who, when, what)."""
     d = case.decisions()
     if d.empty:
-        return _wrap("Analyst decisions", '<p class="muted">No decisions recorded.</p>')
-    d = d.assign(at=pd.to_datetime(d["at"], utc=True, format="ISO8601").map(_when))
-    return _wrap("Analyst decisions", table_html(d[["at", "analyst", "kind", "subject", "value", "note"]]))
-
-
-def custody_digest(case: Case) -> HTML:
-    """The custody log's head hash, its length, what was done, and whether it verifies."""
-    log = case.custody()
-    check = case.verify()
-    head = log.iloc[-1] if len(log) else None
-    counts = log["action"].value_counts().rename_axis("action").reset_index(name="entries")
-    status = ("intact: every evidence file and every log entry matches its hash" if check.ok
-              else f'<span class="sev-high">{len(check.problems)} problems found</span>')
-    body = (f"<p>{len(log)} entries; head entry {html_text(head['seq'] if head is not None else '-')} "
-            f"with hash <code>{html_text(head['hash'] if head is not None else '-')}</code>; {status}.</p>"
-            + table_html(counts))
-    if not check.ok:
-        body += table_html(check.problems)
-    return _wrap("Custody log", body)
-
-
-def plotly_library() -> HTML:
-    """plotly.js itself, once, inline: every figure after it works offline."""
-    from plotly.offline import get_plotlyjs
-
-    return HTML(f'<script type="text/javascript">{get_plotlyjs()}</script>')
-
-
-def figure(fig: Any) -> HTML:
-    """A plotly figure as HTML that uses the library loaded by :func:`plotly_library`."""
-    return HTML(fig.to_html(include_plotlyjs=False, full_html=False))
-
-
-def findings(case: Case) -> HTML:
-    """Metadata red flags: counts per finding, then each finding with its evidence."""
-    if case.results("metadata").empty:
-        return not_computed("Key findings", "the metadata step")
-    table = case.findings()
-    if table.empty:
-        return _wrap("Key findings", "<p>No metadata red flags in any file.</p>")
-    order = {"high": 0, "medium": 1, "low": 2, "info": 3}
-    counts = (table.groupby(["severity", "code"]).agg(files=("sha256", "nunique"), posts=("post_id", "nunique"))
-              .reset_index().sort_values("severity", key=lambda s: s.map(order)))
-    detail = (table.drop_duplicates(["sha256", "code"]).sort_values("severity", key=lambda s: s.map(order))
-              .assign(file=lambda d: d["sha256"].str[:12])[["severity", "code", "message", "tag", "value", "file"]])
-    return _wrap("Key findings", table_html(counts) + "<h3>Per file</h3>" + table_html(detail, max_rows=100))
+        return wrap("Analyst decisions", '<p class="muted">No decisions recorded.</p>')
+    d = d.assign(at=pd.to_datetime(d["at"], utc=True, format="ISO8601").map(when))
+    cols = ["at", "analyst", "kind", "subject", "value", "note"]
+    return wrap("Analyst decisions", table_block(d[cols], "decisions"))
 
 
 def source_comparison(case: Case, *, blur: bool = True, redact: bool = False) -> HTML:
@@ -165,7 +80,7 @@ def source_comparison(case: Case, *, blur: bool = True, redact: bool = False) ->
         return not_computed("Compared with the source", "matching")
     comp = case.composites()
     if comp.empty:
-        return _wrap("Compared with the source", "<p>No picture in the case was found to be a composite of "
+        return wrap("Compared with the source", "<p>No picture in the case was found to be a composite of "
                      "another one in it. (The matcher compares two pictures that align but differ by a solid "
                      "region; an analyst can add candidate sources found elsewhere to the case.)</p>")
     media = case.media().set_index("sha256")
@@ -194,7 +109,7 @@ def source_comparison(case: Case, *, blur: bool = True, redact: bool = False) ->
             "recompression do not matter), their tones matched, and the region is where the suspect shows "
             "other picture content that stands out from its surroundings while the source's scene runs on "
             f"through it. Pictures are {'blurred' if blur else 'not blurred'}.</p>")
-    return _wrap("Compared with the source", note + "".join(parts))
+    return wrap("Compared with the source", note + "".join(parts))
 
 
 def _media_sizes(case: Case) -> dict[str, int]:
@@ -234,7 +149,7 @@ def variants(case: Case, *, blur: bool = True, redact: bool = False, top: int = 
         rows.append({
             "cluster": int(cluster), "files": len(files), "posts": len(group),
             "platforms": ", ".join(sorted(group["platform"].dropna().unique())),
-            "first seen": _when(first["posted_at"].iloc[0]) if len(first) else "unknown",
+            "first seen": when(first["posted_at"].iloc[0]) if len(first) else "unknown",
             "first post": first["post_id"].iloc[0] if len(first) else "",
             "representative": _thumb(media.loc[rep, "path"], media.loc[rep, "kind"], rep,
                                      blur=blur, redact=redact) + f"<br><code>{html_text(rep[:16])}</code>",
@@ -246,8 +161,8 @@ def variants(case: Case, *, blur: bool = True, redact: bool = False, top: int = 
             f"The representative is the largest copy (most pixels) in the cluster; "
             f"{'thumbnails are redacted' if redact else 'thumbnails are blurred' if blur else 'thumbnails are shown unblurred'}.</p>")
     cols = ["cluster", "files", "posts", "platforms", "first seen", "first post", "representative"]
-    body += table_html(shown[cols], raw=("representative",))  # the thumbnail is the kit's own markup
-    return _wrap("Variant clusters", body)
+    body += table_block(shown[cols], "clusters", raw=("representative",))  # the thumbnail is the kit's own markup
+    return wrap("Variant clusters", body)
 
 
 DETECTOR_CAVEATS = (
@@ -281,8 +196,8 @@ def detectors(case: Case) -> HTML:
     caveats = "".join(f"<li>{html_text(c)}</li>" for c in DETECTOR_CAVEATS)
     body = (f"<p>{scores['detector'].nunique()} detectors on {scores['sha256'].nunique()} files; "
             f"{int(scores['error'].notna().sum())} errors.</p><h3>Best copy of each variant cluster</h3>"
-            + table_html(table) + f"<h3>Caveats</h3><ul>{caveats}</ul>")
-    return HTML(_wrap("Detector scores", body).data + figure(score_figure(scores)).data)
+            + table_block(table, "clusters") + f"<h3>Caveats</h3><ul>{caveats}</ul>")
+    return HTML(wrap("Detector scores", body).data + figure(score_figure(scores)).data)
 
 
 def spread(case: Case) -> HTML:
@@ -299,19 +214,19 @@ def spread(case: Case) -> HTML:
     origins = origins_table(G, m)
     cols = [c for c in ("node", "size", "platform", "account", "posted_at", "evidence", "why_root")
             if c in origins]
-    kinds = pd.Series([k for _, _, k in G.edges(data="kind")], dtype=object).value_counts()
+    kinds = tally(pd.Series([k for _, _, k in G.edges(data="kind")], dtype=object))
     trees = m.trees[m.trees["size"] > 1]
     tcols = [c for c in TREE_COLUMNS if c in trees]  # as the explorer and dfkit trace show them
     rcols = [c for c in ("root", "platform", "posts", "first_seen", "first_post", "hop") if c in m.reach]
     body = (f"<p>{G.number_of_nodes()} posts, {G.number_of_edges()} edges "
-            f"({', '.join(f'{k}: {v}' for k, v in kinds.items())}). Explicit edges come from the "
+            f"({kinds}). Explicit edges come from the "
             "platforms' repost links, inferred ones from the media themselves, analyst edges from "
             "decisions in the case; every edge carries its evidence in the exported graph "
             "(exports/spread.graphml).</p><h3>Likely origin(s)</h3>" + table_html(origins[cols].head(5))
-            + "<h3>Cascades</h3>" + table_html(trees[tcols].head(10))
+            + "<h3>Cascades</h3>" + table_block(trees[tcols].head(10), "largest cascades", fold_over=0)
             + "<h3>Reach per platform (hop 1 = where it started)</h3>"
-            + table_html(m.reach[m.reach["size"] > 1][rcols].head(20)))
+            + table_block(m.reach[m.reach["size"] > 1][rcols].head(20), "rows: platform and hop", fold_over=0))
     posts = case.posts()
     figs = figure(spread_figure(G, title="Spread graph (time along x)")).data + \
         figure(timeline_figure(posts.dropna(subset=["posted_at"]))).data
-    return HTML(_wrap("How it spread", body).data + figs)
+    return HTML(wrap("How it spread", body).data + figs)
