@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -110,3 +111,51 @@ def test_out_naming_a_folder_is_an_error(reported, tmp_path):
     case, _, _ = reported
     with pytest.raises(ReportError, match="is a folder"):
         build_report(case, tmp_path)
+
+
+def test_scrub_removes_run_times_and_the_injected_cells_random_id():
+    import nbformat
+
+    from kit.report.notebook import _scrub
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["papermill"] = {"start_time": "t0", "end_time": "t1", "duration": 1.5, "cwd": "/tmp/x",
+                                "parameters": {"redact": False}}
+    injected = nbformat.v4.new_code_cell("case_path = 'case-folder'")
+    injected.metadata.update(tags=["injected-parameters"], execution={"iopub.status.busy": "t"},
+                             papermill={"start_time": "t", "end_time": "t", "duration": 0.1, "status": "completed"})
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"), injected]
+    kept_id = nb.cells[0]["id"]
+    _scrub(nb)
+    assert nb.metadata["papermill"] == {"parameters": {"redact": False}}
+    assert injected["id"] == "injected-parameters" and nb.cells[0]["id"] == kept_id
+    assert injected.metadata == {"tags": ["injected-parameters"], "papermill": {"status": "completed"}}
+    nbformat.validate(nb)
+
+
+@pytest.mark.slow
+def test_rendering_the_demo_twice_gives_identical_bytes(tmp_path_factory, monkeypatch):
+    """Issue #15: the report is a function of the case, so two analysts can compare reports by hash.
+
+    The second rendering runs in a kernel with another hash seed (set and dict order of strings) and sees
+    the custody entries the first one logged.
+    """
+    from _demo import demo_case_dir, fresh_copy
+
+    work = tmp_path_factory.mktemp("twice")
+    case = Case.open(fresh_copy(demo_case_dir(tmp_path_factory.getbasetemp() / "demo"), work / "case"))
+    runs: dict[tuple[str, bool], tuple[bytes, bytes]] = {}
+    for seed in ("1", "2"):
+        monkeypatch.setenv("PYTHONHASHSEED", seed)
+        for redact in (False, True):
+            r = build_report(case, work / f"report-{seed}-{redact}.html", redact=redact)
+            runs[seed, redact] = (r.html.read_bytes(), r.notebook.read_bytes())
+    for redact in (False, True):
+        (html, nb), (html2, nb2) = runs["1", redact], runs["2", redact]
+        assert html == html2, f"redact={redact}: the HTML differs between two renderings"
+        assert nb == nb2, f"redact={redact}: the executed notebook differs between two renderings"
+        assert not re.search(rb"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-", html)  # no uuid4
+    assert runs["1", False][0] != runs["1", True][0]
+    logged = case.custody().query("action == 'report.exported'")["details"].map(lambda d: d["sha256"]).tolist()
+    # the log stays complete: every rendering is an entry with its report's SHA-256
+    assert logged == [hashlib.sha256(runs[s, r][0]).hexdigest() for s in ("1", "2") for r in (False, True)]

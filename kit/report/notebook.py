@@ -4,11 +4,13 @@
 working folder that holds only a link to the case (``case_path =
 "case-folder"``, a name Python cannot import), so nothing in the case folder
 (an imported bundle, say) is ever on the kernel's ``sys.path``; the kernel
-gets no ``PYTHONPATH``. Papermill's own record of local paths is removed, and
-nbconvert writes HTML with the code hidden. Figures carry their own JavaScript, so the file opens offline. The
-written files are checked for the case's absolute path and the home folder
-before anything is logged, and each export gets a custody entry with its
-SHA-256.
+gets no ``PYTHONPATH``. Papermill's own record of local paths, clock times and
+the random id of its injected cell is removed, and nbconvert writes HTML with
+the code hidden, so the same case gives the same bytes, notebook and HTML
+(issue #15). Figures carry their own JavaScript, so the file opens offline.
+The written files are checked for the case's absolute path and the home
+folder before anything is logged, and each export gets a custody entry with
+its SHA-256.
 """
 
 from __future__ import annotations
@@ -68,10 +70,21 @@ def find_leaks(text: str, needles: list[str]) -> list[str]:
     return [n for n in needles if n and len(n) > 1 and n in text]
 
 
+_RUN_TIMES = ("start_time", "end_time", "duration")
+
+
 def _scrub(nb: object) -> None:
+    """Remove what papermill records about this run rather than the case: local paths, clock times,
+    and the random id of the cell it injects (nbconvert writes cell ids into the HTML)."""
     meta = nb.metadata.get("papermill", {})  # type: ignore[attr-defined]
-    for key in ("input_path", "output_path", "cwd"):
+    for key in ("input_path", "output_path", "cwd", *_RUN_TIMES):
         meta.pop(key, None)
+    for cell in nb.cells:  # type: ignore[attr-defined]
+        cell.metadata.pop("execution", None)  # nbclient's iopub / shell-reply timestamps
+        for key in _RUN_TIMES:
+            cell.metadata.get("papermill", {}).pop(key, None)
+        if "injected-parameters" in cell.metadata.get("tags", ()):
+            cell["id"] = "injected-parameters"
 
 
 def build_report(case: Case, out: str | Path | None = None, *, redact: bool = False,
