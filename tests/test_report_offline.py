@@ -54,7 +54,7 @@ def test_report_figures_render_with_the_network_off(report, tmp_path):
             n_divs = page.locator(".plotly-graph-div").count()
             n_drawn = page.locator(".js-plotly-plot .main-svg").count()
             n_points = page.locator(".js-plotly-plot .scatterlayer .point").count()
-            headings = page.locator("h2").all_inner_texts()
+            headings = page.locator("h2, h3").all_inner_texts()  # sections and the appendix's parts
             page.screenshot(path=str(tmp_path / "report.png"), full_page=False)
         finally:
             browser.close()
