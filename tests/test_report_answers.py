@@ -80,6 +80,41 @@ def test_the_report_opens_with_the_answers(tmp_path):
     case = small_case(tmp_path, metadata=True, match=True)
     text = build_report(case).html.read_text()
     glance = text.index("<h2>At a glance</h2>")
-    assert glance < text.index("<h2>Summary</h2>")
+    assert glance < text.index("<h2>Key findings</h2>") < text.index("<h2>Appendix</h2>") < text.index("<h3>Summary</h3>")
     assert [text.index(f"<h3>{q}</h3>", glance) for q in QUESTIONS] == sorted(
         text.index(f"<h3>{q}</h3>", glance) for q in QUESTIONS)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(__import__("shutil").which("chromium") is None, reason="needs Debian's chromium")
+def test_the_demo_report_answers_on_its_first_screen_and_is_four_screens_before_the_appendix(demo):
+    """Issue #15: at 1400x900 the five answers are on the first screen, every evidence link lands on a section,
+    and the report is at most four screens long before its appendix."""
+    from playwright.sync_api import sync_playwright
+
+    from kit.report.notebook import build_report
+    from kit.report.pdf import LAUNCH_ARGS, chromium_path
+
+    case_dir, _ = demo
+    with Case.open(case_dir) as case:
+        html = build_report(case).html
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=LAUNCH_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
+            page.goto(html.as_uri(), wait_until="load")
+            top = page.evaluate("id => document.getElementById(id).getBoundingClientRect().top + window.scrollY",
+                                "answers")
+            bottoms = page.evaluate("() => [...document.querySelectorAll('#answers .answer h3')]"
+                                    ".map(h => h.getBoundingClientRect().bottom + window.scrollY)")
+            targets = page.evaluate("() => [...document.querySelectorAll('#answers a[href^=\"#\"]')]"
+                                    ".map(a => [a.getAttribute('href'), !!document.getElementById("
+                                    "a.getAttribute('href').slice(1))])")
+            appendix = page.evaluate("() => document.getElementById('appendix').getBoundingClientRect().top"
+                                     " + window.scrollY")
+        finally:
+            browser.close()
+    assert top < 900 and len(bottoms) == 5 and max(bottoms) < top + 900, (top, bottoms)
+    assert targets and all(ok for _, ok in targets), [t for t, ok in targets if not ok]
+    assert appendix <= 4 * 900, f"{appendix / 900:.1f} screens before the appendix"

@@ -48,6 +48,12 @@ SECTION_IDS = {"source": "compared-with-the-source", "findings": "key-findings",
                "spread": "how-it-spread", "custody": "custody-log", "variants": "variant-clusters"}
 """The report sections an answer links to (their HTML ids: the section title in lower case, hyphens for spaces)."""
 
+_STYLE = """<style>
+.dfk .answer h3 {margin: 10px 0 2px; font-size: 14px}
+.dfk .answer p, .dfk .answer ul {margin: 2px 0}
+.dfk .analyst {border-left: 3px solid #1a4f8b; padding-left: 8px}
+</style>"""
+
 _TIME_SOURCES = {"platform": "the platform's own UTC time", "date": "a day only, no time of day",
                  "local": "a local time without a zone, read as UTC"}
 
@@ -242,7 +248,7 @@ def first_screen(case: Case) -> Any:
     for a in case_answers(case):
         links = ", ".join(f'<a href="#{s}">{html_text(s.replace("-", " "))}</a>' for s in a.links)
         lines = "".join(f"<li>{html_text(x)}</li>" for x in a.lines)
-        items += (f'<div class="answer"><h3>{html_text(a.question)}</h3><p>{html_text(a.text)}</p>'
-                  + (f"<ul>{lines}</ul>" if lines else "") + (f'<p class="muted">Evidence: {links}</p>' if links
-                                                               else "") + "</div>")
-    return HTML(f'{STYLE}<div class="dfk" id="answers"><h2>At a glance</h2>{_analyst_words(case)}{items}</div>')
+        items += (f'<div class="answer"><h3>{html_text(a.question)}</h3><p>{html_text(a.text)}'
+                  + (f' <span class="muted">(evidence: {links})</span>' if links else "") + "</p>"
+                  + (f"<ul>{lines}</ul>" if lines else "") + "</div>")
+    return HTML(f'{STYLE}{_STYLE}<div class="dfk" id="answers"><h2>At a glance</h2>{_analyst_words(case)}{items}</div>')

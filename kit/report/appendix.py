@@ -21,7 +21,7 @@ from IPython.display import HTML
 
 from kit.case import Case
 from kit.report.findings import findings_per_file_body
-from kit.report.markup import anchor, counts, section, table_block, table_html, when, wrap
+from kit.report.markup import anchor, counts, figure, section, table_block, table_html, tally, when, wrap
 from kit.safetext import html_text
 
 __all__ = ["COPIES", "described_log", "appendix", "evidence_table", "intake", "custody_digest"]
@@ -90,8 +90,45 @@ def _custody_body(case: Case) -> str:
     return body
 
 
-PARTS = (("Findings per file", findings_per_file_body), ("Evidence", _evidence_body),
-         ("Intake", _intake_body), ("Custody log", _custody_body))
+def summary_body(case: Case) -> str:
+    """The case's facts: title, id, analyst, posts, files, first and last seen, where it appeared."""
+    meta, posts, media = case.meta(), case.posts(), case.media()
+    timed = posts.dropna(subset=["posted_at"]).sort_values("posted_at")
+    first = timed.iloc[0] if len(timed) else None
+    per_platform = (timed.groupby("platform", dropna=False)["posted_at"].agg(["min", "count"])
+                    .sort_values("min").reset_index()
+                    .rename(columns={"min": "first seen (UTC)", "count": "posts"}))
+    per_platform["first seen (UTC)"] = per_platform["first seen (UTC)"].map(when)
+    rows = [
+        ("Case", html_text(meta.get("title", ""))),
+        ("Case id", f"<code>{html_text(meta.get('case_id', ''))}</code>"),
+        ("Analyst", html_text(meta.get("analyst", ""))),
+        ("Posts", f"{len(posts)} by {posts['account'].nunique()} accounts on "
+                  f"{posts['platform'].nunique()} platforms"),
+        ("Distinct files", f"{len(media)} ({tally(media['kind'])})"),
+        ("First seen", "unknown" if first is None else
+         f"{when(first['posted_at'])} on {html_text(first['platform'])} "
+         f"(post {html_text(first['post_id'])})"),
+        ("Last seen", when(timed["posted_at"].iloc[-1]) if len(timed) else "unknown"),
+    ]
+    body = "<table>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"
+    body += "<h3>Where it appeared</h3>" + table_block(per_platform, "platforms")
+    return body
+
+
+def _scores_body(case: Case) -> str:
+    """Every detector score of every file, as a figure (the detector section shows the best copies)."""
+    from kit.viz import score_figure
+
+    scores = case.scores()
+    if scores.empty:
+        return '<p class="muted">No detector has run on this case.</p>'
+    return figure(score_figure(scores)).data
+
+
+PARTS = (("Summary", summary_body), ("Findings per file", findings_per_file_body), ("Evidence", _evidence_body),
+         ("Intake", _intake_body),
+         ("Every detector score", _scores_body), ("Custody log", _custody_body))
 """The appendix's parts in order: (title, body of a case); each part's HTML id is its title's anchor."""
 
 

@@ -21,10 +21,10 @@ from IPython.display import HTML
 
 from kit.case import Case
 from kit.casework.matching import has_match_run
-from kit.report.appendix import appendix, custody_digest, evidence_table, intake
+from kit.report.appendix import appendix, custody_digest, evidence_table, intake, summary_body
 from kit.report.findings import findings
-from kit.report.markup import (STYLE, figure, not_computed, plotly_library, table_block, table_html, tally, when,
-                               wrap)
+from kit.report.markup import (STYLE, figure, fold, not_computed, plotly_library, table_block, table_html, tally,
+                               when, wrap)
 from kit.safetext import html_text
 
 __all__ = ["open_case", "summary", "findings", "source_comparison", "variants", "detectors", "spread",
@@ -38,29 +38,9 @@ def open_case(case_path: str) -> Case:
 
 
 def summary(case: Case) -> HTML:
-    """What, when first seen, where, how far it spread (from the posts)."""
-    meta, posts, media = case.meta(), case.posts(), case.media()
-    timed = posts.dropna(subset=["posted_at"]).sort_values("posted_at")
-    first = timed.iloc[0] if len(timed) else None
-    per_platform = (timed.groupby("platform", dropna=False)["posted_at"].agg(["min", "count"])
-                    .sort_values("min").reset_index()
-                    .rename(columns={"min": "first seen (UTC)", "count": "posts"}))
-    per_platform["first seen (UTC)"] = per_platform["first seen (UTC)"].map(when)
-    rows = [
-        ("Case", html_text(meta.get("title", ""))),
-        ("Case id", f"<code>{html_text(meta.get('case_id', ''))}</code>"),
-        ("Analyst", html_text(meta.get("analyst", ""))),
-        ("Posts", f"{len(posts)} by {posts['account'].nunique()} accounts on "
-                  f"{posts['platform'].nunique()} platforms"),
-        ("Distinct files", f"{len(media)} ({tally(media['kind'])})"),
-        ("First seen", "unknown" if first is None else
-         f"{when(first['posted_at'])} on {html_text(first['platform'])} "
-         f"(post {html_text(first['post_id'])})"),
-        ("Last seen", when(timed["posted_at"].iloc[-1]) if len(timed) else "unknown"),
-    ]
-    body = "<table>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"
-    body += "<h3>Where it appeared</h3>" + table_block(per_platform, "platforms")
-    return wrap("Summary", body)
+    """What, when first seen, where, how far it spread (from the posts), as a section of its own (the appendix
+    opens with it: the first screen answers the same questions)."""
+    return wrap("Summary", summary_body(case))
 
 
 def decisions(case: Case) -> HTML:
@@ -180,7 +160,6 @@ DETECTOR_CAVEATS = (
 def detectors(case: Case) -> HTML:
     """Detector scores on every cluster's best copy, all scores as a figure, and the caveats."""
     from kit.detectors import best_copy_scores, copy_quality
-    from kit.viz import score_figure
 
     scores = case.scores()
     if scores.empty:
@@ -196,8 +175,9 @@ def detectors(case: Case) -> HTML:
     caveats = "".join(f"<li>{html_text(c)}</li>" for c in DETECTOR_CAVEATS)
     body = (f"<p>{scores['detector'].nunique()} detectors on {scores['sha256'].nunique()} files; "
             f"{int(scores['error'].notna().sum())} errors.</p><h3>Best copy of each variant cluster</h3>"
-            + table_block(table, "clusters") + f"<h3>Caveats</h3><ul>{caveats}</ul>")
-    return HTML(wrap("Detector scores", body).data + figure(score_figure(scores)).data)
+            + table_block(table, "clusters") + f"<h3>Caveats</h3><ul>{caveats}</ul>"
+            + '<p class="muted">Every file\'s scores, as a figure: <a href="#every-detector-score">appendix</a>.</p>')
+    return wrap("Detector scores", body)
 
 
 def spread(case: Case) -> HTML:
@@ -222,11 +202,15 @@ def spread(case: Case) -> HTML:
             f"({kinds}). Explicit edges come from the "
             "platforms' repost links, inferred ones from the media themselves, analyst edges from "
             "decisions in the case; every edge carries its evidence in the exported graph "
-            "(exports/spread.graphml).</p><h3>Likely origin(s)</h3>" + table_html(origins[cols].head(5))
+            "(exports/spread.graphml).</p><h3>Likely origin(s)</h3>"
+            + fold(f"{min(5, len(origins))} likely origin(s), the largest cascade's first: "
+                   + (html_text(origins["node"].iloc[0]) if len(origins) else "none"), table_html(origins[cols].head(5)))
             + "<h3>Cascades</h3>" + table_block(trees[tcols].head(10), "largest cascades", fold_over=0)
             + "<h3>Reach per platform (hop 1 = where it started)</h3>"
             + table_block(m.reach[m.reach["size"] > 1][rcols].head(20), "rows: platform and hop", fold_over=0))
     posts = case.posts()
-    figs = figure(spread_figure(G, title="Spread graph (time along x)")).data + \
+    graph = spread_figure(G, title="Spread graph (time along x)")
+    graph.update_layout(height=min(graph.layout.height or 420, 420))  # zoom in the page: the report stays short
+    figs = figure(graph).data + \
         figure(timeline_figure(posts.dropna(subset=["posted_at"]))).data
     return HTML(wrap("How it spread", body).data + figs)
