@@ -15,7 +15,7 @@ from pathlib import Path
 __all__ = ["FIELDS", "payload", "hostile_case", "hostile_manifest"]
 
 FIELDS = ("post_id", "platform", "account", "caption", "url", "extra", "media_path", "title",
-          "analyst", "note", "exif")
+          "analyst", "note", "exif", "conclusion")
 
 _SHAPES = (
     "<script>alert('{f}')</script>",
@@ -90,4 +90,8 @@ def hostile_case(folder: Path):
     case.match(verify=False)
     trace_case(case, content=False)
     case.record_decision("note", _pid(1), payload("note", 2), note=payload("note", 0))
+    from kit.decisions import CONCLUSION_DECISION, NOTE_DECISION
+
+    case.record_decision(CONCLUSION_DECISION, "case", payload("conclusion", 3))  # the report's first screen
+    case.record_decision(NOTE_DECISION, _pid(2), payload("note", 5))
     return case

@@ -121,7 +121,7 @@ def test_report_fires_nothing(workdir):
         page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
         assert _hover_points(page, "body") > 0
         _check(page, "body", fired, ["title", "analyst", "post_id", "platform", "account", "media_path",
-                                     "note", "exif"], "report")
+                                     "note", "exif", "conclusion"], "report")
 
 
 def test_jupyterlab_and_voila_fire_nothing(workdir):

@@ -185,7 +185,10 @@ def test_every_field_is_hostile(case):
              if posts[f].astype(str).str.contains("alert|evil.example").all()}
     found |= {"extra"} if all("alert" in json.dumps(e) for e in posts["extra"]) else set()
     found |= {"title", "analyst"} if all("alert" in case.meta()[k] for k in ("title", "analyst")) else set()
-    found |= {"note"} if case.decisions()["note"].str.contains("alert").all() else set()
+    d = case.decisions()
+    found |= {"note"} if d.loc[d["note"].notna(), "note"].str.contains("alert").all() and len(d) else set()
+    found |= {"conclusion"} if d.loc[d["kind"] == "report.conclusion", "value"].str.contains("alert").all() \
+        and (d["kind"] == "report.conclusion").any() else set()
     found |= {"media_path"} if case.intake_report()["reason"].str.contains("alert").any() else set()
     found |= {"exif"} if case.findings()["value"].astype(str).str.contains("alert").any() else set()
     assert found == set(FIELDS)
