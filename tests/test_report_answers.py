@@ -113,8 +113,13 @@ def test_the_demo_report_answers_on_its_first_screen_and_is_four_screens_before_
                                     "a.getAttribute('href').slice(1))])")
             appendix = page.evaluate("() => document.getElementById('appendix').getBoundingClientRect().top"
                                      " + window.scrollY")
+            pictures = page.locator("#compared-with-the-source label.reveal img")
+            filters = [page.evaluate("e => getComputedStyle(e).filter", pictures.first.element_handle())]
+            pictures.first.click()  # safe viewing: blurred until the reader clicks
+            filters.append(page.evaluate("e => getComputedStyle(e).filter", pictures.first.element_handle()))
         finally:
             browser.close()
     assert top < 900 and len(bottoms) == 5 and max(bottoms) < top + 900, (top, bottoms)
     assert targets and all(ok for _, ok in targets), [t for t, ok in targets if not ok]
     assert appendix <= 4 * 900, f"{appendix / 900:.1f} screens before the appendix"
+    assert "blur" in filters[0] and filters[1] == "none", filters

@@ -23,8 +23,8 @@ from kit.case import Case
 from kit.casework.matching import has_match_run
 from kit.report.appendix import appendix, custody_digest, evidence_table, intake, summary_body
 from kit.report.findings import findings
-from kit.report.markup import (STYLE, figure, fold, not_computed, plotly_library, table_block, table_html, tally,
-                               when, wrap)
+from kit.report.markup import (STYLE, figure, fold, not_computed, picture, plotly_library, table_block, table_html,
+                               tally, when, wrap)
 from kit.safetext import html_text
 
 __all__ = ["open_case", "summary", "findings", "source_comparison", "variants", "detectors", "spread",
@@ -75,20 +75,19 @@ def source_comparison(case: Case, *, blur: bool = True, redact: bool = False) ->
         from kit.viz import comparison_images, data_uri
 
         try:
-            imgs = comparison_images(media.loc[r.source, "path"], media.loc[r.suspect, "path"], blur=blur)
+            imgs = comparison_images(media.loc[r.source, "path"], media.loc[r.suspect, "path"], blur=False)
         except Exception as exc:  # noqa: BLE001 - a file that cannot be read is said, the report goes on
             parts.append(head + f'<p class="muted">no pictures ({html_text(type(exc).__name__)})</p>')
             continue
         labels = (f"source: {r.source_label}", f"suspect: {r.suspect_label}, replaced region outlined",
                   "difference after alignment")
-        cells = "".join(f'<figure style="display:inline-block;margin:4px"><img src="{html_text(data_uri(im))}" '
-                        f'alt="{html_text(t)}"><figcaption>{html_text(t)}</figcaption></figure>'
-                        for im, t in zip(imgs, labels))
+        cells = "".join(f'<figure style="display:inline-block;margin:4px">{picture(data_uri(im), t, blur=blur)}'
+                        f"<figcaption>{html_text(t)}</figcaption></figure>" for im, t in zip(imgs, labels))
         parts.append(head + f"<div>{cells}</div>")
     note = ("<p>How we know: the two pictures were aligned (keypoints, RANSAC; crops, scale, mirrors and "
             "recompression do not matter), their tones matched, and the region is where the suspect shows "
             "other picture content that stands out from its surroundings while the source's scene runs on "
-            f"through it. Pictures are {'blurred' if blur else 'not blurred'}.</p>")
+            f"through it. Pictures are {'blurred: click one to reveal it' if blur else 'not blurred'}.</p>")
     return wrap("Compared with the source", note + "".join(parts))
 
 
@@ -107,11 +106,10 @@ def _thumb(path: str, kind: str, sha: str, *, blur: bool, redact: bool) -> str:
     from kit.viz import data_uri, thumbnail
 
     try:
-        uri = data_uri(thumbnail(path, size=160, blur=blur, kind=kind))
+        uri = data_uri(thumbnail(path, size=160, blur=False, kind=kind))
     except Exception as exc:  # noqa: BLE001 - a bad file shows as such, the report goes on
         return f'<span class="muted">no thumbnail ({html_text(type(exc).__name__)})</span>'
-    label = "blurred" if blur else "not blurred"
-    return f'<img src="{html_text(uri)}" alt="{label} thumbnail of {html_text(sha[:12])}" title="{label}">'
+    return picture(uri, f"thumbnail of {sha[:12]}", blur=blur)
 
 
 def variants(case: Case, *, blur: bool = True, redact: bool = False, top: int = 12) -> HTML:
@@ -139,7 +137,7 @@ def variants(case: Case, *, blur: bool = True, redact: bool = False, top: int = 
     shown = df[df["files"] > 1].head(top)
     body = (f"<p>{len(df)} clusters: {len(df) - singles} with several files, {singles} single files. "
             f"The representative is the largest copy (most pixels) in the cluster; "
-            f"{'thumbnails are redacted' if redact else 'thumbnails are blurred' if blur else 'thumbnails are shown unblurred'}.</p>")
+            f"{'thumbnails are redacted' if redact else 'thumbnails are blurred (click one to reveal it)' if blur else 'thumbnails are shown unblurred'}.</p>")
     cols = ["cluster", "files", "posts", "platforms", "first seen", "first post", "representative"]
     body += table_block(shown[cols], "clusters", raw=("representative",))  # the thumbnail is the kit's own markup
     return wrap("Variant clusters", body)
