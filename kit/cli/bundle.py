@@ -22,6 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p_exp.add_argument("--case", required=True, help="case folder")
     p_exp.add_argument("--out", required=True, help="zip file to write")
     p_exp.add_argument("--with-evidence", action="store_true", help="include the evidence files")
+    p_exp.add_argument("--notebooks", action="store_true",
+                       help="run the case notebooks 00-04 on the case first and include them with their outputs "
+                            "(readable offline, without a kernel: .ipynb and .html)")
     p_exp.add_argument("--sign", action="store_true",
                        help="sign the custody head and the sums with the analyst's key (created on first use)")
     p_exp.add_argument("--key-dir", default=None, help="key folder (default $DFKIT_KEY_DIR or ~/.config/dfkit/keys)")
@@ -56,6 +59,11 @@ def _export(args: argparse.Namespace) -> int:
     from kit.report.bundle import export_bundle
 
     case = Case.open(args.case)
+    if args.notebooks:
+        from kit.report.notebooks import export_notebooks
+
+        for path in export_notebooks(case):
+            print(f"wrote {path.relative_to(case.path).as_posix()}")
     out = export_bundle(case, args.out, with_evidence=args.with_evidence, sign=args.sign, key_dir=args.key_dir)
     details = case.custody()["details"].iloc[-1]
     print(f"wrote {out} ({out.stat().st_size} bytes)"

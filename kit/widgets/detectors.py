@@ -27,6 +27,7 @@ import pandas as pd
 from kit import viz
 from kit.widgets.common import html_table, not_computed, note
 from kit.widgets.safe import SafeSession
+from kit.widgets.static import StaticView
 
 __all__ = ["DetectorLab", "FUSION_CAVEATS"]
 
@@ -35,7 +36,7 @@ FUSION_CAVEATS = ("Calibrated on the fusion's training set only: a different sou
                   "A score is evidence to weigh, not a verdict.")
 
 
-class DetectorLab(widgets.VBox):
+class DetectorLab(StaticView, widgets.VBox):
     """Score a variant cluster with chosen detectors; ``.value`` is the score table shown.
 
     Parameters

@@ -23,6 +23,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from kit.widgets.common import html_table, not_computed, note
+from kit.widgets.static import StaticView
 
 __all__ = ["IntakeApp", "EVIDENCE_COLUMNS"]
 
@@ -31,7 +32,7 @@ EVIDENCE_COLUMNS = ["post_id", "platform", "account", "posted_at", "kind", "mime
 _TRI = [("any", None), ("yes", True), ("no", False)]
 
 
-class IntakeApp(widgets.VBox):
+class IntakeApp(StaticView, widgets.VBox):
     """Ingest and browse the evidence; ``.value`` is the filtered evidence table (:data:`EVIDENCE_COLUMNS`)."""
 
     def __init__(self, case: Any, *, source: str | Path | None = None) -> None:

@@ -24,6 +24,7 @@ import pandas as pd
 from kit.decisions import CONCLUSION_DECISION, NOTE_DECISION
 from kit.safetext import html_text
 from kit.widgets.common import STYLE, html_table, note, when
+from kit.widgets.static import StaticView
 
 __all__ = ["CaseOverview", "NOTEBOOKS", "STEP_NAMES"]
 
@@ -34,7 +35,7 @@ NOTEBOOKS = (("01_intake.ipynb", "Intake: ingest, intake report, evidence table,
 STEP_NAMES = ("metadata", "hash.image", "hash.video")
 
 
-class CaseOverview(widgets.VBox):
+class CaseOverview(StaticView, widgets.VBox):
     """Summary of a case; ``.value`` is the summary dict. The checkbox changes the case setting ``blur_media``."""
 
     def __init__(self, case: Any) -> None:

@@ -27,13 +27,14 @@ import pandas as pd
 from kit import viz
 from kit.widgets.common import not_computed, note
 from kit.widgets.safe import SafeSession, SafeThumbnail
+from kit.widgets.static import StaticView
 
 __all__ = ["RepostReview"]
 
 ALGORITHMS = ("any", "pdq", "phash", "vpdq", "sift", "analyst")
 
 
-class RepostReview(widgets.VBox):
+class RepostReview(StaticView, widgets.VBox):
     """Review the matches of an item; ``.value`` is the pair being compared, ``(a, b)`` or None.
 
     Parameters

@@ -32,11 +32,12 @@ from kit.spread.explore import PARENT_DECISION, explorer_graph, explorer_summary
 from kit.widgets.common import STYLE, html_table, when
 from kit.widgets.common import note as note_html
 from kit.widgets.safe import SafeSession, SafeThumbnail
+from kit.widgets.static import StaticView
 
 __all__ = ["SpreadExplorer"]
 
 
-class SpreadExplorer(widgets.VBox):
+class SpreadExplorer(StaticView, widgets.VBox):
     """Explore how the incident spread; ``.value`` is the selected post id (or None).
 
     Parameters
