@@ -62,6 +62,9 @@ def workdir(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("hostile-browser")
     case = hostile_case(work)
     build_report(case, work / "report.html")
+    from kit.report.notebooks import export_notebooks
+
+    export_notebooks(case)  # the notebooks a bundle carries, read without a kernel
     case.close()
     for name, params in (("04_spread.ipynb", {"content_evidence": False}), ("01_intake.ipynb", {}),
                          ("00_case_overview.ipynb", {})):
@@ -122,6 +125,20 @@ def test_report_fires_nothing(workdir):
         assert _hover_points(page, "body") > 0
         _check(page, "body", fired, ["title", "analyst", "post_id", "platform", "account", "media_path",
                                      "note", "exif", "conclusion"], "report")
+
+
+@pytest.mark.parametrize("name", ["00_case_overview", "01_intake", "04_spread"])
+def test_stored_notebooks_fire_nothing(workdir, name):
+    """The executed notebooks a bundle carries (static renderings of the apps), opened offline."""
+    with _browser() as page:
+        page.context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:"))
+                           else r.abort())
+        fired = _watch(page)
+        page.goto((workdir / "case" / "exports" / f"notebook-{name}.html").as_uri())
+        shown = {"00_case_overview": ["title", "analyst", "conclusion"],
+                 "01_intake": ["post_id", "platform", "account", "media_path"],
+                 "04_spread": ["post_id", "platform"]}[name]
+        _check(page, "body", fired, shown, f"stored_{name}")
 
 
 def test_jupyterlab_and_voila_fire_nothing(workdir):

@@ -95,8 +95,14 @@ def test_the_demo_report_answers_on_its_first_screen_and_is_four_screens_before_
     from kit.report.notebook import build_report
     from kit.report.pdf import LAUNCH_ARGS, chromium_path
 
-    case_dir, _ = demo
+    from kit.report.hashlist import export_hashlist
+
+    case_dir, truth = demo
+    source = next(p for p, t in truth["posts"].items() if t.get("distractor_kind") == "source_original")
+    origin = truth["origin_post_id"]
     with Case.open(case_dir) as case:
+        export_hashlist(case)  # what make demo does before its report
+        n_posts, n_platforms = len(case.posts()), case.posts()["platform"].nunique()
         html = build_report(case).html
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path(), args=LAUNCH_ARGS)
@@ -106,6 +112,7 @@ def test_the_demo_report_answers_on_its_first_screen_and_is_four_screens_before_
             page.goto(html.as_uri(), wait_until="load")
             top = page.evaluate("id => document.getElementById(id).getBoundingClientRect().top + window.scrollY",
                                 "answers")
+            first = page.inner_text("#answers")
             bottoms = page.evaluate("() => [...document.querySelectorAll('#answers .answer h3')]"
                                     ".map(h => h.getBoundingClientRect().bottom + window.scrollY)")
             targets = page.evaluate("() => [...document.querySelectorAll('#answers a[href^=\"#\"]')]"
@@ -120,6 +127,13 @@ def test_the_demo_report_answers_on_its_first_screen_and_is_four_screens_before_
         finally:
             browser.close()
     assert top < 900 and len(bottoms) == 5 and max(bottoms) < top + 900, (top, bottoms)
+    t0 = pd.Timestamp(truth["t0_utc"]).strftime("%Y-%m-%d %H:%M UTC")
+    for answer in (f"A composite: post {origin} shows the photo of post {source}",  # what it is
+                   f"Post {origin} on {truth['posts'][origin]['platform']} ", t0,  # where and when
+                   f"the whole case holds {n_posts} posts on {n_platforms} platforms",  # how it spread
+                   "Strong: compared with its source photo", "uncalibrated",  # how sure
+                   "75 signals for "):  # what to block
+        assert answer in first, answer
     assert targets and all(ok for _, ok in targets), [t for t, ok in targets if not ok]
     assert appendix <= 4 * 900, f"{appendix / 900:.1f} screens before the appendix"
     assert "blur" in filters[0] and filters[1] == "none", filters
