@@ -23,7 +23,8 @@ widgets = pytest.importorskip("ipywidgets")
 
 # tags the kit itself writes into reports and apps
 KIT_TAGS = {"style", "div", "h2", "h3", "h4", "p", "b", "i", "br", "code", "span", "table", "thead", "tbody",
-            "tr", "th", "td", "ul", "li", "img", "a", "script", "details", "summary"}
+            "tr", "th", "td", "ul", "li", "img", "a", "script", "details", "summary", "label", "input", "q",
+            "figure", "figcaption"}
 
 
 class _Parse(HTMLParser):
@@ -89,6 +90,26 @@ def test_report_sections_show_hostile_text_as_text(case, name, figures, shown):
     text = check_markup(getattr(S, name)(case).data, scripts=figures)
     for field in shown:
         assert any(payload(field, k) in text for k in range(6)), f"{field} not shown as text"
+
+
+def test_the_first_screen_shows_hostile_text_as_text(case):
+    from kit.report.answers import first_screen
+
+    text = check_markup(first_screen(case).data)
+    for field in ("conclusion", "note"):
+        assert any(payload(field, k) in text for k in range(6)), f"{field} not shown as text"
+
+
+def test_an_apps_static_rendering_shows_hostile_text_as_text(case):
+    """What a stored notebook keeps of an app (kit.widgets.static) is as safe as the live app."""
+    from kit.widgets.overview import CaseOverview
+    from kit.widgets.static import static_html
+
+    markup = static_html(CaseOverview(case))
+    p = _Parse()
+    p.feed(markup)
+    assert not [(t, a) for t, attrs in p.tags for a in attrs if a.lower().startswith("on")]
+    assert "<script>alert" not in markup and any(payload("conclusion", k) in "".join(p.text) for k in range(6))
 
 
 def _html_values(widget) -> list[str]:
