@@ -32,9 +32,10 @@ import pandas as pd
 
 from kit.casework.spread import load_exported_graph
 from kit.decisions import CONCLUSION_DECISION, NOTE_DECISION
+from kit.report.markup import section, when
 from kit.safetext import html_text
 from kit.spread import metrics, origins_table
-from kit.spread.metrics import repost_forest
+from kit.spread.metrics import CascadeMetrics, repost_forest
 from kit.values import is_missing
 
 if TYPE_CHECKING:
@@ -68,10 +69,6 @@ class Answer:
     links: list[str] = field(default_factory=list)
 
 
-def _when(ts: Any) -> str:
-    return "an unknown time" if is_missing(ts) else pd.Timestamp(ts).strftime("%Y-%m-%d %H:%M UTC")
-
-
 def _pct(x: float) -> str:
     return f"{round(100 * float(x))}%"
 
@@ -85,7 +82,7 @@ def _composite(case: Case) -> dict[str, Any] | None:
     return comp.loc[n.idxmax()].to_dict()
 
 
-def _what(case: Case, comp: dict[str, Any] | None, findings: pd.DataFrame) -> Answer:
+def _what(comp: dict[str, Any] | None, findings: pd.DataFrame) -> Answer:
     ai = findings[findings["code"].str.contains("AI_GENERATED", na=False)]
     if comp is not None:
         w, h = comp["size"] if comp.get("size") else (None, None)
@@ -119,17 +116,17 @@ def _cascade(G: nx.DiGraph | None, posts: pd.DataFrame, suspects: list[str]) -> 
     return roots[0] if roots else None, set(nodes)
 
 
-def _first_seen(case: Case, posts: pd.DataFrame, G: nx.DiGraph | None, origin: Any) -> Answer:
+def _first_seen(posts: pd.DataFrame, G: nx.DiGraph | None, m: CascadeMetrics | None, origin: Any) -> Answer:
     if origin is None:
         return Answer(QUESTIONS[1], "Unknown: no post of the case has a time.")
     row = posts[posts["post_id"] == origin]
     p = row.iloc[0] if len(row) else None
     if p is None:
         return Answer(QUESTIONS[1], f"Post {origin} (not in the case's posts any more).", links=[SECTION_IDS["spread"]])
-    text = f"Post {origin} on {p['platform']} by {p['account']}, at {_when(p['posted_at'])}."
+    text = f"Post {origin} on {p['platform']} by {p['account']}, at {when(p['posted_at'])}."
     lines = [f"Time: {_TIME_SOURCES.get(p['time_source'], 'as the collection gave it')}."]
-    if G is not None and origin in G:
-        o = origins_table(G, metrics(G))
+    if G is not None and m is not None and origin in G:
+        o = origins_table(G, m)
         hit = o[o["node"] == origin]
         if len(hit):
             earliest = hit["earliest"].iloc[0]
@@ -145,25 +142,24 @@ def _peak_hour(times: pd.Series) -> str:
         return "no post has a time"
     hours = t.dt.floor("h").value_counts()
     top = hours[hours == hours.max()].sort_index().index[0]
-    return f"{int(hours.max())} posts in the hour from {_when(top)}"
+    return f"{int(hours.max())} posts in the hour from {when(top)}"
 
 
-def _spread(posts: pd.DataFrame, G: nx.DiGraph | None, nodes: set, origin: Any) -> Answer:
+def _spread(posts: pd.DataFrame, m: CascadeMetrics | None, nodes: set) -> Answer:
     sub = posts[posts["post_id"].isin(nodes)]
     platforms = sub["platform"].fillna("unknown").value_counts()
     text = (f"{len(sub)} posts by {sub['account'].nunique()} accounts on {len(platforms)} platforms "
             f"({', '.join(f'{k} {v}' for k, v in platforms.items())}); the whole case holds {len(posts)} posts on "
             f"{posts['platform'].nunique()} platforms.")
     lines = [f"Peak: {_peak_hour(sub['posted_at'])}."]
-    if G is not None and origin in G:
-        depth = max(nx.single_source_shortest_path_length(G, origin).values())
-        lines.append(f"Longest chain of reposts: {depth} hops from the origin.")
-        desc = sorted(((len(nx.descendants(G, n)), str(n)) for n in nodes if n != origin and n in G),
-                      key=lambda x: (-x[0], x[1]))
-        top = [(k, n) for k, n in desc[:3] if k > 0]
-        if top:
+    tree = m.trees[m.trees["root"].isin(nodes)] if m is not None else pd.DataFrame()
+    if len(tree):
+        lines.append(f"Longest chain of reposts: {int(tree['depth'].iloc[0])} hops from the origin.")
+        sp = m.spreaders  # type: ignore[union-attr]
+        top = sp[sp["node"].isin(nodes) & ~sp["node"].isin(tree["root"])].head(3)
+        if len(top):
             lines.append("Top spreaders (posts made from theirs): "
-                         + ", ".join(f"{n} ({k})" for k, n in top) + ".")
+                         + ", ".join(f"{n} ({k})" for n, k in zip(top["node"], top["descendants"])) + ".")
     return Answer(QUESTIONS[2], text, lines, [SECTION_IDS["spread"]])
 
 
@@ -218,8 +214,9 @@ def case_answers(case: Case) -> list[Answer]:
         suspect_shas.add(comp["suspect"])
     G = load_exported_graph(case)
     G = None if G is None else repost_forest(G)  # a composite's source / donor edges are not reposts
+    m = metrics(G) if G is not None and G.number_of_nodes() else None
     origin, nodes = _cascade(G, posts, suspects)
-    return [_what(case, comp, findings), _first_seen(case, posts, G, origin), _spread(posts, G, nodes, origin),
+    return [_what(comp, findings), _first_seen(posts, G, m, origin), _spread(posts, m, nodes),
             _how_sure(case, comp, findings, suspect_shas), _block(case)]
 
 
@@ -233,7 +230,7 @@ def _analyst_words(case: Case) -> str:
     out = '<div class="analyst"><h3>The analyst\'s words</h3>'
     for _, r in pd.concat([last, notes]).iterrows():
         label = "Conclusion" if r["kind"] == CONCLUSION_DECISION else "Note"
-        out += (f"<p><b>{label}</b> ({html_text(r['analyst'])}, {html_text(_when(pd.Timestamp(r['at'])))}): "
+        out += (f"<p><b>{label}</b> ({html_text(r['analyst'])}, {html_text(when(pd.Timestamp(r['at'])))}): "
                 f"<q>{html_text(r['value'] if isinstance(r['value'], str) else str(r['value']))}</q></p>")
     return out + "</div>"
 
@@ -242,8 +239,6 @@ def first_screen(case: Case) -> Any:
     """The answers as the report's first section (an ``IPython.display.HTML``)."""
     from IPython.display import HTML
 
-    from kit.report.sections import STYLE
-
     items = ""
     for a in case_answers(case):
         links = ", ".join(f'<a href="#{s}">{html_text(s.replace("-", " "))}</a>' for s in a.links)
@@ -251,4 +246,4 @@ def first_screen(case: Case) -> Any:
         items += (f'<div class="answer"><h3>{html_text(a.question)}</h3><p>{html_text(a.text)}'
                   + (f' <span class="muted">(evidence: {links})</span>' if links else "") + "</p>"
                   + (f"<ul>{lines}</ul>" if lines else "") + "</div>")
-    return HTML(f'{STYLE}{_STYLE}<div class="dfk" id="answers"><h2>At a glance</h2>{_analyst_words(case)}{items}</div>')
+    return HTML(_STYLE + section("At a glance", _analyst_words(case) + items, anchor_id="answers"))

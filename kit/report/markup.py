@@ -16,7 +16,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Any
 
@@ -24,6 +23,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from kit.safetext import html_table, html_text
+from kit.viz.scores import figure_id
 
 __all__ = ["STYLE", "anchor", "section", "wrap", "not_computed", "table_html", "fold", "table_block",
            "when", "counts", "tally", "plotly_library", "figure", "figure_id"]
@@ -132,11 +132,6 @@ def plotly_library() -> HTML:
     from plotly.offline import get_plotlyjs
 
     return HTML(f'<script type="text/javascript">{get_plotlyjs()}</script>')
-
-
-def figure_id(fig: Any) -> str:
-    """An HTML id derived from the figure's content (plotly's default is a random uuid4 per call)."""
-    return "fig-" + hashlib.sha256(fig.to_json().encode("utf-8")).hexdigest()[:16]
 
 
 def figure(fig: Any, *, div_id: str | None = None) -> HTML:

@@ -65,9 +65,9 @@ def static_outputs(nb: Any) -> int:
 
 def _plotly_once(body: str) -> str:
     """plotly.js inline, once, before the first figure (figures are written without it)."""
-    from plotly.offline import get_plotlyjs
+    from kit.report.markup import plotly_library
 
-    return body.replace("</head>", f'<script type="text/javascript">{get_plotlyjs()}</script></head>', 1)
+    return body.replace("</head>", plotly_library().data + "</head>", 1)
 
 
 def _run_one(case: Case, name: str, folder: Path, timeout: int) -> tuple[Path, Path]:

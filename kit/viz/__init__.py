@@ -40,6 +40,7 @@ from kit.viz.scores import (
     chain_score_figure,
     compare_figure,
     figure_html,
+    figure_id,
     heatmap_overlay_figure,
     score_figure,
 )
@@ -51,5 +52,5 @@ __all__ = [
     "comparison_images",
     "EDGE_STYLES", "PLATFORM_COLOURS", "safe_image", "thumbnail", "thumbnail_png", "data_uri",
     "spread_layout", "spread_figure", "timeline_figure", "score_figure", "chain_score_figure",
-    "align_pair", "compare_figure", "heatmap_overlay_figure", "figure_html",
+    "align_pair", "compare_figure", "heatmap_overlay_figure", "figure_html", "figure_id",
 ]

@@ -12,7 +12,7 @@ from kit.safetext import html_text
 from kit.viz.safe import data_uri, safe_image
 
 __all__ = ["score_figure", "chain_score_figure", "align_pair", "compare_figure", "heatmap_overlay_figure",
-           "figure_html"]
+           "figure_html", "figure_id"]
 
 
 def score_figure(scores: pd.DataFrame, *, labels: Mapping | None = None) -> Any:
@@ -154,6 +154,14 @@ def heatmap_overlay_figure(image: np.ndarray, heatmap: np.ndarray, *, opacity: f
     fig.update_layout(template="plotly_white", height=420, title=title,
                       margin={"l": 10, "r": 10, "t": 40, "b": 10})
     return fig
+
+
+def figure_id(fig: Any) -> str:
+    """An HTML id derived from the figure's content (plotly's default is a random uuid4 per call), so the
+    same figure gives the same HTML."""
+    import hashlib
+
+    return "fig-" + hashlib.sha256(fig.to_json().encode("utf-8")).hexdigest()[:16]
 
 
 def figure_html(fig: Any) -> str:

@@ -27,7 +27,6 @@ True
 from __future__ import annotations
 
 import base64
-import hashlib
 from typing import Any
 
 import ipywidgets as widgets
@@ -40,9 +39,10 @@ __all__ = ["StaticView", "static_html"]
 def _figure(w: Any) -> str:
     import plotly.graph_objects as go
 
+    from kit.viz import figure_id
+
     fig = go.Figure(w)
-    div = "fig-" + hashlib.sha256(fig.to_json().encode()).hexdigest()[:16]
-    return fig.to_html(include_plotlyjs=False, full_html=False, div_id=div)
+    return fig.to_html(include_plotlyjs=False, full_html=False, div_id=figure_id(fig))
 
 
 def _choice(w: Any) -> str:
