@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 
 from kit.spread.composite import _Composite, _donors
+from kit.spread.majority import reattribute
 
 __all__ = ["COPY_COLUMNS", "LineageEvidence", "lineage_evidence"]
 
@@ -223,6 +224,7 @@ def _group_evidence(task: tuple, opts: dict) -> dict:
     parts = _register_split(g, pics, ref, feats, scales, first_seen, out["relations"], canvas=opts["canvas"],
                             side=side, split=opts["split"], confirm=confirm, boxes=opts["boxes"])
     tb = time.perf_counter()
+    parts = [(key, reattribute(reg)) for key, reg in parts]  # the reference's own additions, given back
     for key, reg in parts:
         for i, why in reg.failed.items():
             out["copies"].append(_failed_row(i, key, reg.reference, why))
