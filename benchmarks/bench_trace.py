@@ -70,8 +70,11 @@ def _collect(family: str, seed: int, cascades: int, sizes: tuple, archive: Path 
     key = cache / f"{family}-s{seed}-n{cascades}-{sizes[0]}_{sizes[1]}"
     pkl = key / "inputs.pkl"
     if pkl.exists():
-        with open(pkl, "rb") as fh:
-            return pickle.load(fh)
+        try:
+            with open(pkl, "rb") as fh:
+                return pickle.load(fh)
+        except (ModuleNotFoundError, AttributeError, EOFError, pickle.UnpicklingError) as exc:
+            print(f"{key.name}: cached inputs unreadable ({type(exc).__name__}: {exc}); made again", flush=True)
     t0 = time.perf_counter()
     col = make_collection(key, family=family, n_cascades=cascades, sizes=sizes, seed=seed,
                           archive=archive if archive is not None and archive.exists() else None)
