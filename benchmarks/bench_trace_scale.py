@@ -37,8 +37,11 @@ def _collection(family: str, posts: int, seed: int, cache: Path) -> dict:
     key = cache / f"{family}-{posts}-s{seed}"
     pkl = key / "inputs.pkl"
     if pkl.exists():
-        with open(pkl, "rb") as fh:
-            return pickle.load(fh)
+        try:
+            with open(pkl, "rb") as fh:
+                return pickle.load(fh)
+        except (ModuleNotFoundError, AttributeError, EOFError, pickle.UnpicklingError) as exc:
+            print(f"{key.name}: cached inputs unreadable ({type(exc).__name__}: {exc}); made again", flush=True)
     cascades = max(1, round(posts / 37))  # sizes 20-50 give about 37 collected posts a cascade
     t0 = time.perf_counter()
     col = make_collection(key, family=family, n_cascades=cascades, sizes=(20, 50), seed=seed)
