@@ -278,3 +278,18 @@ def test_an_earlier_photo_with_a_region_no_copy_shows_is_the_source_not_the_firs
     lin.copies[column] = [0.06 if m == "so" else 0.0 for m in lin.copies["id"]]
     g = build(posts, lineage=lin)
     assert [n for n in g if g.nodes[n].get("first_copy")] == ["m1"]
+    # posted 3 h before the first copy, it is no repost of it: an origin of its own (the material)
+    assert g.in_degree("o") == 0 and g.nodes["o"].get("material")
+    assert "not a repost of it" in g.nodes["o"]["origin_evidence"]
+    assert set(g.successors("m1")) == {"m2", "m3"}
+
+
+@pytest.mark.parametrize("minutes, material", [(-8 * 24 * 60, True), (-20, False), (None, False)])
+def test_only_a_clearly_earlier_passed_over_post_is_an_origin_of_its_own(minutes, material):
+    # a week older: material; within the minutes reported times are off, or without a time: a copy
+    media = ["so", "s1", "s2", "s3"]
+    rows = {("so", v): {"lacking": 0.05} for v in media[1:]}
+    posts = _posts([("o", minutes, "so", None), ("m1", 0, "s1", None), ("m2", 60, "s2", None), ("m3", 90, "s3", None)])
+    g = build(posts, lineage=_lineage(rows, media))
+    assert (g.in_degree("o") == 0) == material
+    assert bool(g.nodes["o"].get("material")) == material

@@ -18,7 +18,9 @@ A candidate parent ``u`` of ``v`` is another post of ``v``'s variant group
   copies inherit the first edit, so the copy that looks least edited is then
   a descendant, and time settles it. A photo that old, or one with a region
   of its own that no copy shows (the source photo without the pasted
-  region), is the material of the fake, not its first post.
+  region), is the material of the fake, not its first post; posted clearly
+  before the first copy, it cannot be a repost of it either, and is an
+  origin of its own (``material``).
   Real cascades are mostly stars: a post hangs from the first copy unless a
   candidate is supported over it.
 * ``support`` / ``conflict``: :func:`kit.spread.cost.lineage_cost` of the
@@ -51,8 +53,9 @@ Node attributes: ``platform``, ``account``, ``posted_at`` (UTC Timestamp or
 None), ``media_sha256``, ``url``, ``caption``, ``explicit_parent``,
 ``variant`` (group), ``time_source`` (``platform``/``exif``/``none``), any of
 :data:`MEDIA_ATTRS` from ``media``; ``first_copy`` (True for each group's
-first copy) and ``first_copy_why`` (by content or by time, a sentence); on
-roots ``origin_evidence`` (a sentence).
+first copy) and ``first_copy_why`` (by content or by time, a sentence);
+``material`` and ``material_why`` (an earlier post passed over as the material
+of the fake); on roots ``origin_evidence`` (a sentence).
 
 Edge attributes (``parent -> child``): ``relation`` (``"copy"``; the
 composite's ``"source"`` and ``"donor"`` edges sit beside them, see

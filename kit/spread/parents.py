@@ -70,7 +70,37 @@ def _first_copies(G: nx.DiGraph, members: dict, rows: dict, own: dict, k: _Knobs
         first[g], why = _first_copy(G, m, conflict_of, own)
         G.nodes[first[g]]["first_copy"] = True
         G.nodes[first[g]]["first_copy_why"] = why
+        for p, why_material in _material(G, m, first[g], own).items():
+            G.nodes[p]["material"] = True
+            G.nodes[p]["material_why"] = why_material
     return first
+
+
+def _material(G: nx.DiGraph, posts: list, first: str, own: dict | None, clear_s: float = 1800.0,
+              material_s: float = 7 * 86400.0, own_max: float = 0.02) -> dict:
+    """Posts of the group published before its first copy (platform times, more than ``clear_s``
+    apart: beyond the minutes reported times are off) that :func:`_first_copy` passed over as the
+    material of the fake: over ``material_s`` older, or with a region of their own over ``own_max``
+    of the frame that no other copy shows (the source photo lacks the pasted region every copy
+    carries). A post cannot be a copy of one made after it, so each is an origin of its own, not a
+    repost hung under the first copy. Post -> the sentence that says why."""
+    tf = _when(G.nodes[first])
+    if tf[0]:
+        return {}
+    out = {}
+    for p in posts:
+        d = G.nodes[p]
+        if p == first or d["media_sha256"] == G.nodes[first]["media_sha256"] or _when(d)[0] \
+                or TIME_RELIABILITY.get(str(d.get("time_source")), 0.0) < 1.0:
+            continue
+        gap = tf[1] - _when(d)[1]
+        share = (own or {}).get(d["media_sha256"], 0.0)
+        if gap > clear_s and (gap >= material_s or share >= own_max):
+            why = (f"over {material_s / 86400:.0f} days older" if gap >= material_s else
+                   f"it has a region of its own ({100 * share:.0f} % of the frame) that no copy shows")
+            out[p] = (f"posted {gap / 3600:.1f} h before the group's first copy {first}, so not a repost of it, "
+                      f"and not its first post: {why}: the material the picture was made from")
+    return out
 
 
 def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, own: dict | None = None, cap: float = 5.0,
@@ -174,7 +204,7 @@ def _choice_graph(G: nx.DiGraph, ids: list, incoming: dict, analyst: dict) -> nx
             continue
         for c, u, info in incoming[v]:
             H.add_edge(u, v, cost=c, kind="explicit" if u == G.nodes[v]["explicit_parent"] else "inferred", info=info)
-        is_first = G.nodes[v].get("first_copy") or not incoming[v]
+        is_first = G.nodes[v].get("first_copy") or G.nodes[v].get("material") or not incoming[v]
         H.add_edge(_ROOT, v, cost=0.0 if is_first else BIG, kind="root", info={})
     return H
 
@@ -227,6 +257,8 @@ def _annotate(G: nx.DiGraph, A: nx.DiGraph, H: nx.DiGraph, incoming: dict) -> No
                 G.nodes[v]["origin_evidence"] = "no candidate parent (no other copy of its picture in the collection)"
             elif G.nodes[v].get("first_copy"):
                 G.nodes[v]["origin_evidence"] = G.nodes[v]["first_copy_why"]
+            elif G.nodes[v].get("material"):
+                G.nodes[v]["origin_evidence"] = G.nodes[v]["material_why"]
             else:
                 G.nodes[v]["origin_evidence"] = "every candidate parent descends from it"
             continue
