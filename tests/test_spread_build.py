@@ -293,3 +293,18 @@ def test_only_a_clearly_earlier_passed_over_post_is_an_origin_of_its_own(minutes
     g = build(posts, lineage=_lineage(rows, media))
     assert (g.in_degree("o") == 0) == material
     assert bool(g.nodes["o"].get("material")) == material
+
+
+def test_time_passes_over_an_earlier_material_post_to_the_earliest_copy():
+    # the source photo (a region of its own) was posted a day before; the origin 3 h before the copy
+    # that looks least edited: the origin is the first copy, the photo an origin of its own
+    media = ["src", "so", "s1", "s2", "s3"]
+    rows = {("so", v): {"lacking": 0.05} for v in media[2:]} | {("src", v): {"lacking": 0.06} for v in media[1:]}
+    posts = _posts([("p", -24 * 60, "src", None), ("o", -180, "so", None), ("m1", 0, "s1", None),
+                    ("m2", 60, "s2", None), ("m3", 90, "s3", None)])
+    lin = _lineage(rows, media)
+    lin.copies["own_share"] = [0.06 if m == "src" else 0.0 for m in lin.copies["id"]]
+    g = build(posts, lineage=lin)
+    assert [n for n in g if g.nodes[n].get("first_copy")] == ["o"]
+    assert g.in_degree("p") == 0 and g.nodes["p"].get("material")
+    assert "by time" in g.nodes["o"]["origin_evidence"]

@@ -136,12 +136,15 @@ def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, own: dict | None 
     timed = [p for p in posts if not _when(G.nodes[p])[0]
              and TIME_RELIABILITY.get(str(G.nodes[p].get("time_source")), 0.0) >= 1.0]
     if timed and not _when(G.nodes[first])[0]:
-        e = min(timed, key=lambda p: (*_when(G.nodes[p]), p))
-        gap = _when(G.nodes[first])[1] - _when(G.nodes[e])[1]
-        if clear_s < gap < material_s and (own or {}).get(G.nodes[e]["media_sha256"], 0.0) < own_max:
+        for e in sorted(timed, key=lambda p: (*_when(G.nodes[p]), p)):  # the earliest post that is no material
+            gap = _when(G.nodes[first])[1] - _when(G.nodes[e])[1]
+            if gap <= clear_s:
+                break
+            if gap >= material_s or (own or {}).get(G.nodes[e]["media_sha256"], 0.0) >= own_max:
+                continue
             return e, (f"the first copy of its group by time: posted {gap / 3600:.1f} h before {first}, the copy "
-                       "that looks least edited (in a chain of reposts most copies inherit the first edit, so "
-                       "the least edited-looking copy can be a descendant)")
+                           "that looks least edited (in a chain of reposts most copies inherit the first edit, so "
+                           "the least edited-looking copy can be a descendant)")
     return first, ("the first copy of its group: its picture is the one every other copy could have been made "
                    "from, and this is its earliest post")
 
