@@ -104,6 +104,18 @@ def test_the_reference_is_the_copy_closest_to_the_consensus():
     assert cost["a"]["dev"] > cost["o"]["dev"] and cost["b"]["sharp"] > 0 and cost["c"]["extra"] > 0
 
 
+
+def test_a_copy_with_a_caption_bar_does_not_tie_with_the_original_when_the_hash_step_found_its_picture_box():
+    # the hash step's content box keeps the bar out of the vote; what the file holds around its picture
+    # still counts (half weight), or a captioned repost ties with the original and a name decides
+    c = _bar(ORIGIN)
+    pics = _family(c=c, e=_jpeg(ORIGIN, 80), f=_jpeg(ORIGIN, 75))
+    top = (c.shape[0] - ORIGIN.shape[0]) / c.shape[0]
+    g = register_group(pics, "o", rechoose=False)
+    cost = consensus_costs(pics, g.maps, {}, boxes={"c": (0.0, top, 1.0, 1.0)})
+    assert cost["c"]["extra"] == pytest.approx(0.5 * top, abs=0.02)
+    assert cost["c"]["cost"] > cost["o"]["cost"] + 0.05
+
 @pytest.mark.parametrize("parent, child, sibling", [
     pytest.param("bar", lambda p: _logo(p, 250, 40), lambda o: _meme(o), id="caption-bar"),
     pytest.param("logo", lambda p: np.ascontiguousarray(p[12:228, 20:300]), lambda o: _bar(o), id="logo"),

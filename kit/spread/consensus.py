@@ -63,7 +63,8 @@ def consensus_costs(pics: dict, maps: dict, scales: dict, *, size: int = 64, t0:
     all copies over the *picture* (where at least half as many copies as at the best-covered
     point show pixels). A copy pays for the share of the picture where it departs from the
     median (a logo, text, a pasted region), the share of the picture it does not show (a crop),
-    what it shows outside it (a caption bar, letterbox, app chrome; half weight), and for each
+    what it shows outside it (a caption bar, letterbox, app chrome; half weight, the share of the
+    file outside its picture box where ``boxes`` gives one), and for each
     global character that differs from most copies (mirror, rotation, gray) or from the median
     (colour, beyond 2 Lab units of mean cast), and for lost resolution below the 80th percentile
     of the group. Each repost adds
@@ -82,9 +83,12 @@ def consensus_costs(pics: dict, maps: dict, scales: dict, *, size: int = 64, t0:
     K = np.array([[k, 0, -lo[0] * k], [0, k, -lo[1] * k]])
     L = np.full((len(ids), H, W), np.nan, np.float32)
     ab = np.full((len(ids), H, W, 2), np.nan, np.float32)
+    around = {}  # share of each file outside its picture box: bars, frame, app chrome
     for n, i in enumerate(ids):
         lab, valid = _warp_lab(pics[i], _compose(K, maps[i][0]), (W, H))
         box = (boxes or {}).get(i)
+        if box is not None:
+            around[i] = max(0.0, 1.0 - float((box[2] - box[0]) * (box[3] - box[1])))
         if box is not None:  # vote with the picture only, not the app chrome or bars around it
             h, w = pics[i].shape[:2]
             inside = np.zeros((h, w), np.uint8)
@@ -126,7 +130,7 @@ def consensus_costs(pics: dict, maps: dict, scales: dict, *, size: int = 64, t0:
         v = valid[n]
         parts = {"dev": 40.0 * float(((np.abs(L[n] - med) > tol) & v & picture).sum()) / n_pic,
                  "miss": 2.0 * float((picture & ~v).sum()) / n_pic,
-                 "extra": float((v & ~picture).sum()) / n_pic,
+                 "extra": float((v & ~picture).sum()) / n_pic + 0.5 * around.get(i, 0.0),
                  "mirror": float(mirror[n] != maj_mirror), "rotation": float(abs(rot[n] - rot_med) > 0.7),
                  "gray": float(gray[n] != maj_gray),
                  "colour": 0.2 * max(0.0, float(np.linalg.norm(np.nan_to_num(mean_ab[n] - ab_med))) - 2.0),
