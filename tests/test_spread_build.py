@@ -308,3 +308,16 @@ def test_time_passes_over_an_earlier_material_post_to_the_earliest_copy():
     assert [n for n in g if g.nodes[n].get("first_copy")] == ["o"]
     assert g.in_degree("p") == 0 and g.nodes["p"].get("material")
     assert "by time" in g.nodes["o"]["origin_evidence"]
+
+
+@pytest.mark.parametrize("minutes, first", [((None, None, None), "z_hq"), ((60, 0, 30), "a_lq")])
+def test_without_times_the_finest_quantisation_breaks_a_tie_between_look_alike_copies(minutes, first):
+    # two copies nothing in the pictures tells apart (a plain re-upload): every re-encode loses, so the
+    # one with the higher JPEG quality is the likelier first copy; a clear time still decides
+    media = ["s_hq", "s_lq", "s_c"]
+    posts = _posts([("z_hq", minutes[0], "s_hq", None), ("a_lq", minutes[1], "s_lq", None),
+                    ("c", minutes[2], "s_c", None)])  # ids in the other order: no name decides
+    rows = {("s_c", v): {"lacking": 0.05} for v in ("s_hq", "s_lq")}  # the third copy added a mark
+    facts = pd.DataFrame({"sha256": media, "jpeg_quality": [93, 71, 80]})
+    g = build(posts, lineage=_lineage(rows, media), media=facts)
+    assert [n for n in g if g.nodes[n].get("first_copy")] == [first]

@@ -53,6 +53,17 @@ def _when(d: dict) -> tuple:
     return (not ok, _seconds(t) if ok else 0.0)
 
 
+def _quality(d: dict) -> float:
+    """A post's estimated JPEG quality (node attribute ``jpeg_quality``), 0 when unknown: among copies
+    that look alike and have no time between them, every re-encode loses, so the finest
+    quantisation is the likeliest first copy (a tie-break, never a parent on its own)."""
+    q = d.get("jpeg_quality")
+    try:
+        return 0.0 if q is None or pd.isna(q) else float(q)
+    except (TypeError, ValueError):
+        return 0.0
+
+
 def _seconds(t: Any) -> float:
     """``t`` in seconds since the epoch (0.0 when it has none)."""
     try:
@@ -130,7 +141,8 @@ def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, own: dict | None 
         link = G.nodes[p]["explicit_parent"]
         if link is not None:
             named[link] = named.get(link, 0) + 1
-    early = min((p for p in posts if G.nodes[p]["media_sha256"] in near), key=lambda p: (*_when(G.nodes[p]), p))
+    early = min((p for p in posts if G.nodes[p]["media_sha256"] in near),
+                key=lambda p: (*_when(G.nodes[p]), -_quality(G.nodes[p]), p))
     same = [p for p in posts if G.nodes[p]["media_sha256"] == G.nodes[early]["media_sha256"]]
     first = min(same, key=lambda p: (-named.get(p, 0), *_when(G.nodes[p]), p))
     timed = [p for p in posts if not _when(G.nodes[p])[0]
