@@ -28,8 +28,10 @@ they had been seen (the deep chains exposed the reference choice), the fresh
 seeds (FRESH_SEEDS, `--fresh`) became the untouched set for the final table.
 
 The real pipeline runs on the files: kit.hashing.hash_image_file,
-kit.matching.match_collection, kit.spread.trace.posts_lineage (registration
-and inheritance evidence), kit.spread.build. Printed for each collection, in
+kit.matching.match_collection, kit.metadata.extract_for_step and
+kit.spread.facts.media_facts (the media facts dfkit trace gives the builder:
+JPEG quality, EXIF time), kit.spread.trace.posts_lineage (registration and
+inheritance evidence), kit.spread.build. Printed for each collection, in
 one run, on the kit's own variant clusters:
 
 - ours: kit.spread.build with the lineage evidence;
@@ -78,13 +80,7 @@ def _collect(family: str, seed: int, cascades: int, sizes: tuple, archive: Path 
     t0 = time.perf_counter()
     col = make_collection(key, family=family, n_cascades=cascades, sizes=sizes, seed=seed,
                           archive=archive if archive is not None and archive.exists() else None)
-    rows = []
-    for r in col.media.itertuples(index=False):
-        try:
-            rows.append({"sha256": r.sha256, "status": "ok", "payload": hash_image_file(r.path)})
-        except Exception as exc:  # noqa: BLE001 - a failed file is reported, the run goes on
-            rows.append({"sha256": r.sha256, "status": "error", "payload": None, "error": str(exc)})
-    hashes = pd.DataFrame(rows)
+    hashes = _each_file(col, hash_image_file)
     items = pd.DataFrame({"id": col.media["sha256"], "kind": "image", "path": col.media["path"],
                           "payload": list(hashes["payload"])})
     t1 = time.perf_counter()
@@ -94,6 +90,34 @@ def _collect(family: str, seed: int, cascades: int, sizes: tuple, archive: Path 
     with open(pkl, "wb") as fh:
         pickle.dump(out, fh)
     return out
+
+
+def _each_file(col, step) -> pd.DataFrame:
+    """``step(path)`` on every media file: ``sha256``, ``status``, ``payload`` (a failed file is an error
+    row, and the run goes on)."""
+    rows = []
+    for r in col.media.itertuples(index=False):
+        try:
+            rows.append({"sha256": r.sha256, "status": "ok", "payload": step(r.path)})
+        except Exception as exc:  # noqa: BLE001 - a failed file is reported, the run goes on
+            rows.append({"sha256": r.sha256, "status": "error", "payload": None, "error": str(exc)})
+    return pd.DataFrame(rows)
+
+
+def _facts(col, hashes: pd.DataFrame, key: Path) -> pd.DataFrame:
+    """The media facts ``dfkit trace`` gives the builder (:func:`kit.spread.facts.media_facts` of the metadata
+    step's payloads and the hashes: JPEG quality, EXIF time, added content), kept beside the inputs."""
+    from kit.metadata import extract_for_step
+    from kit.spread.facts import media_facts
+
+    pkl = key / "facts.pkl"
+    if pkl.exists():
+        with open(pkl, "rb") as fh:
+            return pickle.load(fh)
+    facts = media_facts(_each_file(col, extract_for_step), hashes, col.media.assign(kind="image"))
+    with open(pkl, "wb") as fh:
+        pickle.dump(facts, fh)
+    return facts
 
 
 def _earliest(posts: pd.DataFrame, cluster_of: dict, *, explicit: bool) -> nx.DiGraph:
@@ -139,7 +163,8 @@ def run_one(family: str, seed: int, *, cascades: int = 10, sizes: tuple = (20, 5
     workers = workers if workers > 0 else auto_workers(len(col.media))  # as dfkit trace does
     lineage = posts_lineage(posts, inp["hashes"], col.media.assign(kind="image"), inp["clusters"], workers=workers)
     t1 = time.perf_counter()
-    G = build(posts, inp["pairs"], clusters=inp["clusters"], lineage=lineage, **(build_kw or {}))
+    facts = _facts(col, inp["hashes"], cache / f"{family}-s{seed}-n{cascades}-{sizes[0]}_{sizes[1]}")
+    G = build(posts, inp["pairs"], clusters=inp["clusters"], lineage=lineage, media=facts, **(build_kw or {}))
     t2 = time.perf_counter()
     cluster_of = dict(zip(inp["clusters"]["id"], inp["clusters"]["cluster"]))
     methods = {"ours": _plain(G), "explicit-else-earliest": _earliest(posts, cluster_of, explicit=True),

@@ -46,13 +46,9 @@ def _collection(family: str, posts: int, seed: int, cache: Path) -> dict:
     t0 = time.perf_counter()
     col = make_collection(key, family=family, n_cascades=cascades, sizes=(20, 50), seed=seed)
     t1 = time.perf_counter()
-    rows = []
-    for r in col.media.itertuples(index=False):
-        try:
-            rows.append({"sha256": r.sha256, "status": "ok", "payload": hash_image_file(r.path)})
-        except Exception as exc:  # noqa: BLE001 - a failed file is reported, the run goes on
-            rows.append({"sha256": r.sha256, "status": "error", "payload": None, "error": str(exc)})
-    out = {"col": col, "hashes": pd.DataFrame(rows), "seconds": {"generate": t1 - t0,
+    from bench_trace import _each_file  # the sibling script (benchmarks/ is on the path when run)
+
+    out = {"col": col, "hashes": _each_file(col, hash_image_file), "seconds": {"generate": t1 - t0,
                                                                  "hash": time.perf_counter() - t1}}
     with open(pkl, "wb") as fh:
         pickle.dump(out, fh)
