@@ -81,21 +81,7 @@ def consensus_costs(pics: dict, maps: dict, scales: dict, *, size: int = 64, t0:
     k = size / ref_span
     W, H = max(4, int(np.ceil((hi[0] - lo[0]) * k))), max(4, int(np.ceil((hi[1] - lo[1]) * k)))
     K = np.array([[k, 0, -lo[0] * k], [0, k, -lo[1] * k]])
-    L = np.full((len(ids), H, W), np.nan, np.float32)
-    ab = np.full((len(ids), H, W, 2), np.nan, np.float32)
-    around = {}  # share of each file outside its picture box: bars, frame, app chrome
-    for n, i in enumerate(ids):
-        lab, valid = _warp_lab(pics[i], _compose(K, maps[i][0]), (W, H))
-        box = (boxes or {}).get(i)
-        if box is not None:
-            around[i] = max(0.0, 1.0 - float((box[2] - box[0]) * (box[3] - box[1])))
-        if box is not None:  # vote with the picture only, not the app chrome or bars around it
-            h, w = pics[i].shape[:2]
-            inside = np.zeros((h, w), np.uint8)
-            inside[int(box[1] * h):max(int(box[3] * h), int(box[1] * h) + 1),
-                   int(box[0] * w):max(int(box[2] * w), int(box[0] * w) + 1)] = 1
-            valid &= _warp_lab(np.repeat(inside[:, :, None] * 255, 3, axis=2), _compose(K, maps[i][0]), (W, H))[0][:, :, 0] > 50
-        L[n][valid], ab[n][valid] = lab[:, :, 0][valid], lab[:, :, 1:][valid]
+    L, ab, around = _warped(pics, maps, ids, K, (W, H), boxes or {})
     valid = ~np.isnan(L)
     support = valid.sum(axis=0)
     picture = support >= 0.5 * max(1, support.max())
@@ -137,3 +123,25 @@ def consensus_costs(pics: dict, maps: dict, scales: dict, *, size: int = 64, t0:
                  "sharp": 2.0 * max(0.0, s80 - sharp[n] - 0.1)}
         out[i] = {"cost": sum(parts.values()), **parts}
     return out
+
+
+def _warped(pics: dict, maps: dict, ids: list, K: np.ndarray, size: tuple, boxes: dict) -> tuple:
+    """``(L, ab, around)``: every copy's lightness and chroma on the common small canvas (NaN where it
+    has no picture; with a box from the hash step, only its picture votes, not the app chrome or bars
+    around it) and, per copy with a box, the share of its file outside it."""
+    W, H = size
+    L = np.full((len(ids), H, W), np.nan, np.float32)
+    ab = np.full((len(ids), H, W, 2), np.nan, np.float32)
+    around = {}
+    for n, i in enumerate(ids):
+        lab, valid = _warp_lab(pics[i], _compose(K, maps[i][0]), (W, H))
+        box = boxes.get(i)
+        if box is not None:
+            around[i] = max(0.0, 1.0 - float((box[2] - box[0]) * (box[3] - box[1])))
+            h, w = pics[i].shape[:2]
+            inside = np.zeros((h, w), np.uint8)
+            inside[int(box[1] * h):max(int(box[3] * h), int(box[1] * h) + 1),
+                   int(box[0] * w):max(int(box[2] * w), int(box[0] * w) + 1)] = 1
+            valid &= _warp_lab(np.repeat(inside[:, :, None] * 255, 3, axis=2), _compose(K, maps[i][0]), (W, H))[0][:, :, 0] > 50
+        L[n][valid], ab[n][valid] = lab[:, :, 0][valid], lab[:, :, 1:][valid]
+    return L, ab, around

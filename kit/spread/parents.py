@@ -119,12 +119,14 @@ def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, own: dict | None 
                 own_max: float = 0.02) -> tuple[str, str]:
     """The group's first copy: the media every other copy could have been made from (the least
     summed conflict as their parent, each capped at ``cap``: an origin carries no change that a
-    copy lacks; media within ``tie`` of the best count alike, the earliest seen of them), then,
+    copy lacks; media within ``tie`` of the best count alike, the earliest seen of them, without
+    times the one with the finest JPEG quantisation: every re-encode loses), then,
     of its identical posts, the one most exports name as their source, then the earliest
     (reported times can be off by minutes: the posts that share it name the original).
 
-    Time overrules that choice where it is clear: a post of the group with a platform time more
-    than ``clear_s`` before it (beyond the minutes reported times are off) is the first copy. In a
+    Time overrules that choice where it is clear: the earliest post of the group with a platform
+    time more than ``clear_s`` before it (beyond the minutes reported times are off) that is no
+    material (below) is the first copy. In a
     chain of reposts most copies inherit the first edit, so the majority, and the copy that looks
     least edited against it, are descendants. Not when it is over ``material_s`` older (a photo
     posted a week before is what a fake was made from, not its first post) or has a region of its
