@@ -102,31 +102,25 @@ def reattribute(group: Any, *, majority: float = 0.5, min_copies: int = 4, min_s
         return group
     copies = {}
     for i, c in group.copies.items():
-        if i == ref:
-            own = c.own | mine
-            copies[i] = replace(c, own=own, info=c.info | mine, own_share=float((own & C).sum()) / area)
-        else:
-            own = c.own & ~mine
-            copies[i] = replace(c, own=own, info=c.info & ~mine, own_share=float((own & C).sum()) / area)
+        own, info = (c.own | mine, c.info | mine) if i == ref else (c.own & ~mine, c.info & ~mine)
+        copies[i] = replace(c, own=own, info=info, own_share=float((own & C).sum()) / area)
     return replace(group, copies=copies)
 
 
 def _under_layer(R_L: np.ndarray, M_L: np.ndarray, m: np.ndarray, corr: float = 0.3, damp: float = 0.6) -> bool:
     """Whether the reference shows, inside ``m``, the majority's scene under a translucent layer (a
-    badge, a tinted box): the fine detail (lightness minus its blur) of the two is correlated
-    (``corr``: the same scene) and the reference's is damped (its typical size under ``damp`` of
-    the majority's: a layer over a scene weakens it, and the majority cannot have taken one off)."""
+    badge, a tinted box): the fine detail of the two is correlated
+    (:func:`kit.matching.pixelwise.shows_through` at least ``corr``: the same scene) and the
+    reference's is damped (its typical size under ``damp`` of the majority's: a layer over a scene
+    weakens it, and the majority cannot have taken one off)."""
     import cv2
 
-    hr = (R_L - cv2.GaussianBlur(R_L, (0, 0), 2.0))[m]
-    hm = (M_L - cv2.GaussianBlur(M_L, (0, 0), 2.0))[m]
-    if hr.size < 20 or hr.std() < 1e-3 or hm.std() < 1e-3:
+    from kit.matching.pixelwise import shows_through
+
+    if shows_through(R_L, M_L, m) < corr:
         return False
-    c = float(np.corrcoef(hr, hm)[0, 1])
-    a_r, a_m = float(np.median(np.abs(hr))), float(np.median(np.abs(hm)))
-    return c >= corr and a_r < damp * a_m
-
-
+    a_r, a_m = (float(np.median(np.abs((x - cv2.GaussianBlur(x, (0, 0), 2.0))[m]))) for x in (R_L, M_L))
+    return a_r < damp * a_m
 
 def _median(values: list, valid: list) -> np.ndarray:
     """Per pixel, the median of the values (``(k, 3)`` arrays) of the copies whose ``valid`` says they show

@@ -27,8 +27,12 @@ import pandas as pd
 from kit.spread.cost import lineage_cost, time_penalty
 from kit.spread.errors import SpreadError
 from kit.spread.orient import TIME_RELIABILITY
+from kit.values import present
 
 _ROOT = ("__spread_virtual_root__",)
+CLEAR_S = 1800.0  # reported times are off by minutes: a gap over this is clear
+MATERIAL_S = 7 * 86400.0  # a photo posted this much earlier is what a fake was made from
+OWN_MAX = 0.02  # a region of its own over this share of the frame: the material, not a copy
 BIG = 1000.0
 
 
@@ -57,11 +61,8 @@ def _quality(d: dict) -> float:
     """A post's estimated JPEG quality (node attribute ``jpeg_quality``), 0 when unknown: among copies
     that look alike and have no time between them, every re-encode loses, so the finest
     quantisation is the likeliest first copy (a tie-break, never a parent on its own)."""
-    q = d.get("jpeg_quality")
-    try:
-        return 0.0 if q is None or pd.isna(q) else float(q)
-    except (TypeError, ValueError):
-        return 0.0
+    q = present(d.get("jpeg_quality"))
+    return float(q) if isinstance(q, (int, float)) else 0.0
 
 
 def _seconds(t: Any) -> float:
@@ -87,13 +88,17 @@ def _first_copies(G: nx.DiGraph, members: dict, rows: dict, own: dict, k: _Knobs
     return first
 
 
-def _material(G: nx.DiGraph, posts: list, first: str, own: dict | None, clear_s: float = 1800.0,
-              material_s: float = 7 * 86400.0, own_max: float = 0.02) -> dict:
-    """Posts of the group published before its first copy (platform times, more than ``clear_s``
-    apart: beyond the minutes reported times are off) that :func:`_first_copy` passed over as the
-    material of the fake: over ``material_s`` older, or with a region of their own over ``own_max``
-    of the frame that no other copy shows (the source photo lacks the pasted region every copy
-    carries). A post cannot be a copy of one made after it, so each is an origin of its own, not a
+def _is_material(gap: float, share: float) -> bool:
+    """Whether a post ``gap`` seconds before the first copy, with ``share`` of the frame its own, is
+    the material of the fake rather than its first post: over :data:`MATERIAL_S` older, or a region
+    of its own over :data:`OWN_MAX` (the source photo lacks the pasted region every copy carries)."""
+    return gap >= MATERIAL_S or share >= OWN_MAX
+
+
+def _material(G: nx.DiGraph, posts: list, first: str, own: dict | None) -> dict:
+    """Posts of the group published before its first copy (platform times, more than :data:`CLEAR_S`
+    apart) that :func:`_first_copy` passed over as the material of the fake (:func:`_is_material`).
+    A post cannot be a copy of one made after it, so each is an origin of its own, not a
     repost hung under the first copy. Post -> the sentence that says why."""
     tf = _when(G.nodes[first])
     if tf[0]:
@@ -106,8 +111,8 @@ def _material(G: nx.DiGraph, posts: list, first: str, own: dict | None, clear_s:
             continue
         gap = tf[1] - _when(d)[1]
         share = (own or {}).get(d["media_sha256"], 0.0)
-        if gap > clear_s and (gap >= material_s or share >= own_max):
-            why = (f"over {material_s / 86400:.0f} days older" if gap >= material_s else
+        if gap > CLEAR_S and _is_material(gap, share):
+            why = (f"over {MATERIAL_S / 86400:.0f} days older" if gap >= MATERIAL_S else
                    f"it has a region of its own ({100 * share:.0f} % of the frame) that no copy shows")
             out[p] = (f"posted {gap / 3600:.1f} h before the group's first copy {first}, so not a repost of it, "
                       f"and not its first post: {why}: the material the picture was made from")
@@ -115,8 +120,7 @@ def _material(G: nx.DiGraph, posts: list, first: str, own: dict | None, clear_s:
 
 
 def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, own: dict | None = None, cap: float = 5.0,
-                tie: float = 1.0, clear_s: float = 1800.0, material_s: float = 7 * 86400.0,
-                own_max: float = 0.02) -> tuple[str, str]:
+                tie: float = 1.0) -> tuple[str, str]:
     """The group's first copy: the media every other copy could have been made from (the least
     summed conflict as their parent, each capped at ``cap``: an origin carries no change that a
     copy lacks; media within ``tie`` of the best count alike, the earliest seen of them, without
@@ -125,12 +129,12 @@ def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, own: dict | None 
     (reported times can be off by minutes: the posts that share it name the original).
 
     Time overrules that choice where it is clear: the earliest post of the group with a platform
-    time more than ``clear_s`` before it (beyond the minutes reported times are off) that is no
+    time more than :data:`CLEAR_S` before it (beyond the minutes reported times are off) that is no
     material (below) is the first copy. In a
     chain of reposts most copies inherit the first edit, so the majority, and the copy that looks
-    least edited against it, are descendants. Not when it is over ``material_s`` older (a photo
+    least edited against it, are descendants. Not when it is over :data:`MATERIAL_S` older (a photo
     posted a week before is what a fake was made from, not its first post) or has a region of its
-    own over ``own_max`` of the frame that no other copy shows (``own``: media -> share of the
+    own over :data:`OWN_MAX` of the frame that no other copy shows (``own``: media -> share of the
     frame, the larger of the lineage's replaced region and own changes): the composite's source
     photo lacks the pasted region every copy carries. Returns the post and the sentence that
     says why."""
@@ -152,13 +156,13 @@ def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, own: dict | None 
     if timed and not _when(G.nodes[first])[0]:
         for e in sorted(timed, key=lambda p: (*_when(G.nodes[p]), p)):  # the earliest post that is no material
             gap = _when(G.nodes[first])[1] - _when(G.nodes[e])[1]
-            if gap <= clear_s:
+            if gap <= CLEAR_S:
                 break
-            if gap >= material_s or (own or {}).get(G.nodes[e]["media_sha256"], 0.0) >= own_max:
+            if _is_material(gap, (own or {}).get(G.nodes[e]["media_sha256"], 0.0)):
                 continue
             return e, (f"the first copy of its group by time: posted {gap / 3600:.1f} h before {first}, the copy "
-                           "that looks least edited (in a chain of reposts most copies inherit the first edit, so "
-                           "the least edited-looking copy can be a descendant)")
+                       "that looks least edited (in a chain of reposts most copies inherit the first edit, so "
+                       "the least edited-looking copy can be a descendant)")
     return first, ("the first copy of its group: its picture is the one every other copy could have been made "
                    "from, and this is its earliest post")
 
