@@ -16,8 +16,13 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-$(VENV)/.kit-installed: pyproject.toml | $(PY)
+# invisible-watermark (the watermark detector) goes in without its dependencies: it asks for
+# opencv-python, which would shadow the headless OpenCV, and PyTorch, which only its rivaGan method uses.
+WATERMARK_PKG := invisible-watermark==0.2.0
+
+$(VENV)/.kit-installed: pyproject.toml Makefile | $(PY)
 	$(PIP) install --quiet -e '.[all]'
+	$(PIP) install --quiet --no-deps '$(WATERMARK_PKG)'
 	touch $@
 
 $(VENV)/.dev-installed: pyproject.toml $(VENV)/.kit-installed

@@ -32,6 +32,7 @@ from typing import Any
 import pandas as pd
 
 from kit.casedb import MEDIA_COLUMNS, PARENT_KINDS, POST_COLUMNS, RESULT_COLUMNS, CaseDB, VerifyReport
+from kit.casework.detections import watermark_findings
 from kit.casework.ingest import IngestLimits, IngestReport, ingest, ingest_collection, ingest_runs
 from kit.casework.matching import case_composites, case_matches, case_variants, composite_findings, run_matching
 from kit.casework.spread import case_spread
@@ -70,12 +71,13 @@ class Case(CaseDB):
 
     def findings(self) -> pd.DataFrame:
         """Red flags per file and post: sha256, post_id, code, severity, message, tag, value (a composite
-        of a source photo in the case first, then the metadata findings)."""
+        of a source photo in the case first, then a decoded generator watermark, then the metadata
+        findings)."""
         from kit.metadata import findings_table
 
         meta = findings_table(self.results("metadata"), self.posts(), media=self.media())
-        comp = composite_findings(self)
-        return pd.concat([comp, meta], ignore_index=True) if len(comp) else meta
+        first = [f for f in (composite_findings(self), watermark_findings(self)) if len(f)]
+        return pd.concat([*first, meta], ignore_index=True) if first else meta
 
     def composites(self) -> pd.DataFrame:
         """Composites found with their source photos (see kit.casework.matching.case_composites)."""

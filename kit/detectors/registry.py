@@ -55,6 +55,7 @@ BUILTIN: dict[str, str] = {
     "spectral": "kit.detectors.spectral:SpectralDetector",
     "faces": "kit.detectors.faces:FaceDetector",
     "provenance": "kit.detectors.provenance:ProvenanceDetector",
+    "watermark": "kit.detectors.watermark:WatermarkDetector",
     "video": "kit.detectors.video:VideoDetector",
     "residual": "kit.detectors.residual:ResidualDetector",
 }
@@ -182,7 +183,7 @@ def detector_step(name: str, *, isolate: bool = False, timeout: float = 60.0, **
 
 
 CASE_DETECTORS = ("ela", "noise", "jpeg", "dq", "ghost", "copymove", "spectral", "faces", "provenance",
-                  "video")
+                  "watermark", "video")
 """Detectors a case runs by default: every built-in one that needs no trained model
 (``residual`` scores None until the analyst fits it on a labelled set)."""
 
