@@ -35,6 +35,7 @@ from kit.casedb import MEDIA_COLUMNS, PARENT_KINDS, POST_COLUMNS, RESULT_COLUMNS
 from kit.casework.detections import watermark_findings
 from kit.casework.ingest import IngestLimits, IngestReport, ingest, ingest_collection, ingest_runs
 from kit.casework.matching import case_composites, case_matches, case_variants, composite_findings, run_matching
+from kit.casework.references import ReferenceReport, add_references, case_references
 from kit.casework.spread import case_spread
 from kit.matching.collection import MatchResult
 from kit.spread.trace import SpreadResult
@@ -57,6 +58,16 @@ class Case(CaseDB):
         """Ingest every export found in ``source``, one run each (see :func:`kit.casework.ingest.ingest_collection`)."""
         return ingest_collection(self, source, format=format, media_root=media_root, limits=limits,
                                  progress=progress)
+
+    def add_references(self, source: str | Path, *, note: str | None = None,
+                       limits: IngestLimits = IngestLimits()) -> ReferenceReport:
+        """Add candidate source pictures found outside the collection, without posts (see
+        :func:`kit.casework.references.add_references`)."""
+        return add_references(self, source, note=note, limits=limits)
+
+    def references(self) -> pd.DataFrame:
+        """The reference files the analyst added: sha256, name, source, note, analyst, at."""
+        return case_references(self)
 
     def ingests(self) -> pd.DataFrame:
         """One row per ingest run with its counts and state (finished, running, interrupted)."""

@@ -12,11 +12,14 @@ applied on read by matching and the spread graph:
   or ``"rejected"``;
 - the analyst's words for the report (:data:`CONCLUSION_DECISION`, the
   latest one counts; :data:`NOTE_DECISION`, every one): ``subject`` is what
-  they are about (``"case"`` or a post id), ``value`` the text.
+  they are about (``"case"`` or a post id), ``value`` the text;
+- a reference (:data:`REFERENCE_DECISION`): ``subject`` is the sha256 of a
+  file the analyst added as a candidate source found outside the collection,
+  ``value`` ``{"name", "source"}``, ``note`` where it was found.
 """
 
 __all__ = ["PARENT_DECISION", "PARENT_KINDS", "MATCH_DECISION", "MATCH_KINDS", "CONCLUSION_DECISION",
-           "NOTE_DECISION"]
+           "NOTE_DECISION", "REFERENCE_DECISION"]
 
 PARENT_DECISION = "spread.parent"
 """What the spread explorer's "mark as parent" stores."""
@@ -28,3 +31,5 @@ CONCLUSION_DECISION = "report.conclusion"
 """The analyst's conclusion, shown on the report's first screen as their words."""
 NOTE_DECISION = "report.note"
 """An analyst's note for the report (each is shown, with who and when)."""
+REFERENCE_DECISION = "reference"
+"""What ``dfkit ingest --references`` stores for each reference file (see kit.casework.references)."""

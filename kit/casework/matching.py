@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from kit.casework.references import case_references
 from kit.decisions import MATCH_DECISION
 from kit.matching.collection import PAIR_COLUMNS, MatchResult, clusters_from_pairs, items_from_results
 
@@ -113,8 +114,9 @@ def case_variants(case: CaseDB) -> pd.DataFrame:
 
 
 def _labels(case: CaseDB) -> dict[str, tuple[str, list[str]]]:
-    """sha256 -> (a label for the analyst: the earliest post with the file, else its file name or
-    hash; the posts with the file, earliest first)."""
+    """sha256 -> (a label for the analyst: the earliest post with the file, else "reference" and its
+    name when the analyst added it as one, else its file name or hash; the posts with the file,
+    earliest first)."""
     posts = case.posts()
     out: dict[str, tuple[str, list[str]]] = {}
     if len(posts):
@@ -123,9 +125,13 @@ def _labels(case: CaseDB) -> dict[str, tuple[str, list[str]]]:
         for sha, grp in order.sort_values(["_t", "post_id"]).groupby("media_sha256", sort=False):
             ids = [str(x) for x in grp["post_id"]]
             out[str(sha)] = (ids[0], ids)
+    ref = case_references(case)
+    refs = dict(zip(ref["sha256"], ref["name"]))
     for rec in case.media().to_dict("records"):
         sha = str(rec["sha256"])
-        if sha not in out:
+        if sha in refs and sha not in out:
+            out[sha] = (f"reference {refs[sha] or sha[:12]}", [])
+        elif sha not in out:
             out[sha] = (f"file {rec.get('original_name') or sha[:12]}", [])
     return out
 

@@ -23,6 +23,7 @@ import networkx as nx
 import pandas as pd
 
 from kit.casework.matching import HASH_STEP_NAMES, case_matches, case_variants, run_matching
+from kit.casework.references import case_references
 from kit.digest import hash_file
 from kit.spread.build import build
 from kit.spread.errors import SpreadError
@@ -57,7 +58,8 @@ def spread_inputs(case: CaseDB, *, run_missing: bool = True, content: bool = Tru
     clusters = case_variants(case)
     facts = media_facts(case.results("metadata"), hashes, media)
     posts = case.posts()
-    lineage = posts_lineage(posts, hashes, media, clusters, workers=workers) if content and len(media) else None
+    own = media[~media["sha256"].isin(case_references(case)["sha256"])]  # references are never spread
+    lineage = posts_lineage(posts, hashes, own, clusters, workers=workers) if content and len(own) else None
     return {"posts": posts, "matches": pairs, "clusters": clusters, "media": facts, "lineage": lineage,
             "decisions": case.decisions()}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from kit.importers import FORMATS
@@ -28,7 +29,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Copy media into the case by SHA-256 and load the posts. Each export is told by its "
                     "content and reported with its format; bad records are reported with their file, record "
                     "and reason, and the good ones still load. Re-running adds nothing new.")
-    p.add_argument("source", help="an export file (manifest, twarc2 .jsonl, result.json, 4CAT .csv, ...) or a folder")
+    p.add_argument("source", nargs="?", default=None,
+                   help="an export file (manifest, twarc2 .jsonl, result.json, 4CAT .csv, ...) or a folder")
+    p.add_argument("--references", action="append", default=[], metavar="DIR",
+                   help="a folder (or file) of candidate source pictures found outside the collection (reverse "
+                        "image search, archives): added as evidence without posts, matched and compared like "
+                        "posts, shown as sources, never counted in the spread; may be repeated")
+    p.add_argument("--note", default=None, help="where the --references were found (kept with each)")
     p.add_argument("--case", required=True, help="case folder (created if missing)")
     p.add_argument("--format", default="auto", choices=("auto", *FORMATS),
                    help="the export's format (default: auto, told by content)")
@@ -69,6 +76,9 @@ def _ingest(args: argparse.Namespace) -> int:
     from kit.errors import CaseExists
     from kit.casework.ingest import IngestLimits
 
+    if args.source is None and not args.references:
+        print("dfkit ingest: give an export or a folder to ingest, or --references DIR (or both)", file=sys.stderr)
+        return 2
     path = Path(args.case)
     try:
         case = Case.open(path) if (path / "case.sqlite").exists() else Case.create(path, title=args.title)
@@ -77,8 +87,19 @@ def _ingest(args: argparse.Namespace) -> int:
     defaults = IngestLimits()
     limits = IngestLimits(args.max_file_size or defaults.max_file_bytes,
                           args.max_ingest_size or defaults.max_total_bytes)
-    reports = case.ingest_collection(args.source, format=args.format, media_root=args.media_root, limits=limits,
-                                     progress=not args.no_progress)
+    reports = [] if args.source is None else case.ingest_collection(
+        args.source, format=args.format, media_root=args.media_root, limits=limits, progress=not args.no_progress)
+    _print_reports(reports)
+    for folder in args.references:
+        ref = case.add_references(folder, note=args.note, limits=limits)
+        print(f"references from {ref.folder!r}: {ref.n_files} files, {ref.n_added} new media files, "
+              f"{ref.n_existing} already in the case, {len(ref.issues)} refused")
+        for issue in ref.issues[:SHOWN_ISSUES]:
+            print(f"  {issue['file']!r}: {issue['reason']}")
+    return 0
+
+
+def _print_reports(reports: list) -> None:
     for report in reports:
         fields = report.fields or {}
         print(f"ingest {report.ingest_id} of {report.source} ({report.format}): {report.n_rows} records, "
@@ -91,4 +112,3 @@ def _ingest(args: argparse.Namespace) -> int:
             print(report.issues.head(SHOWN_ISSUES).to_string(index=False, max_colwidth=160))
             if len(report.issues) > SHOWN_ISSUES:
                 print(f"  ... and {len(report.issues) - SHOWN_ISSUES} more issues: case.intake_report() has them all")
-    return 0
