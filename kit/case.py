@@ -33,6 +33,7 @@ import pandas as pd
 
 from kit.casedb import MEDIA_COLUMNS, PARENT_KINDS, POST_COLUMNS, RESULT_COLUMNS, CaseDB, VerifyReport
 from kit.casework.detections import watermark_findings
+from kit.casework.fusion import case_labels, fit_case_fusion, fused_scores, label_files
 from kit.casework.ingest import IngestLimits, IngestReport, ingest, ingest_collection, ingest_runs
 from kit.casework.matching import case_composites, case_matches, case_variants, composite_findings, run_matching
 from kit.casework.references import ReferenceReport, add_references, case_references
@@ -99,6 +100,22 @@ class Case(CaseDB):
         from kit.detectors import scores_table
 
         return scores_table({n: self.results(n) for n in self.rows.step_names("detector.")})
+
+    def label(self, shas: list[str], label: str | None, note: str | None = None) -> None:
+        """Label files ``"fake"`` or ``"real"`` for the detector fusion (None withdraws the label)."""
+        label_files(self, list(shas), label, note)
+
+    def labels(self) -> pd.DataFrame:
+        """The analyst's labels: sha256, label (1 fake, 0 real)."""
+        return case_labels(self)
+
+    def fit_fusion(self, **kwargs: Any) -> dict[str, Any]:
+        """Fit and store the fusion of detector scores on the labels (see kit.casework.fusion)."""
+        return fit_case_fusion(self, **kwargs)
+
+    def fused_scores(self) -> pd.DataFrame:
+        """Raw scores per detector and the stored fusion's calibrated ``probability`` (NaN without one)."""
+        return fused_scores(self)
 
     # -- matching and spread ----------------------------------------------------------
     def match(self, *, progress: bool = False, **params: Any) -> MatchResult:

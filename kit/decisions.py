@@ -15,11 +15,14 @@ applied on read by matching and the spread graph:
   they are about (``"case"`` or a post id), ``value`` the text;
 - a reference (:data:`REFERENCE_DECISION`): ``subject`` is the sha256 of a
   file the analyst added as a candidate source found outside the collection,
-  ``value`` ``{"name", "source"}``, ``note`` where it was found.
+  ``value`` ``{"name", "source"}``, ``note`` where it was found;
+- a label for the detector fusion (:data:`LABEL_DECISION`): ``subject`` is a
+  file's sha256, ``value`` ``"fake"``, ``"real"`` or None to withdraw it.
 """
 
 __all__ = ["PARENT_DECISION", "PARENT_KINDS", "MATCH_DECISION", "MATCH_KINDS", "CONCLUSION_DECISION",
-           "NOTE_DECISION", "REFERENCE_DECISION"]
+           "NOTE_DECISION", "REFERENCE_DECISION",
+           "LABEL_DECISION"]
 
 PARENT_DECISION = "spread.parent"
 """What the spread explorer's "mark as parent" stores."""
@@ -33,3 +36,5 @@ NOTE_DECISION = "report.note"
 """An analyst's note for the report (each is shown, with who and when)."""
 REFERENCE_DECISION = "reference"
 """What ``dfkit ingest --references`` stores for each reference file (see kit.casework.references)."""
+LABEL_DECISION = "detector.label"
+"""What ``dfkit detectors label`` stores: the analyst's fake / real label of a file (kit.casework.fusion)."""

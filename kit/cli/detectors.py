@@ -130,8 +130,53 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _resolve(case, ids: list[str]) -> list[str]:
+    """Post ids or SHA-256 (a prefix of 8+ hex digits) -> the files' SHA-256; KitError naming one that is neither."""
+    from kit.errors import KitError
+
+    posts = dict(zip(case.posts()["post_id"].astype(str), case.posts()["media_sha256"]))
+    shas = list(case.media()["sha256"])
+    out = []
+    for ident in ids:
+        hits = [posts[ident]] if ident in posts else \
+            [s for s in shas if len(ident) >= 8 and s.startswith(ident.lower())]
+        if len(hits) != 1:
+            raise KitError(f"{ident!r}: {'ambiguous' if hits else 'no such'} post id or file SHA-256 in the case")
+        out.append(hits[0])
+    return out
+
+
+def _label(args: argparse.Namespace) -> int:
+    from kit.case import Case
+
+    case = Case.open(args.case)
+    try:
+        for label, ids in (("fake", args.fake), ("real", args.real), (None, args.clear)):
+            if ids:
+                case.label(_resolve(case, ids), label, args.note)
+        counts = case.labels()["label"].value_counts()
+        print(f"labels in the case: {counts.get(1, 0)} fake, {counts.get(0, 0)} real")
+    finally:
+        case.close()
+    return 0
+
+
+def _fuse(args: argparse.Namespace) -> int:
+    from kit.case import Case
+
+    case = Case.open(args.case)
+    try:
+        stored = case.fit_fusion(detectors=args.detector, method=args.method)
+    finally:
+        case.close()
+    cv, cols = stored["cross_validation"], stored["fusion"]["columns"]
+    print(f"fusion of {', '.join(cols)} fitted on {len(stored['training'])} labelled files and stored in the case; "
+          f"{cv['folds']}-fold cross-validated AUC {cv['auc']:.3f}, calibration error {cv['ece']:.3f}")
+    return 0
+
+
 def register(subparsers) -> None:
-    """Add ``dfkit detectors {list,run,eval}``."""
+    """Add ``dfkit detectors {list,run,eval,train,label,fuse}``."""
     p = subparsers.add_parser("detectors", help="manipulation/synthesis detectors",
                               description="List detectors, score a case, evaluate on labelled folders.")
     sub = p.add_subparsers(dest="detectors_command", metavar="ACTION")
@@ -161,3 +206,16 @@ def register(subparsers) -> None:
                     help="do not add JPEG q70 / half-size copies of the training images")
     tr.add_argument("--licence", default="unstated", help="licence of the training images, kept in the model")
     tr.set_defaults(func=_train)
+    lb = sub.add_parser("label", help="label files of a case fake or real (for the fusion); by post id or SHA-256")
+    lb.add_argument("--case", required=True, help="case folder")
+    lb.add_argument("--fake", nargs="+", default=[], metavar="ID", help="post ids or SHA-256 prefixes")
+    lb.add_argument("--real", nargs="+", default=[], metavar="ID", help="post ids or SHA-256 prefixes")
+    lb.add_argument("--clear", nargs="+", default=[], metavar="ID", help="withdraw these labels")
+    lb.add_argument("--note", default=None, help="why (kept with each label)")
+    lb.set_defaults(func=_label)
+    fu = sub.add_parser("fuse", help="fit the fusion of detector scores on the case's labels and store it")
+    fu.add_argument("--case", required=True, help="case folder")
+    fu.add_argument("--detector", action="append", help="detector to fuse (repeatable; default: all scored)")
+    fu.add_argument("--method", default="logistic", choices=("logistic", "isotonic"),
+                    help="logistic (Platt) or logistic followed by isotonic calibration")
+    fu.set_defaults(func=_fuse)

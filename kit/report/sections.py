@@ -20,6 +20,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from kit.case import Case
+from kit.casework.fusion import case_fusion, fused_scores
 from kit.casework.matching import has_match_run
 from kit.report.appendix import appendix, custody_digest, evidence_table, intake, summary_body
 from kit.report.findings import findings
@@ -155,6 +156,21 @@ DETECTOR_CAVEATS = (
 )
 
 
+def detector_caveats(fitted: tuple | None) -> tuple[str, ...]:
+    """:data:`DETECTOR_CAVEATS`, the second one saying what the case's stored fusion is, when it has one."""
+    if fitted is None:
+        return DETECTOR_CAVEATS
+    stored = fitted[1]
+    cv, n = stored.get("cross_validation") or {}, stored.get("training") or []
+    fake = sum(1 for t in n if t.get("label") == 1)
+    line = (f"The probability column is a fusion of {', '.join(fitted[0].columns)} fitted on {len(n)} files of "
+            f"this case labelled by the analyst ({fake} fake, {len(n) - fake} real; {stored.get('analyst')}, "
+            f"{str(stored.get('fitted_at'))[:16]}); cross-validated AUC {cv.get('auc')}, calibration error "
+            f"{cv.get('ece')}. It holds for media like the labelled ones; the raw scores beside it are not "
+            "probabilities.")
+    return (DETECTOR_CAVEATS[0], line, *DETECTOR_CAVEATS[2:])
+
+
 def detectors(case: Case) -> HTML:
     """Detector scores on every cluster's best copy, all scores as a figure, and the caveats."""
     from kit.detectors import best_copy_scores, copy_quality
@@ -169,8 +185,11 @@ def detectors(case: Case) -> HTML:
     best = best[best["cluster"].map(sizes).fillna(1) > 1]
     table = best.pivot_table(index=["cluster", "sha256"], columns="detector", values="score",
                              aggfunc="first").round(2).reset_index()
+    fitted = case_fusion(case)
+    if fitted is not None:
+        table.insert(2, "probability", table["sha256"].map(fused_scores(case)["probability"]).round(2))
     table["sha256"] = table["sha256"].str[:16]
-    caveats = "".join(f"<li>{html_text(c)}</li>" for c in DETECTOR_CAVEATS)
+    caveats = "".join(f"<li>{html_text(c)}</li>" for c in detector_caveats(fitted))
     body = (f"<p>{scores['detector'].nunique()} detectors on {scores['sha256'].nunique()} files; "
             f"{int(scores['error'].notna().sum())} errors.</p><h3>Best copy of each variant cluster</h3>"
             + table_block(table, "clusters") + f"<h3>Caveats</h3><ul>{caveats}</ul>"
