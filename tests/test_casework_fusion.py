@@ -91,3 +91,11 @@ def test_unknown_files_and_labels_are_refused(case):
     with pytest.raises(CaseError, match="use 'fake', 'real'"):
         case.label([case.posts()["media_sha256"].iloc[0]], "maybe")
     assert main(["detectors", "label", "--case", str(case.path), "--fake", "nope"]) != 0
+
+
+def test_the_detector_lab_shows_the_stored_fusion(case):
+    from kit.widgets.detectors import DetectorLab
+
+    app = DetectorLab(case, detectors=["ela", "ghost"])
+    assert app.fusion is not None and app.fusion.columns == ("ela", "ghost")
+    assert "fused probability" in app.fused.value

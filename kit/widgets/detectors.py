@@ -49,7 +49,8 @@ class DetectorLab(StaticView, widgets.VBox):
     detectors
         Names offered (default: every registered image detector).
     fusion
-        A fitted ``kit.detectors.fusion.Fusion`` over detector scores, or None.
+        A fitted ``kit.detectors.fusion.Fusion`` over detector scores; by default the one stored
+        with the case (``dfkit detectors fuse``), if any.
     """
 
     def __init__(self, case: Any, clusters: pd.DataFrame | None = None, *, detectors: Sequence[str] | None = None,
@@ -57,6 +58,11 @@ class DetectorLab(StaticView, widgets.VBox):
         self.case = case
         from kit.detectors import detector_names
 
+        if fusion is None:
+            from kit.casework.fusion import case_fusion
+
+            stored = case_fusion(case)
+            fusion = stored[0] if stored is not None else None
         self.case, self.clusters, self.fusion = case, clusters, fusion
         self.session = session or SafeSession.from_case(case)
         media = case.media()
