@@ -16,6 +16,11 @@ path without the paste. Families (what we do not control varies by family):
     resized    the host was resized after its JPEG (its grid history is gone)
     png_host   the host was never a JPEG (a PNG or a screenshot)
 
+Each composite is also compared with its host photo as published (the JPEG the camera family's
+host came from, the PNG of png_host; resized hosts are compared at their original size) by
+kit.matching.compare, the source comparison: the share found as "composite: region replaced"
+with a box IoU >= 0.8 against the pasted region's box, beside the whole frame's IoU.
+
 Seeds 0 and 1 are for tuning; 100 and 101 (``--held-out``) were kept out
 until the end. Printed per family and detector, in one run: image AUC
 (composite against twin; a score of None counts as 0.5, the detector said
@@ -56,6 +61,47 @@ def _jpeg(a: np.ndarray, q: int) -> bytes:
     b = io.BytesIO()
     Image.fromarray(a).save(b, "JPEG", quality=int(q))
     return b.getvalue()
+
+
+def _png(a: np.ndarray) -> bytes:
+    from PIL import Image
+
+    b = io.BytesIO()
+    Image.fromarray(a).save(b, "PNG")
+    return b.getvalue()
+
+
+def _box_iou(a, b) -> float:
+    if a is None or b is None:
+        return 0.0
+    x0, y0, x1, y1 = max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
+    inter = max(0, x1 - x0) * max(0, y1 - y0)
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _truth_box(truth: np.ndarray) -> tuple:
+    ys, xs = np.nonzero(truth)
+    return (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+
+
+def compare_row(pair: dict, family: str, seed: int) -> dict:
+    """The source comparison (kit.matching.compare, the host photo as published against the
+    composite): relation, box IoU and mask IoU with the pasted region, and the whole frame's box IoU."""
+    from kit.matching import compare
+
+    truth = pair["truth"]
+    t = time.perf_counter()
+    c = compare(pair["source"], pair["composite"])
+    dt = time.perf_counter() - t
+    tb = _truth_box(truth)
+    mask_iou = 0.0
+    if c.changed_mask is not None and c.changed_mask.shape == truth.shape:
+        mask_iou = float((c.changed_mask & truth).sum() / max(1, (c.changed_mask | truth).sum()))
+    h, w = truth.shape
+    return {"family": family, "seed": seed, "relation": c.relation, "box_iou": _box_iou(c.changed_box, tb),
+            "mask_iou": mask_iou, "frame_iou": _box_iou((0, 0, w, h), tb), "seconds": dt,
+            "host": pair["host"], "donor": pair["donor"], "box": c.changed_box, "truth_box": tb}
 
 
 def _dec(b: bytes) -> np.ndarray:
@@ -113,7 +159,9 @@ def make_pair(family: str, seed: int) -> dict:
     alpha = _mask(rng, h, w, rng.uniform(0.02, 0.12), float(rng.uniform(1, 6)))
     comp = base * (1 - alpha[..., None]) + donor * alpha[..., None]
     comp = np.clip(comp + 0.5, 0, 255).astype(np.uint8)
+    source = _png(host) if family == "png_host" else _jpeg(host, q_host)  # the host photo as it was published
     return {"composite": _jpeg(comp, q_final), "authentic": _jpeg(base, q_final), "truth": alpha >= 0.5,
+            "source": source,
             "q_host": q_host, "q_donor": q_donor, "q_final": q_final, "host": PHOTOS[hn], "donor": PHOTOS[dn]}
 
 
@@ -135,13 +183,14 @@ def _auc(pos: list, neg: list) -> float:
     return float(roc_auc_score(y, s)) if len(set(y)) == 2 else float("nan")
 
 
-def run(family: str, seeds: list[int], detectors: list[str], out: Path) -> pd.DataFrame:
+def run(family: str, seeds: list[int], detectors: list[str], out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     from kit.detectors import get_detector
 
     dets = {n: get_detector(n) for n in detectors}
-    rows = []
+    rows, compared = [], []
     for seed in seeds:
         pair = make_pair(family, seed)
+        compared.append(compare_row(pair, family, seed))
         d = out / family / str(seed)
         d.mkdir(parents=True, exist_ok=True)
         paths = {k: d / f"{k}.jpg" for k in ("composite", "authentic")}
@@ -160,7 +209,7 @@ def run(family: str, seeds: list[int], detectors: list[str], out: Path) -> pd.Da
             f, fb = _f1(rc.heatmap, truth) if rc.heatmap is not None else (np.nan, np.nan)
             rows.append({"family": family, "seed": seed, "detector": n, "score_c": rc.score, "score_a": ra.score,
                          "f1": f, "f1_best": fb, "s_per_mp": dt / mp})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows), pd.DataFrame(compared)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -173,12 +222,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("/tmp/dfkit-bench-splices"))
     args = ap.parse_args(argv)
     groups = [*args.seeds, *((100, 101) if args.held_out else ())]
-    tables = []
+    tables, comparisons = [], []
     for fam in args.families:
         for g in groups:
-            t = run(fam, [g * 1000 + k for k in range(args.n // len(groups) or 1)], args.detectors, args.out)
+            t, c = run(fam, [g * 1000 + k for k in range(args.n // len(groups) or 1)], args.detectors, args.out)
             tables.append(t.assign(split="held out" if g >= 100 else "tuning"))
+            comparisons.append(c.assign(split="held out" if g >= 100 else "tuning"))
     t = pd.concat(tables, ignore_index=True)
+    c = pd.concat(comparisons, ignore_index=True)
     rows = []
     for (fam, split, det), g in t.groupby(["family", "split", "detector"], sort=False):
         rows.append({"family": fam, "split": split, "detector": det, "n": len(g),
@@ -188,7 +239,23 @@ def main(argv: list[str] | None = None) -> int:
     with pd.option_context("display.width", 200, "display.float_format", "{:.3f}".format):
         print("a constant score has AUC 0.500; the all-ones map's F1 is the region's share, doubled and over one plus it")
         print(pd.DataFrame(rows).to_string(index=False))
+        print("\nsource comparison (kit.matching.compare: the host photo as published against the composite); "
+              "box IoU with the pasted region's box, beside the whole frame's")
+        print(comparison_table(c).to_string(index=False))
     return 0
+
+
+def comparison_table(c: pd.DataFrame) -> pd.DataFrame:
+    """Per family and split: composites found, share with box IoU >= 0.8, mean box and mask IoU, the
+    whole frame's mean box IoU and share >= 0.8 (the trivial answer), seconds per comparison."""
+    rows = []
+    for (fam, split), g in [*c.groupby(["family", "split"], sort=False), (("all", "all"), c)]:
+        rows.append({"family": fam, "split": split, "n": len(g),
+                     "found composite": float((g["relation"] == "composite: region replaced").mean()),
+                     "box IoU >= 0.8": float((g["box_iou"] >= 0.8).mean()), "box IoU": g["box_iou"].mean(),
+                     "mask IoU": g["mask_iou"].mean(), "whole frame IoU": g["frame_iou"].mean(),
+                     "whole frame >= 0.8": float((g["frame_iou"] >= 0.8).mean()), "s": g["seconds"].mean()})
+    return pd.DataFrame(rows)
 
 
 if __name__ == "__main__":

@@ -66,7 +66,12 @@ class _Composite:
         """Whether the colour comparison finds one of two still images to be a composite of the
         other (:func:`kit.matching.comparison.compare_either` at ``side`` px; kept per pair). With
         ``pics`` / ``feats`` (the group's analysis pictures and their SIFT features) nothing is
-        decoded or extracted again."""
+        decoded or extracted again.
+
+        Without the comparison's scene cues (``scene_cues=False``): they were measured on single
+        edits of one photo, while a group's copies carry chains of edits and re-encodes and are
+        compared with a reference that is edited too; on the spread benchmark they split reposts
+        off (edge F1 0.02-0.06 lower on three collections, DEVELOPERS.md)."""
         from kit.matching.comparison import compare_either
 
         key = (ref, i) if str(ref) <= str(i) else (i, ref)
@@ -76,7 +81,7 @@ class _Composite:
                 a, b = (pics[ref], pics[i]) if pics else (self.images[ref], self.images[i])
                 kw = {"features": (feats[ref], feats[i])} if pics and feats else {}
                 try:
-                    c = compare_either(a, b, a_id=ref, b_id=i, side=self.side, **kw)
+                    c = compare_either(a, b, a_id=ref, b_id=i, side=self.side, scene_cues=False, **kw)
                     self.seen[key] = c if c.composite else None  # kept: the comparison behind a split
                 except Exception:  # noqa: BLE001 - an unreadable file leaves the copy where it is
                     pass
