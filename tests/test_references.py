@@ -114,3 +114,11 @@ def test_the_report_shows_the_reference_as_the_source_and_escapes_its_name(case)
     html = source_comparison(case).data
     assert "is reference launch &lt;b&gt;pad.jpg with a region of" in html
     assert "<b>pad" not in html and html.count("<img src=\"data:image/png;base64,") == 3
+
+
+def test_the_report_lists_the_reference_files_among_the_evidence(case):
+    from kit.report.appendix import evidence_table
+
+    html = evidence_table(case).data
+    assert "Reference files the analyst added" in html and "TinEye, 2024-03-02" in html
+    assert case.references()["sha256"].iloc[0] in html and "launch &lt;b&gt;pad.jpg" in html

@@ -51,8 +51,18 @@ def _evidence_body(case: Case) -> str:
         "posted (UTC)": df["posted_at"].map(when), "type": df["mime"], "bytes": df["size"],
         "sha256": df["sha256"], "md5": df["md5"],
     })
-    return ("<p>Every post with its file's hashes (shown in redacted reports too).</p>"
+    body = ("<p>Every post with its file's hashes (shown in redacted reports too).</p>"
             + table_block(out, "posts with their files' SHA-256 and MD5"))
+    refs = case.references()
+    if len(refs):
+        r = refs.merge(media, on="sha256", how="left")
+        body += ("<p>Reference files the analyst added: candidate sources found outside the collection, "
+                 "without a post, never counted in the spread.</p>"
+                 + table_block(pd.DataFrame({"file": r["name"], "where found": r["note"], "added by": r["analyst"],
+                                             "added (UTC)": r["at"].map(when), "type": r["mime"], "bytes": r["size"],
+                                             "sha256": r["sha256"], "md5": r["md5"]}),
+                               "reference files with their SHA-256 and MD5"))
+    return body
 
 
 def _intake_body(case: Case) -> str:
