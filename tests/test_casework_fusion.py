@@ -99,3 +99,35 @@ def test_the_detector_lab_shows_the_stored_fusion(case):
     app = DetectorLab(case, detectors=["ela", "ghost"])
     assert app.fusion is not None and app.fusion.columns == ("ela", "ghost")
     assert "fused probability" in app.fused.value
+
+
+
+def test_the_report_overlays_the_most_confident_heat_map_on_a_best_copy_without_a_source(tmp_path):
+    """A splice and its half-size repost, no source in the case: the report shows the detector's map
+    over the cluster's best copy (blurred until clicked; none when redacted)."""
+    import kit.hashing
+    from kit.detectors import detector_step
+    from kit.report.sections import detectors
+
+    (tmp_path / "inc" / "media").mkdir(parents=True)
+    fake = _splice(3)
+    (tmp_path / "inc" / "media" / "a.jpg").write_bytes(jpeg_bytes(fake, 92))
+    small = cv2.resize(fake, (256, 192), interpolation=cv2.INTER_AREA)
+    (tmp_path / "inc" / "media" / "b.jpg").write_bytes(jpeg_bytes(small, 80))
+    (tmp_path / "inc" / "manifest.csv").write_text(
+        "post_id,platform,account,posted_at,url,media_path\n"
+        "a,x,@a,2024-03-01T10:00:00Z,https://x.example/a,media/a.jpg\n"
+        "b,x,@b,2024-03-01T11:00:00Z,https://x.example/b,media/b.jpg\n")
+    c = Case.create(tmp_path / "case", title="t", analyst="ana")
+    try:
+        c.ingest(tmp_path / "inc" / "manifest.csv")
+        for step in (*kit.hashing.STEPS, detector_step("ela")):
+            c.run(step)
+        c.match()
+        html = detectors(c).data
+        assert "Heat maps on the best copies without a source to compare with" in html
+        assert html.count('<img src="data:image/png;base64,') == 1 and 'title="blurred"' in html
+        redacted = detectors(c, redact=True).data
+        assert "(picture redacted)" in redacted and "<img src=\"data:image" not in redacted
+    finally:
+        c.close()

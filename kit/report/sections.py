@@ -16,6 +16,7 @@ too, so the notebook needs one import.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
@@ -171,8 +172,46 @@ def detector_caveats(fitted: tuple | None) -> tuple[str, ...]:
     return (DETECTOR_CAVEATS[0], line, *DETECTOR_CAVEATS[2:])
 
 
-def detectors(case: Case) -> HTML:
-    """Detector scores on every cluster's best copy, all scores as a figure, and the caveats."""
+def _best_heatmaps(case: Case, best: pd.DataFrame, *, blur: bool, redact: bool, top: int = 6) -> str:
+    """For the largest clusters whose best copy has no source comparison: the most confident detector's
+    heat map overlaid on it (the one with the highest score among those that drew a map)."""
+    from kit.detectors import decode_heatmap
+    from kit.viz import data_uri
+    from kit.viz.comparison import heatmap_overlay_image
+
+    compared = set(case.composites()["suspect"]) if has_match_run(case) else set()
+    media = case.media().set_index("sha256")
+    parts, done = [], set()
+    for r in best[~best["sha256"].isin(compared)].sort_values("score", ascending=False).itertuples(index=False):
+        if len(parts) >= top or r.cluster in done:
+            continue
+        res = case.results(f"detector.{r.detector}")
+        pay = res.loc[res["sha256"] == r.sha256, "payload"]
+        compact = pay.iloc[0].get("heatmap") if len(pay) and isinstance(pay.iloc[0], dict) else None
+        if compact is None or r.score is None or not np.isfinite(r.score):
+            continue
+        done.add(r.cluster)
+        text = f"cluster {r.cluster}: {r.sha256[:12]}, {r.detector} {r.score:.2f}"
+        if redact:
+            parts.append(f"<li>{html_text(text)} (picture redacted)</li>")
+            continue
+        try:
+            img = heatmap_overlay_image(media.loc[r.sha256, "path"], decode_heatmap(compact), blur=False)
+        except Exception as exc:  # noqa: BLE001 - a file that cannot be read is said, the report goes on
+            parts.append(f"<li>{html_text(text)} (no picture: {html_text(type(exc).__name__)})</li>")
+            continue
+        parts.append(f'<figure style="display:inline-block;margin:4px">{picture(data_uri(img), text, blur=blur)}'
+                     f"<figcaption>{html_text(text)}</figcaption></figure>")
+    if not parts:
+        return ""
+    return ("<h3>Heat maps on the best copies without a source to compare with</h3>"
+            + fold(f"{len(parts)} cluster(s): the most confident detector's map over the best copy (bright: "
+                   "where its cue is strong; a cue, not a verdict)", "".join(parts)))
+
+
+def detectors(case: Case, *, blur: bool = True, redact: bool = False) -> HTML:
+    """Detector scores on every cluster's best copy, its most confident heat map where no source was
+    found, all scores as a figure, and the caveats."""
     from kit.detectors import best_copy_scores, copy_quality
 
     scores = case.scores()
@@ -192,7 +231,8 @@ def detectors(case: Case) -> HTML:
     caveats = "".join(f"<li>{html_text(c)}</li>" for c in detector_caveats(fitted))
     body = (f"<p>{scores['detector'].nunique()} detectors on {scores['sha256'].nunique()} files; "
             f"{int(scores['error'].notna().sum())} errors.</p><h3>Best copy of each variant cluster</h3>"
-            + table_block(table, "clusters") + f"<h3>Caveats</h3><ul>{caveats}</ul>"
+            + table_block(table, "clusters") + _best_heatmaps(case, best, blur=blur, redact=redact)
+            + f"<h3>Caveats</h3><ul>{caveats}</ul>"
             + '<p class="muted">Every file\'s scores, as a figure: <a href="#every-detector-score">appendix</a>.</p>')
     return wrap("Detector scores", body)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["comparison_images"]
+__all__ = ["comparison_images", "heatmap_overlay_image"]
 
 
 def _heat(h: np.ndarray) -> np.ndarray:
@@ -52,3 +52,18 @@ def comparison_images(source: str | Path, suspect: str | Path, comparison: Any |
         small = (max(1, sus.width // 8), max(1, sus.height // 8))
         heat = heat.resize(small, Image.Resampling.BOX).resize(sus.size, Image.Resampling.NEAREST)
     return src, sus, safe_image(heat, blur=False)
+
+
+def heatmap_overlay_image(path: str | Path, heatmap: np.ndarray, *, size: int = 320, opacity: float = 0.5,
+                          blur: bool = True) -> Any:
+    """A detector's heat map (0-1, any size) over a thumbnail of the picture, as one PIL image: where
+    there is no source to compare with, what the report shows on a cluster's best copy. Raises
+    :class:`kit.errors.MediaError` when the file cannot be read."""
+    from PIL import Image
+
+    from kit.viz.safe import thumbnail
+
+    pic = thumbnail(path, size=size, blur=blur, kind="image").convert("RGB")
+    heat = Image.fromarray(_heat(np.asarray(heatmap, np.float32))).resize(pic.size, Image.Resampling.BILINEAR)
+    alpha = Image.fromarray((np.clip(np.asarray(heatmap, np.float32), 0, 1) * 255 * opacity).astype(np.uint8))
+    return Image.composite(heat, pic, alpha.resize(pic.size, Image.Resampling.BILINEAR))
