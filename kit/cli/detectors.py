@@ -134,7 +134,8 @@ def _resolve(case, ids: list[str]) -> list[str]:
     """Post ids or SHA-256 (a prefix of 8+ hex digits) -> the files' SHA-256; KitError naming one that is neither."""
     from kit.errors import KitError
 
-    posts = dict(zip(case.posts()["post_id"].astype(str), case.posts()["media_sha256"]))
+    table = case.posts()
+    posts = dict(zip(table["post_id"].astype(str), table["media_sha256"]))
     shas = list(case.media()["sha256"])
     out = []
     for ident in ids:

@@ -94,8 +94,9 @@ def _block_scores(bgr: np.ndarray, embed_cls: Any) -> np.ndarray:
 
 def _fold(scores: np.ndarray, length: int) -> np.ndarray:
     """Bit k is the mean of blocks k, k + length, ...; 1 when over 127/255, as the package decides."""
-    sums = np.bincount(np.arange(len(scores)) % length, weights=scores, minlength=length)
-    counts = np.bincount(np.arange(len(scores)) % length, minlength=length)
+    bit = np.arange(len(scores)) % length
+    sums = np.bincount(bit, weights=scores, minlength=length)
+    counts = np.bincount(bit, minlength=length)
     return (sums / np.maximum(counts, 1) * 255 > 127).astype(int)
 
 

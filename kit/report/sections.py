@@ -173,32 +173,37 @@ def detector_caveats(fitted: tuple | None) -> tuple[str, ...]:
 
 
 def _best_heatmaps(case: Case, best: pd.DataFrame, *, blur: bool, redact: bool, top: int = 6) -> str:
-    """For the largest clusters whose best copy has no source comparison: the most confident detector's
-    heat map overlaid on it (the one with the highest score among those that drew a map)."""
+    """For up to ``top`` clusters whose best copy has no source comparison, highest score first: the most
+    confident detector's heat map overlaid on it (the highest score among the detectors that drew a map)."""
     from kit.detectors import decode_heatmap
     from kit.viz import data_uri
     from kit.viz.comparison import heatmap_overlay_image
 
     compared = set(case.composites()["suspect"]) if has_match_run(case) else set()
     media = case.media().set_index("sha256")
+    payloads: dict = {}  # detector -> sha256 -> stored payload, each detector's results read once
     parts, done = [], set()
     for r in best[~best["sha256"].isin(compared)].sort_values("score", ascending=False).itertuples(index=False):
-        if len(parts) >= top or r.cluster in done:
+        if len(parts) >= top:
+            break
+        if r.cluster in done or r.score is None or not np.isfinite(r.score):
             continue
-        res = case.results(f"detector.{r.detector}")
-        pay = res.loc[res["sha256"] == r.sha256, "payload"]
-        compact = pay.iloc[0].get("heatmap") if len(pay) and isinstance(pay.iloc[0], dict) else None
-        if compact is None or r.score is None or not np.isfinite(r.score):
+        if r.detector not in payloads:
+            res = case.results(f"detector.{r.detector}")
+            payloads[r.detector] = dict(zip(res["sha256"], res["payload"]))
+        pay = payloads[r.detector].get(r.sha256)
+        compact = pay.get("heatmap") if isinstance(pay, dict) else None
+        if compact is None:
             continue
         done.add(r.cluster)
         text = f"cluster {r.cluster}: {r.sha256[:12]}, {r.detector} {r.score:.2f}"
         if redact:
-            parts.append(f"<li>{html_text(text)} (picture redacted)</li>")
+            parts.append(f"<p>{html_text(text)} (picture redacted)</p>")
             continue
         try:
             img = heatmap_overlay_image(media.loc[r.sha256, "path"], decode_heatmap(compact), blur=False)
         except Exception as exc:  # noqa: BLE001 - a file that cannot be read is said, the report goes on
-            parts.append(f"<li>{html_text(text)} (no picture: {html_text(type(exc).__name__)})</li>")
+            parts.append(f"<p>{html_text(text)} (no picture: {html_text(type(exc).__name__)})</p>")
             continue
         parts.append(f'<figure style="display:inline-block;margin:4px">{picture(data_uri(img), text, blur=blur)}'
                      f"<figcaption>{html_text(text)}</figcaption></figure>")

@@ -122,6 +122,7 @@ def _under_layer(R_L: np.ndarray, M_L: np.ndarray, m: np.ndarray, corr: float = 
     a_r, a_m = (float(np.median(np.abs((x - cv2.GaussianBlur(x, (0, 0), 2.0))[m]))) for x in (R_L, M_L))
     return a_r < damp * a_m
 
+
 def _median(values: list, valid: list) -> np.ndarray:
     """Per pixel, the median of the values (``(k, 3)`` arrays) of the copies whose ``valid`` says they show
     it (NaN where none does): one sort along the copies, faster than ``np.nanmedian`` on small stacks."""
@@ -135,6 +136,7 @@ def _median(values: list, valid: list) -> np.ndarray:
     out = 0.5 * (v[lo, idx] + v[hi, idx])
     out[n == 0] = np.nan
     return out
+
 
 def _opened(mask: np.ndarray) -> np.ndarray:
     """``mask`` without specks and thin lines (a 3 x 3 opening)."""
