@@ -95,6 +95,31 @@ def test_a_texture_pasted_on_another_texture_of_its_tone_is_found_by_its_detail(
     assert c.composite and _iou(c.changed_box, box) >= 0.8, (c.relation, c.edits)
 
 
+@pytest.mark.parametrize("donor", ["camera", "coffee"])
+def test_a_night_sky_is_picture_not_fill(donor):
+    """The Hubble deep field is black from corner to corner: the fill test took the whole sky for a
+    letterbox, so the comparison saw picture only on the galaxies ("unrelated")."""
+    photo = _photo("hubble_deep_field")
+    box = (int(photo.width * 0.35), int(photo.height * 0.3), int(photo.width * 0.6), int(photo.height * 0.55))
+    c = compare(photo, _feathered_paste(photo, _photo(donor), box))
+    assert c.composite and _iou(c.changed_box, box) >= 0.8, (c.relation, c.edits)
+
+
+def test_bars_and_rotation_corners_are_fill_and_a_dark_sky_is_not():
+    from kit.matching.pixelwise import picture_mask
+
+    photo = np.asarray(_photo("chelsea"))
+    boxed = np.zeros((photo.shape[0] + 120, photo.shape[1], 3), np.uint8)
+    boxed[60:-60] = photo
+    m = picture_mask(boxed)
+    assert m[:55].sum() == 0 and m[-55:].sum() == 0 and m[70:-70].all()
+    turned = np.asarray(Image.fromarray(photo).rotate(8, expand=True))  # black corners
+    m = picture_mask(turned)
+    assert m[0, 0] == 0 and m[-1, -1] == 0 and m[m.shape[0] // 2, m.shape[1] // 2] == 1
+    sky = np.asarray(_photo("hubble_deep_field"))
+    assert picture_mask(sky).all()
+
+
 def test_without_the_scene_cues_only_photograph_counts():
     """``scene_cues=False`` (the spread's setting) keeps the rules from before them: the smooth wall
     patch and the texture pasted on a texture are not called a replaced region."""

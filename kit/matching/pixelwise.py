@@ -135,10 +135,17 @@ def tone_curves(src: np.ndarray, ref: np.ndarray, mask: np.ndarray, channels: in
     return [(np.maximum.accumulate(qs[:, c] + np.arange(n) * 1e-6), qr[:, c]) for c in range(channels)]
 
 
+FILL_SHAPE = 0.9
+"""Bars and the corners a rotation left leave a picture that fills its convex hull; a black or white
+stretch of the photo itself (a night sky around galaxies) leaves scattered picture: under this
+share of its hull, nothing is taken for fill."""
+
+
 def picture_mask(rgb: np.ndarray) -> np.ndarray:
     """1 on the picture, 0 on black or white fill reaching a corner of the file (letterbox bars, the
-    corners a rotation left): only the source's picture can show what was changed. (The kit's
-    content box is not used: it takes a smooth sky for a frame.)"""
+    corners a rotation left): only the source's picture can show what was changed. Fill that leaves
+    no (turned) rectangle of picture (:data:`FILL_SHAPE`) is part of the photo. (The kit's content
+    box is not used: it takes a smooth sky for a frame.)"""
     import cv2
 
     h, w = rgb.shape[:2]
@@ -152,6 +159,11 @@ def picture_mask(rgb: np.ndarray) -> np.ndarray:
         cv2.floodFill(g.copy(), flood, (corner[1], corner[0]), 0, loDiff=6, upDiff=6,
                       flags=4 | cv2.FLOODFILL_MASK_ONLY | cv2.FLOODFILL_FIXED_RANGE | (1 << 8))
         mask[flood[1:-1, 1:-1].astype(bool)] = 0
+    if not mask.all():  # bars and rotation corners leave a (turned) rectangle of picture
+        pts = cv2.findNonZero(mask)
+        hull = cv2.contourArea(cv2.convexHull(pts)) if pts is not None else 0.0
+        if pts is None or float(mask.sum()) < FILL_SHAPE * hull:
+            return np.ones((h, w), np.uint8)  # the dark or bright part of a photo (a night sky), not fill
     return mask
 
 
