@@ -95,6 +95,27 @@ def test_a_texture_pasted_on_another_texture_of_its_tone_is_found_by_its_detail(
     assert c.composite and _iou(c.changed_box, box) >= 0.8, (c.relation, c.edits)
 
 
+@pytest.mark.parametrize("host,donor", [("rocket", "moon"), ("rocket", "brick"), ("astronaut", "moon")])
+def test_a_smooth_patch_over_a_smooth_part_of_the_scene_is_a_replaced_region(host, donor):
+    """The rocket's sky and the astronaut's backdrop are no photograph by texture either, so a smooth
+    patch pasted there was named "text, logo or sticker" (the rule wanted the source to look like a
+    photo or the patch to be more than one tone). Where the source's scene runs on through a region
+    larger than any mark a repost adds, it was replaced, whatever the texture on either side."""
+    photo = _photo(host)
+    box = (int(photo.width * 0.35), int(photo.height * 0.3), int(photo.width * 0.6), int(photo.height * 0.55))
+    c = compare(photo, _feathered_paste(photo, _photo(donor), box))
+    assert c.composite and _iou(c.changed_box, box) >= 0.8, (c.relation, c.edits)
+
+
+def test_a_texture_pasted_where_the_source_is_not_photograph_is_found_by_its_detail():
+    """Gravel pasted on the astronaut's smooth suit and backdrop: the paste is photograph, the source
+    there is not, and the source's detail does not run on through most of the region."""
+    photo = _photo("astronaut")
+    box = (int(photo.width * 0.35), int(photo.height * 0.3), int(photo.width * 0.6), int(photo.height * 0.55))
+    c = compare(photo, _feathered_paste(photo, _photo("gravel"), box))
+    assert c.composite and _iou(c.changed_box, box) >= 0.8, (c.relation, c.edits)
+
+
 @pytest.mark.parametrize("donor", ["camera", "coffee"])
 def test_a_night_sky_is_picture_not_fill(donor):
     """The Hubble deep field is black from corner to corner: the fill test took the whole sky for a

@@ -22,11 +22,12 @@ A region counts as replaced only where it stands out from the picture around
 it in the suspect and not in the source (:func:`context_gap`: the source
 photo's scene runs on through the region; other content was put into the
 composite), or where the source's fine detail does not run on through it
-(:func:`detail_lost`: a texture pasted on a texture of its tone). A smooth
-patch counts when it is larger than the marks reposts add (:data:`MARK_MAX`);
-text is told by its strokes (:data:`TEXT_EDGES`). When it is not known which of two pictures is the source,
-:func:`compare_either` compares both ways and keeps the direction in which
-that holds.
+(:func:`detail_lost`: a texture pasted on a texture of its tone, or on a smooth
+part of the scene). A smooth patch counts when it is larger than the marks
+reposts add (:data:`MARK_MAX`), whatever the texture on either side (a moon
+pasted on a sky); text is told by its strokes (:data:`TEXT_EDGES`). When it
+is not known which of two pictures is the source, :func:`compare_either`
+compares both ways and keeps the direction in which that holds.
 
 Examples
 --------
@@ -319,11 +320,13 @@ def _other_content(m: np.ndarray, strong: np.ndarray, valid: np.ndarray, Ls: np.
     # both sides photograph and the detail differs: other content, not a tone change over the picture
     other = photo_s and photo_r and s_s > s_r and shows_through(Ls[..., 0], nr[..., 0], m) < 0.8
     # a smooth patch of another photo (sky, moon, wall) is no photograph by texture, but where the
-    # source's scene runs on through a region too large for a mark, it replaced part of the scene
+    # source's scene runs on through a region too large for a mark, it replaced part of the scene,
+    # smooth source or not (the moon on a rocket's sky: neither side looks like a photograph)
     big = scene_cues and float(m.sum()) >= MARK_MAX * float(valid.sum())
-    scene = runs_on and (photo_r or not fill) and big
-    # most of the region carries texture on both sides that does not follow the source's: other content
-    texture = photo_s and photo_r and big and float(lost[m].mean()) >= LOST_SHARE
+    scene = runs_on and big
+    # most of the region carries detail that does not follow the source's, on a side that is
+    # photograph: other content (grass on gravel, gravel on a smooth suit)
+    texture = (photo_s or photo_r) and big and float(lost[m].mean()) >= LOST_SHARE
     found = solid and textured and not text and ((runs_on and (photo_s or (photo_r and not fill))) or other or scene
                                                  or texture)
     return bool(found), s_s, s_r
