@@ -155,10 +155,17 @@ def _run_groups(images: dict, clusters: pd.DataFrame | None, opts: dict, *, boxe
         tasks = [(g, m, {i: cache[i][:3] for i in m if cache.get(i) is not None}) for g, m in members.items()]
         if ex is not None and len(tasks) > 1:
             tasks.sort(key=lambda t: -len(t[1]))  # big groups first: the pool ends together
-            results = list(ex.map(_group_evidence, tasks, [opts] * len(tasks)))
+            results = list(ex.map(_group_evidence, tasks, [_task_opts(opts, t[1]) for t in tasks]))
         else:
             results = [_group_evidence(t, opts) for t in tasks]
     return group, results, cache, t1
+
+
+def _task_opts(opts: dict, members: list) -> dict:
+    """``opts`` with its per-file tables cut to one group's ``members``: a worker needs nothing else, and
+    every table of the whole collection sent with every group made the transfer grow as files x groups."""
+    keep = set(members)
+    return {k: ({i: x for i, x in v.items() if i in keep} if isinstance(v, dict) else v) for k, v in opts.items()}
 
 
 def _assemble(results: list, group: dict, cache: dict, side: int, t0: float, t1: float,
