@@ -164,8 +164,7 @@ def _run_groups(images: dict, clusters: pd.DataFrame | None, opts: dict, *, boxe
 def _task_opts(opts: dict, members: list) -> dict:
     """``opts`` with its per-file tables cut to one group's ``members``: a worker needs nothing else, and
     every table of the whole collection sent with every group made the transfer grow as files x groups."""
-    keep = set(members)
-    return {k: ({i: x for i, x in v.items() if i in keep} if isinstance(v, dict) else v) for k, v in opts.items()}
+    return {k: ({i: v[i] for i in members if i in v} if isinstance(v, dict) else v) for k, v in opts.items()}
 
 
 def _assemble(results: list, group: dict, cache: dict, side: int, t0: float, t1: float,
