@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,7 +16,7 @@ from kit.detectors.fusion import (
     fit_fusion,
     reliability,
 )
-from kit.detectors.residual import ResidualDetector, ResidualModel, fit_residual, residual_features
+from kit.detectors.residual import N_FEATURES, ResidualDetector, ResidualModel, fit_residual, residual_features
 
 
 @pytest.mark.parametrize(
@@ -106,7 +108,7 @@ def _textures(n, smooth, seed):
 def test_residual_detector_learns_and_roundtrips(tmp_path):
     real, fake = _textures(12, False, 0), _textures(12, True, 1)
     model = fit_residual(real + fake, [0] * 12 + [1] * 12)
-    assert residual_features(real[0]).shape == (3750,)
+    assert residual_features(real[0]).shape == (N_FEATURES,)
     det = ResidualDetector(model)
     test_real, test_fake = _textures(4, False, 2), _textures(4, True, 3)
     s = det.score_many(test_real + test_fake)["score"].to_numpy()
@@ -156,3 +158,39 @@ def test_score_images_and_cli_eval(tmp_path, capsys):
     assert model.meta["n"] == 24 and "CC0" in model.meta["source"]
     args = p.parse_args(["detectors", "list"])
     assert args.func(args) == 0 and "provenance" in capsys.readouterr().out
+
+
+FACES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "detectors" / "faces-dev"
+
+
+@pytest.mark.skipif(not FACES.exists(), reason="../shared/data absent")
+def test_residual_model_tells_stylegan2_faces_from_real_ones_in_cross_validation():
+    """60 FFHQ photos against 60 StyleGAN2 faces, both cropped, resized and saved at JPEG q90 the same
+    way: 5-fold cross-validated AUC, trained on clean and half-size copies of the training folds.
+    The spatial co-occurrences alone (feature version 1) reached 0.91 on either; the colour
+    co-occurrences (version 2) lift both over 0.94."""
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+
+    from kit.detectors.evaluate import labelled_folder
+    from kit.detectors.stacking import residual_matrices
+
+    items = labelled_folder(FACES / "real", FACES / "fake")
+    y = items["label"].to_numpy()
+    assert len(y) == 120 and y.sum() == 60
+    feats = residual_matrices(items["path"], ("clean", "half"))
+    oof = {t: np.zeros(len(y)) for t in feats}
+    for tr, te in StratifiedKFold(5, shuffle=True, random_state=0).split(y, y):
+        model = fit_residual(np.vstack([feats[t][tr] for t in feats]), np.concatenate([y[tr]] * len(feats)))
+        for t in feats:
+            oof[t][te] = model.decision(feats[t][te])
+    assert roc_auc_score(y, oof["clean"]) > 0.94 and roc_auc_score(y, oof["half"]) > 0.94
+
+
+def test_a_model_of_the_old_features_is_refused_with_what_to_do(tmp_path):
+    from kit.errors import KitError
+
+    old = ResidualModel(np.zeros(3750), np.ones(3750), np.zeros(3750), 0.0, {"n": 10})
+    old.save(tmp_path / "old.npz")
+    with pytest.raises(KitError, match=r"3750 features .*version 1.*dfkit detectors train"):
+        ResidualDetector(tmp_path / "old.npz")

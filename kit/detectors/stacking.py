@@ -49,7 +49,7 @@ def residual_matrices(paths, transforms: Sequence[str]) -> dict[str, np.ndarray]
     """Residual co-occurrence features of every image under every repost transform (NaN rows if unreadable)."""
     from kit.detectors.base import load_input
     from kit.detectors.evaluate import TRANSFORMS
-    from kit.detectors.residual import residual_features
+    from kit.detectors.residual import N_FEATURES, residual_features
 
     out = {t: [] for t in transforms}
     for p in paths:
@@ -59,7 +59,7 @@ def residual_matrices(paths, transforms: Sequence[str]) -> dict[str, np.ndarray]
             img = None
         for t in transforms:
             if img is None:
-                out[t].append(np.full(3750, np.nan))
+                out[t].append(np.full(N_FEATURES, np.nan))
             else:
                 fn = TRANSFORMS[t]
                 out[t].append(residual_features(img if fn is None else load_input(fn(img))))
