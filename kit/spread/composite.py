@@ -20,7 +20,7 @@ def _donors(relations: list, refs: dict, cache: dict, side: int, min_inliers: in
     a copy of the host photo: the region's crop carries some host around it). Without a source in the
     collection the region is unknown and no donor is looked for."""
     from kit.matching.verify import features as sift
-    from kit.spread.pictures import _align
+    from kit.spread.pictures import _align_many
 
     out: list = []
     for r in [r for r in relations if r["relation"] == "source" and r.get("box")]:
@@ -39,16 +39,14 @@ def _donors(relations: list, refs: dict, cache: dict, side: int, min_inliers: in
         rest = img.copy()  # the composite without the region: what a copy of the host photo matches
         rest[max(0, int(y0 * h)):int(np.ceil(y1 * h)), max(0, int(x0 * w)):int(np.ceil(x1 * w))] = 0
         f_rest = sift(np.ascontiguousarray(rest), max_side=side, nfeatures=400)
-        for g, ref in refs.items():
-            if ref in (r["a"], r["b"]) or ref not in cache:
+        cands = [ref for ref in refs.values() if ref not in (r["a"], r["b"]) and ref in cache]
+        hits = [ref for ref, (n, M, _m) in zip(cands, _align_many([cache[c][2] for c in cands], fr))
+                if M is not None and n >= min_inliers]
+        for ref, (n_rest, M_rest, _m) in zip(hits, _align_many([cache[c][2] for c in hits], f_rest)):
+            if M_rest is not None and n_rest >= min_inliers:  # a copy of the host picture, not a donor
                 continue
-            n, M, _mir = _align(cache[ref][2], fr)
-            if M is not None and n >= min_inliers:
-                n_rest, M_rest, _m = _align(cache[ref][2], f_rest)
-                if M_rest is not None and n_rest >= min_inliers:  # a copy of the host picture, not a donor
-                    continue
-                out.append({"a": ref, "b": r["b"], "relation": "donor", "replaced": r["replaced"],
-                            "own_share": None, "box": r["box"]})
+            out.append({"a": ref, "b": r["b"], "relation": "donor", "replaced": r["replaced"],
+                        "own_share": None, "box": r["box"]})
     return out
 
 
