@@ -26,3 +26,10 @@ def jpeg_bytes(a: np.ndarray, q: int) -> bytes:
     b = io.BytesIO()
     Image.fromarray(a).save(b, "JPEG", quality=q)
     return b.getvalue()
+
+
+def jpeg_roundtrip(a: np.ndarray, q: int = 88) -> np.ndarray:
+    """``a`` through a JPEG at quality ``q`` (Pillow), back as an RGB array."""
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(jpeg_bytes(a, q))).convert("RGB"))

@@ -46,7 +46,7 @@ def _own_changes(lab: np.ndarray, ov: np.ndarray, R_lab: np.ndarray, R_L: np.nda
     big = cv2.morphologyEx(big, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kc, kc)))
     big &= ov[sl].astype(np.uint8)
     fr = (frame[0] - x0, frame[1] - y0, frame[2] - x0, frame[3] - y0)
-    replaced, rbox = _replaced(big, norm[sl][:, :, 0], R_lab[sl][:, :, 0], fr, o)
+    replaced, rbox = _replaced(big, norm[sl][:, :, 0], R_lab[sl][:, :, 0], fr, o, raw=lab[sl][:, :, 0])
     edges = ov[sl] & (R_grad[sl] > np.percentile(R_grad[sl][ov[sl]], 75)) & ~big.astype(bool)
     misfit = float((own[sl] & edges).sum() / max(1, edges.sum()))
     displaced = _displacement(norm[sl][:, :, 0], R_lab[sl][:, :, 0], ov[sl])
@@ -150,12 +150,16 @@ def _normalise(lab: np.ndarray, R_lab: np.ndarray, ov: np.ndarray, R_L: np.ndarr
 
 
 def _replaced(big: np.ndarray, L: np.ndarray, R_L: np.ndarray, frame: tuple,
-              changed: np.ndarray) -> tuple[float, tuple | None]:
+              changed: np.ndarray, raw: np.ndarray | None = None) -> tuple[float, tuple | None]:
     """The largest solid changed region where the copy shows *other picture*: photograph on both
     sides (:func:`kit.matching.comparison.looks_like_photo`; a caption bar, meme text, app chrome or
     a fill over the picture is graphics), textured on one side at least, and changed almost throughout (under half of its
     pixels like the reference; overlaid text leaves the picture between the letters). Its share
-    of the frame and its box as fractions of the frame (x0, y0, x1, y1), or (0, None)."""
+    of the frame and its box as fractions of the frame (x0, y0, x1, y1), or (0, None).
+
+    Whether the copy shows photograph there is asked of its own lightness (``raw``, when given), not
+    of ``L`` (its tones mapped onto the reference's): the mapping lifts a screenshot's black app
+    chrome into the reference's mid-tones, where it passes for picture."""
     import cv2
 
     from kit.matching.comparison import looks_like_photo
@@ -167,6 +171,7 @@ def _replaced(big: np.ndarray, L: np.ndarray, R_L: np.ndarray, frame: tuple,
     if n <= 1:
         return best, box
     grad, R_grad = _grad(L), _grad(R_L)
+    own_L, own_grad = (L, grad) if raw is None else (raw, _grad(raw))
     for k in range(1, n):
         m = lab == k
         a = float(stats[k, cv2.CC_STAT_AREA]) / area
@@ -174,7 +179,7 @@ def _replaced(big: np.ndarray, L: np.ndarray, R_L: np.ndarray, frame: tuple,
             continue
         if max(float(grad[m].mean()), float(R_grad[m].mean())) < 1.5:
             continue
-        if not (looks_like_photo(L[m], grad[m]) and looks_like_photo(R_L[m], R_grad[m])):
+        if not (looks_like_photo(own_L[m], own_grad[m]) and looks_like_photo(R_L[m], R_grad[m])):
             continue
         x, y, w, h = (int(stats[k, j]) for j in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH,
                                                   cv2.CC_STAT_HEIGHT))
@@ -193,3 +198,44 @@ def _clean(mask: np.ndarray, min_blob: int) -> np.ndarray:
     keep = np.zeros(n, bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_blob
     return keep[lab]
+
+
+def _peel(box: tuple, inside: np.ndarray, own: np.ndarray, L: np.ndarray | None = None, share: float = 0.5) -> tuple:
+    """The copy's picture box: ``box`` without the bands of its own content along its sides (rows or
+    columns at least ``share`` own, from the edge inward) that are no photograph (the copy's own
+    lightness ``L`` there, :func:`kit.matching.pixelwise.looks_like_photo`). What a copy adds at its
+    border (a caption bar, letterbox bars, a screenshot's page and chrome) lands inside the reference
+    frame wherever the copy's picture was cropped there, and it is no picture: the crop edge is where
+    it starts. Other scene along an edge (the source photo of a composite pasted there) stays. The two
+    outermost lines count with their neighbour (the warp's interpolated edge is rarely own)."""
+    from kit.matching.pixelwise import looks_like_photo
+
+    g = None if L is None else _grad(L)
+
+    def graphics(sl: tuple) -> bool:
+        m = own[sl] & inside[sl]
+        return g is None or not m.any() or not looks_like_photo(L[sl][m], g[sl][m])
+
+    x0, y0, x1, y1 = box
+    for _ in range(2):
+        for axis in (1, 0):  # rows, then columns
+            m = inside[y0:y1, x0:x1]
+            o = own[y0:y1, x0:x1] & m
+            n = m.sum(axis=axis)
+            band = (o.sum(axis=axis) >= share * np.maximum(n, 1)) | (n == 0)
+            if len(band) > 6:  # the outermost two lines are the warp's interpolated edge
+                band[:2] |= band[2]
+                band[-2:] |= band[-3]
+            if band.all():
+                return box
+            lo = int(np.argmin(band))
+            hi = len(band) - int(np.argmin(band[::-1]))
+            a0, a1 = (y0, y1) if axis == 1 else (x0, x1)
+            rows = (lambda u, v: (slice(u, v), slice(x0, x1))) if axis == 1 else (lambda u, v: (slice(y0, y1), slice(u, v)))
+            lo = lo if lo and graphics(rows(a0, a0 + lo)) else 0
+            hi = hi if hi < len(band) and graphics(rows(a0 + hi, a1)) else len(band)
+            if axis == 1:
+                y0, y1 = a0 + lo, a0 + hi
+            else:
+                x0, x1 = a0 + lo, a0 + hi
+    return (x0, y0, x1, y1)

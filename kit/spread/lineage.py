@@ -50,7 +50,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from kit.spread.canvas import _bbox, _compose, _flip, _free_chroma, _grad, _warp_lab
-from kit.spread.changes import _own_changes
+from kit.spread.changes import _own_changes, _peel
 from kit.spread.consensus import medoid
 
 __all__ = ["Copy", "Group", "align_group", "register_group"]
@@ -335,16 +335,17 @@ def _register_copy(i: Any, A: np.ndarray, n: int, pic: np.ndarray, cv: _Canvas, 
     else:
         own, norm, colour = np.zeros(ov.shape, bool), lab.copy(), np.zeros(5, np.float32)
         gray, replaced, rbox, misfit, displaced = is_ref and cv.chroma < 3.0, 0.0, None, 0.0, 0.0
-    own, box, g, info = _informative(own, valid, norm, cv, texture)
+    own, box, g, info = _informative(own, valid, norm, cv, texture, lab[:, :, 0])
     C = cv.inside
     return Copy(i, int(n), mirror, rot, float(scale), valid, own, info, norm, g, colour,
                 bool(gray), box, _bbox(valid, cv.frame), replaced, rbox, misfit, displaced,
                 float((own & C).sum()) / max(1.0, float(C.sum())))
 
 
-def _informative(own: np.ndarray, valid: np.ndarray, norm: np.ndarray, cv: _Canvas, texture: float) -> tuple:
-    """``(own, box, grad, info)``: the own changes with every pixel outside the frame added, the copy's box
-    inside the frame, its gradient, and the own pixels that say something (inside the frame, or textured
+def _informative(own: np.ndarray, valid: np.ndarray, norm: np.ndarray, cv: _Canvas, texture: float,
+                 L: np.ndarray | None = None) -> tuple:
+    """``(own, box, grad, info)``: the own changes with every pixel outside the frame added, the copy's
+    picture box inside the frame (:func:`kit.spread.changes._peel`, with the copy's own lightness ``L``), its gradient, and the own pixels that say something (inside the frame, or textured
     outside it and away from the picture's own edge: a flat bar or background matches any other)."""
     import cv2
 
@@ -357,4 +358,5 @@ def _informative(own: np.ndarray, valid: np.ndarray, norm: np.ndarray, cv: _Canv
     textured = cv2.dilate((g > texture).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     near = np.zeros(C.shape, bool)  # the picture's own edge is no added content
     near[max(0, box[1] - 4):box[3] + 4, max(0, box[0] - 4):box[2] + 4] = True
-    return own, box, g, own & (C | (textured & ~near))
+    return own, _peel(box, inside, own, L), g, own & (C | (textured & ~near))
+

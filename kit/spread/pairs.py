@@ -115,7 +115,15 @@ def _planes(c: Copy, C: np.ndarray) -> dict:
     f = lambda x: np.ascontiguousarray(x, dtype=np.float32)  # noqa: E731
     return {"L": f(c.lab[:, :, 0]), "A": f(c.lab[:, :, 1]), "B": f(c.lab[:, :, 2]), "G": f(c.grad),
             "valid": m(c.valid), "own": m(c.own), "info": m(c.info), "not_own": m(~c.own),
-            "unc_base": m(c.valid & C & ~c.own), "not_valid": m(~c.valid)}
+            "unc_base": m(c.valid & C & ~c.own & _box_mask(c.box, C.shape)), "not_valid": m(~c.valid)}
+
+
+def _box_mask(box: tuple, shape: tuple) -> np.ndarray:
+    """The copy's picture box (:func:`kit.spread.lineage._peel`) as a canvas mask: only picture there
+    can be picture that a candidate parent does not hold."""
+    out = np.zeros(shape, bool)
+    out[box[1]:box[3], box[0]:box[2]] = True
+    return out
 
 
 def pair_lineage(group: Group, pairs: Iterable[tuple] | None = None, *, t_same: float = 12.0,
