@@ -310,3 +310,29 @@ def test_dfkit_compare(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "fake.jpg' is " in out and "photo.jpg' with a region of" in out and heat.exists()
     assert main(["compare", str(tmp_path / "photo.jpg"), str(tmp_path / "photo.jpg")]) == 0
+
+
+
+@pytest.mark.parametrize("name, seed", [("rocket", 0), ("rocket", 1), ("chelsea", 2), ("coffee", 5), ("astronaut", 3)])
+def test_a_phone_screenshot_of_a_cropped_repost_is_a_derived_copy(name, seed):
+    """A phone screenshot (the demo's app chrome, dark or light page) of a repost that cut the photo
+    on every side, itself cut again (as the demo's p095): the page and chrome lie where the photo's
+    scene runs on. The tone fit must not take the page's white or black for the scene's brightest
+    or darkest tones: that bent the curve until the whole picture differed, and the screenshot was
+    called a composite of its own source."""
+    from datetime import datetime, timezone
+
+    from kit.demo.phone import screenshot_post
+
+    rng = np.random.default_rng(seed)
+    photo = _photo(name)
+    w, h = photo.size
+    crop = photo.crop((round(0.11 * w), round(0.19 * h), round(0.94 * w), round(0.84 * h)))
+    ctx = {"time": datetime(2026, 3, 15, 1, 0, tzinfo=timezone.utc), "parent_caption": "Huge explosion right now",
+           "parent_platform": "x", "parent_account": "BreakingWireNow", "age": "52m",
+           "counts": ["3383", "14.4K", "304.9K"]}
+    shot, prm = screenshot_post(crop, rng, ctx)
+    W, H = shot.size
+    shot = shot.crop((round(0.13 * W), round(0.07 * H), round(0.94 * W), round(0.81 * H)))
+    c = compare_either(photo, _jpeg(shot, rng), side=320, scene_cues=False)
+    assert not c.composite, (prm["theme"], c.relation, c.edits)

@@ -193,10 +193,16 @@ def warp_source(R: np.ndarray, M: np.ndarray, mirrored: bool, size: tuple[int, i
     return warped, valid
 
 
+EXTREME = 4.0
+"""Lightness (L units) from either end of the scale within which a pixel (of the suspect or the source) is
+page, bar or chrome to the tone fit of :func:`tone_match` (it still counts in the difference)."""
+
+
 def tone_match(Ls: np.ndarray, Lr: np.ndarray, valid: np.ndarray,
                threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool, float]:
     """Tone-match the warped source ``Lr`` to the suspect ``Ls`` (Lab) over ``valid``, twice: the
-    second fit leaves out what the suspect changed (difference over ``threshold``).
+    first fit leaves out black and white on either side (:data:`EXTREME`), the second what the suspect
+    changed (difference over ``threshold``).
 
     Returns the matched source, the difference (:func:`difference`), the pixels of the last fit,
     whether both pictures have colour, and how far lightness (and colour) moved: the mean 5th-95th
@@ -204,7 +210,12 @@ def tone_match(Ls: np.ndarray, Lr: np.ndarray, valid: np.ndarray,
     """
     chroma = lambda x: float(np.hypot(x[..., 1], x[..., 2])[valid].mean())  # noqa: E731
     colour = chroma(Ls) >= 3.0 and chroma(Lr) >= 3.0
-    fit, nr = valid, Lr.copy()
+    nr = Lr.copy()
+    # the ends of the scale are left out of the fit (when most of the overlap is not there): a
+    # screenshot's black or white page and chrome, or a bar, over the other picture's scene would map
+    # that scene's darkest or brightest quarter onto them and bend the curve for the whole picture
+    mid = valid & (np.abs(Ls[..., 0] - 50.0) <= 50.0 - EXTREME) & (np.abs(Lr[..., 0] - 50.0) <= 50.0 - EXTREME)
+    fit = mid if mid.sum() >= 0.5 * valid.sum() else valid
     for _ in range(2):
         for c, (xs, xr) in enumerate(tone_curves(Lr, Ls, fit, 3 if colour else 1)):
             nr[..., c] = np.interp(Lr[..., c], xs, xr)
