@@ -54,6 +54,8 @@ def _lineage(rows, media, root_like=()):
     pytest.param({"gray_u": True}, 0.0, CONFLICT["colour_regained"], id="colour-regained"),
     pytest.param({"scale_u": 0.5}, 0.0, pytest.approx(4 * 0.9), id="resolution-regained"),
     pytest.param({"scale_u": 0.5, "added_v": 0.3}, 0.0, 0.0, id="screenshot-rerenders"),
+    pytest.param({"scale_u": 0.5, "added_u": 0.3, "added_v": 0.3}, 0.0, pytest.approx(4 * 0.9),
+                 id="sharper-inside-the-parents-own-frame"),
     pytest.param({"lacking_sides": 1}, 0.0, CONFLICT["cut_addition"], id="addition-cut-exactly"),
     pytest.param({"rotation_u": 2.0, "rotation_v": 2.1}, 1.5, 0.0, id="same-rotation"),
 ])
@@ -321,3 +323,24 @@ def test_without_times_the_finest_quantisation_breaks_a_tie_between_look_alike_c
     facts = pd.DataFrame({"sha256": media, "jpeg_quality": [93, 71, 80]})
     g = build(posts, lineage=_lineage(rows, media), media=facts)
     assert [n for n in g if g.nodes[n].get("first_copy")] == [first]
+
+
+def test_a_copy_of_a_file_hangs_from_the_files_first_post_not_from_a_later_share_of_it():
+    # "sa" entered with post a; b is a share of it (same bytes); c was made from that file
+    posts = _posts([("o", 0, "so", None), ("a", 30, "sa", None), ("b", 60, "sa", None), ("c", 90, "sc", None)])
+    lin = _lineage({("sa", "sc"): {"inherited": 0.05}}, ["so", "sa", "sc"], root_like={"so"})
+    for order in (posts, posts.iloc[::-1]):
+        g = build(order, lineage=lin)
+        assert g.has_edge("a", "c") and g.has_edge("a", "b") and g.has_edge("o", "a")
+
+
+def test_a_post_of_the_same_bytes_as_an_earlier_post_hangs_from_it_whatever_another_file_carries():
+    # s1 is a screenshot; r is a resized copy of it (it carries all of the screenshot's chrome, so
+    # its row to the screenshot's bytes is strongly supported); s2 posts the screenshot's very bytes
+    # again: it was forwarded, not made from the smaller copy
+    posts = _posts([("o", 0, "so", None), ("s1", 30, "ss", None), ("r", 60, "sr", None), ("s2", 90, "ss", None)])
+    big = {"inherited": 0.6, "inherited_out": 0.5, "shared_edges": 4, "added_u": 1.6, "added_v": 1.6}
+    lin = _lineage({("ss", "sr"): big, ("sr", "ss"): big}, ["so", "ss", "sr"], root_like={"so"})
+    g = build(posts, lineage=lin)
+    assert g.has_edge("s1", "s2") and g.has_edge("s1", "r")
+

@@ -27,8 +27,9 @@ conflict (:data:`CONFLICT`)
     picture; ``unmirrored``, ``unrotated``, ``unfiltered``: ``u``'s global
     change undone; ``colour_regained``: ``v`` has colour and ``u`` is gray;
     ``resolution_gained``: ``v`` is sharper than ``u`` (``log2`` of the ratio
-    above 7 %; not counted when ``v`` re-renders the picture in a larger frame,
-    as a screenshot or a letterbox does).
+    above 7 %; not counted when ``v`` re-renders the picture in a larger frame than
+    ``u`` has, as a screenshot or a letterbox does: within a frame no larger than
+    ``u``'s, a sharper picture was not made from ``u``).
 
 Nothing here rewards a post for being recent or popular; time enters
 :func:`kit.spread.build` only as an ordering constraint
@@ -139,7 +140,8 @@ def lineage_cost(row: dict, *, support: dict | None = None, conflict: dict | Non
         against.append(f"would have had to cut off its addition{'s' if k > 1 else ''} on {k} side"
                        f"{'s' if k > 1 else ''} exactly, with no picture")
     su, sv = float(row["scale_u"] or 0.0), float(row["scale_v"] or 0.0)
-    if su > 0 and sv > 0 and float(row.get("added_v") or 0.0) < 0.05:
+    added_v = float(row.get("added_v") or 0.0)
+    if su > 0 and sv > 0 and added_v < float(row.get("added_u") or 0.0) + 0.05:  # no larger frame of v's own
         gain = math.log2(sv / su) - 0.1
         if gain > 0:
             c += wc["resolution_gained"] * gain

@@ -34,6 +34,7 @@ CLEAR_S = 1800.0  # reported times are off by minutes: a gap over this is clear
 MATERIAL_S = 7 * 86400.0  # a photo posted this much earlier is what a fake was made from
 OWN_MAX = 0.02  # a region of its own over this share of the frame: the material, not a copy
 BIG = 1000.0
+RESHARE = 0.01  # the price of a later post of a file as a parent, over the file's first post
 
 
 @dataclass(frozen=True)
@@ -173,10 +174,13 @@ def _incoming(G: nx.DiGraph, ids: list, members: dict, first: dict, rows: dict, 
     post its link names when that is outside the group (or the post has no media)."""
     incoming: dict = {v: [] for v in ids}
     for g, m in members.items():
+        reshare = _reshares(G, m)
         for v in m:
             for u in m:
                 if u != v:
-                    incoming[v].append(_candidate(G, u, v, first[g], rows, root_like, has_lineage, k))
+                    c = _candidate(G, u, v, first[g], rows, root_like, has_lineage, k)
+                    incoming[v].append((c[0] + RESHARE, *c[1:]) if u in reshare else c)
+            incoming[v] = _same_bytes_first(incoming[v])
     for v in ids:  # a link to a post outside the group (or from a post without media) is still a candidate
         link = G.nodes[v]["explicit_parent"]
         if link in G and link != v and all(c[1] != link for c in incoming[v]):
@@ -184,6 +188,33 @@ def _incoming(G: nx.DiGraph, ids: list, members: dict, first: dict, rows: dict, 
             incoming[v].append((k.theta - k.explicit_bonus + t, link, {
                 "support": 0.0, "conflict": t, "why": [], "against": [], "algorithm": "link", "gap": gap}))
     return incoming
+
+
+def _same_bytes_first(cands: list, margin: float = 1.0) -> list:
+    """``cands`` with every post of the child's own bytes made before it supported ``margin`` over the
+    best other file: the same bytes are the same upload (shared or forwarded), while another file
+    that carries the child's additions (a resized copy of the same screenshot) is its sibling or
+    its child. Not for the original's bytes (no support: nothing of its own to share)."""
+    best = max((c[2]["support"] for c in cands if c[2]["algorithm"] == "lineage"), default=0.0)
+    same = [c for c in cands if c[2]["algorithm"] == "identical" and c[2]["support"] > 0
+            and (c[2]["gap"] is None or c[2]["gap"] >= 0)]
+    extra = best + margin - min((c[2]["support"] for c in same), default=best + margin)
+    if not same or extra <= 0:
+        return cands
+    return [(c[0] - extra, c[1], {**c[2], "support": c[2]["support"] + extra}) if any(c is x for x in same) else c
+            for c in cands]
+
+
+def _reshares(G: nx.DiGraph, posts: list) -> set:
+    """The posts of ``posts`` that are not the first post of their file (by time; undated ones after
+    the dated). The file entered the collection with its first post, the later ones show the same
+    bytes (a platform share shows the original's media): a copy made from that file, with nothing
+    to say which post it was taken from, hangs from the first one (:data:`RESHARE`, a tie-break)."""
+    by_file: dict = {}
+    for p in posts:
+        by_file.setdefault(G.nodes[p]["media_sha256"], []).append(p)
+    return {p for same in by_file.values() if len(same) > 1
+            for p in sorted(same, key=lambda p: (*_when(G.nodes[p]), p))[1:]}
 
 
 def _candidate(G: nx.DiGraph, u: str, v: str, first: str, rows: dict, root_like: dict, has_lineage: bool,
