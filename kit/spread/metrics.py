@@ -261,11 +261,14 @@ def _frames(out: dict, lead: list, n_reposts: tuple) -> CascadeMetrics:
 
 
 def origins_table(G: nx.DiGraph, m: CascadeMetrics | None = None) -> pd.DataFrame:
-    """Roots of the cascades with more than one post, largest first, with the evidence sentences."""
+    """Roots of the cascades with more than one post, largest first (equal sizes: the earliest posted
+    first, then by node id, so that one collection ingested from different exports, with other post
+    ids, lists its origins in one order), with the evidence sentences."""
     m = metrics(G) if m is None else m
     o = m.origins
     if not len(o):
         return o.assign(why_root=pd.Series(dtype=object))
-    o = o[o["size"] > 1].sort_values(["size", "node"], ascending=[False, True]).reset_index(drop=True)
+    o = o[o["size"] > 1].sort_values(["size", "posted_at", "node"], ascending=[False, True, True],
+                                     na_position="last").reset_index(drop=True)
     o["why_root"] = [G.nodes[n].get("origin_evidence") for n in o["node"]]
     return o
