@@ -175,11 +175,20 @@ def _incoming(G: nx.DiGraph, ids: list, members: dict, first: dict, rows: dict, 
     incoming: dict = {v: [] for v in ids}
     for g, m in members.items():
         reshare = _reshares(G, m)
+        shared = {}
+        for p, f in reshare.items():
+            shared[f] = shared.get(f, 0) + 1
         for v in m:
             for u in m:
                 if u != v:
                     c = _candidate(G, u, v, first[g], rows, root_like, has_lineage, k)
-                    incoming[v].append((c[0] + RESHARE, *c[1:]) if u in reshare else c)
+                    if u in reshare:
+                        c = (c[0] + RESHARE, *c[1:])
+                    elif u in shared and G.nodes[u]["media_sha256"] != G.nodes[v]["media_sha256"]:
+                        n = shared[u]
+                        c[2]["why"].append(f"is the first post of its file ({n} later post"
+                                           f"{'s show' if n > 1 else ' shows'} the same bytes)")
+                    incoming[v].append(c)
             incoming[v] = _same_bytes_first(incoming[v])
     for v in ids:  # a link to a post outside the group (or from a post without media) is still a candidate
         link = G.nodes[v]["explicit_parent"]
@@ -205,16 +214,21 @@ def _same_bytes_first(cands: list, margin: float = 1.0) -> list:
             for c in cands]
 
 
-def _reshares(G: nx.DiGraph, posts: list) -> set:
+def _reshares(G: nx.DiGraph, posts: list) -> dict:
     """The posts of ``posts`` that are not the first post of their file (by time; undated ones after
-    the dated). The file entered the collection with its first post, the later ones show the same
-    bytes (a platform share shows the original's media): a copy made from that file, with nothing
-    to say which post it was taken from, hangs from the first one (:data:`RESHARE`, a tie-break)."""
+    the dated), each with that first post. The file entered the collection with its first post, the
+    later ones show the same bytes (a platform share shows the original's media): a copy made from
+    that file, with nothing to say which post it was taken from, hangs from the first one
+    (:data:`RESHARE`, a tie-break)."""
     by_file: dict = {}
     for p in posts:
         by_file.setdefault(G.nodes[p]["media_sha256"], []).append(p)
-    return {p for same in by_file.values() if len(same) > 1
-            for p in sorted(same, key=lambda p: (*_when(G.nodes[p]), p))[1:]}
+    out: dict = {}
+    for same in by_file.values():
+        if len(same) > 1:
+            first, *later = sorted(same, key=lambda p: (*_when(G.nodes[p]), p))
+            out.update({p: first for p in later})
+    return out
 
 
 def _candidate(G: nx.DiGraph, u: str, v: str, first: str, rows: dict, root_like: dict, has_lineage: bool,
