@@ -312,7 +312,6 @@ def test_dfkit_compare(tmp_path, capsys):
     assert main(["compare", str(tmp_path / "photo.jpg"), str(tmp_path / "photo.jpg")]) == 0
 
 
-
 @pytest.mark.parametrize("name, seed", [("rocket", 0), ("rocket", 1), ("chelsea", 2), ("coffee", 5), ("astronaut", 3)])
 def test_a_phone_screenshot_of_a_cropped_repost_is_a_derived_copy(name, seed):
     """A phone screenshot (the demo's app chrome, dark or light page) of a repost that cut the photo

@@ -344,4 +344,3 @@ def test_a_post_of_the_same_bytes_as_an_earlier_post_hangs_from_it_whatever_anot
     lin = _lineage({("ss", "sr"): big, ("sr", "ss"): big}, ["so", "ss", "sr"], root_like={"so"})
     g = build(posts, lineage=lin)
     assert g.has_edge("s1", "s2") and g.has_edge("s1", "r")
-

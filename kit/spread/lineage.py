@@ -345,7 +345,8 @@ def _register_copy(i: Any, A: np.ndarray, n: int, pic: np.ndarray, cv: _Canvas, 
 def _informative(own: np.ndarray, valid: np.ndarray, norm: np.ndarray, cv: _Canvas, texture: float,
                  L: np.ndarray | None = None) -> tuple:
     """``(own, box, grad, info)``: the own changes with every pixel outside the frame added, the copy's
-    picture box inside the frame (:func:`kit.spread.changes._peel`, with the copy's own lightness ``L``), its gradient, and the own pixels that say something (inside the frame, or textured
+    picture box inside the frame (:func:`kit.spread.changes._peel`, with the copy's own lightness
+    ``L``), its gradient, and the own pixels that say something (inside the frame, or textured
     outside it and away from the picture's own edge: a flat bar or background matches any other)."""
     import cv2
 
@@ -359,4 +360,3 @@ def _informative(own: np.ndarray, valid: np.ndarray, norm: np.ndarray, cv: _Canv
     near = np.zeros(C.shape, bool)  # the picture's own edge is no added content
     near[max(0, box[1] - 4):box[3] + 4, max(0, box[0] - 4):box[2] + 4] = True
     return own, _peel(box, inside, own, L), g, own & (C | (textured & ~near))
-

@@ -119,7 +119,7 @@ def _planes(c: Copy, C: np.ndarray) -> dict:
 
 
 def _box_mask(box: tuple, shape: tuple) -> np.ndarray:
-    """The copy's picture box (:func:`kit.spread.lineage._peel`) as a canvas mask: only picture there
+    """The copy's picture box (:func:`kit.spread.changes._peel`) as a canvas mask: only picture there
     can be picture that a candidate parent does not hold."""
     out = np.zeros(shape, bool)
     out[box[1]:box[3], box[0]:box[2]] = True

@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -175,9 +176,7 @@ def _incoming(G: nx.DiGraph, ids: list, members: dict, first: dict, rows: dict, 
     incoming: dict = {v: [] for v in ids}
     for g, m in members.items():
         reshare = _reshares(G, m)
-        shared = {}
-        for p, f in reshare.items():
-            shared[f] = shared.get(f, 0) + 1
+        shared = Counter(reshare.values())  # a file's first post -> how many later posts show its bytes
         for v in m:
             for u in m:
                 if u != v:
@@ -204,14 +203,16 @@ def _same_bytes_first(cands: list, margin: float = 1.0) -> list:
     best other file: the same bytes are the same upload (shared or forwarded), while another file
     that carries the child's additions (a resized copy of the same screenshot) is its sibling or
     its child. Not for the original's bytes (no support: nothing of its own to share)."""
-    best = max((c[2]["support"] for c in cands if c[2]["algorithm"] == "lineage"), default=0.0)
-    same = [c for c in cands if c[2]["algorithm"] == "identical" and c[2]["support"] > 0
-            and (c[2]["gap"] is None or c[2]["gap"] >= 0)]
-    extra = best + margin - min((c[2]["support"] for c in same), default=best + margin)
-    if not same or extra <= 0:
+    same = {k for k, c in enumerate(cands) if c[2]["algorithm"] == "identical" and c[2]["support"] > 0
+            and (c[2]["gap"] is None or c[2]["gap"] >= 0)}
+    if not same:
         return cands
-    return [(c[0] - extra, c[1], {**c[2], "support": c[2]["support"] + extra}) if any(c is x for x in same) else c
-            for c in cands]
+    best = max((c[2]["support"] for c in cands if c[2]["algorithm"] == "lineage"), default=0.0)
+    extra = best + margin - min(cands[k][2]["support"] for k in same)
+    if extra <= 0:
+        return cands
+    return [(c[0] - extra, c[1], {**c[2], "support": c[2]["support"] + extra}) if k in same else c
+            for k, c in enumerate(cands)]
 
 
 def _reshares(G: nx.DiGraph, posts: list) -> dict:
