@@ -332,7 +332,8 @@ def test_a_copy_of_a_file_hangs_from_the_files_first_post_not_from_a_later_share
     for order in (posts, posts.iloc[::-1]):
         g = build(order, lineage=lin)
         assert g.has_edge("a", "c") and g.has_edge("a", "b") and g.has_edge("o", "a")
-        assert "is the first post of its file (1 later post shows the same bytes)" in g.edges["a", "c"]["evidence"]
+        assert "a is the first post of its file (1 later post shows the same bytes)" in g.edges["a", "c"]["evidence"]
+        assert not g.edges["a", "c"]["evidence"].startswith("c is the first post")
 
 
 def test_a_post_of_the_same_bytes_as_an_earlier_post_hangs_from_it_whatever_another_file_carries():

@@ -184,9 +184,7 @@ def _incoming(G: nx.DiGraph, ids: list, members: dict, first: dict, rows: dict, 
                     if u in reshare:
                         c = (c[0] + RESHARE, *c[1:])
                     elif u in shared and G.nodes[u]["media_sha256"] != G.nodes[v]["media_sha256"]:
-                        n = shared[u]
-                        c[2]["why"].append(f"is the first post of its file ({n} later post"
-                                           f"{'s show' if n > 1 else ' shows'} the same bytes)")
+                        c[2]["reshared"] = shared[u]  # said of u in the edge's sentence
                     incoming[v].append(c)
             incoming[v] = _same_bytes_first(incoming[v])
     for v in ids:  # a link to a post outside the group (or from a post without media) is still a candidate
@@ -303,6 +301,9 @@ def _sentence(u: str, v: str, info: dict, kind: str, runner: tuple | None, link:
         parts.append(f"its export names {link}, and {u} carries more of its changes")
     elif kind == "explicit":
         parts.append("its export names this post")
+    if info.get("reshared"):
+        n = info["reshared"]
+        parts.append(f"{u} is the first post of its file ({n} later post{'s show' if n > 1 else ' shows'} the same bytes)")
     if info.get("gap") is not None and info["gap"] >= 0:
         parts.append(f"{u} is {info['gap'] / 3600:.1f} h older")
     if info["against"]:
