@@ -164,11 +164,16 @@ def test_pairwise_rows_are_directional():
     assert rows.loc[("o", "a"), "lacking"] == 0
 
 
-def test_another_shot_of_the_scene_leaves_the_group():
+def _viewpoint(corners: list) -> np.ndarray:
+    """ORIGIN seen from another viewpoint: its corners moved to ``corners`` (fractions of the frame)."""
     h, w = ORIGIN.shape[:2]
     src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-    dst = np.float32([[w * 0.06, h * 0.04], [w * 0.95, h * 0.07], [w * 0.97, h * 0.93], [w * 0.03, h * 0.96]])
-    other = cv2.warpPerspective(ORIGIN, cv2.getPerspectiveTransform(src, dst), (w, h), borderMode=cv2.BORDER_REFLECT)
+    dst = np.float32([[w * x, h * y] for x, y in corners])
+    return cv2.warpPerspective(ORIGIN, cv2.getPerspectiveTransform(src, dst), (w, h), borderMode=cv2.BORDER_REFLECT)
+
+
+def test_another_shot_of_the_scene_leaves_the_group():
+    other = _viewpoint([(0.06, 0.04), (0.95, 0.07), (0.97, 0.93), (0.03, 0.96)])
     pics = _family(a=_logo(ORIGIN), b=_bar(ORIGIN), other=other)
     ev = lineage_evidence(pics, pd.DataFrame({"id": list(pics), "cluster": 0}),
                           first_seen={"o": 0, "a": 1, "b": 2, "other": 3})
@@ -176,6 +181,20 @@ def test_another_shot_of_the_scene_leaves_the_group():
     assert grp["other"] != grp["o"] == grp["a"] == grp["b"]
     rel = ev.relations.set_index("a").loc["other"]
     assert rel["b"] == "o" and rel["relation"] is None  # another picture of the scene: no source edge
+
+
+def test_a_shot_from_a_slightly_other_viewpoint_is_no_copy_and_no_repost():
+    # corners moved 2-3.5 % of the frame: its quarters shift alike within 2 px (the displacement test
+    # keeps it), but only a perspective maps it onto the picture; posted after the copies, it
+    # would otherwise hang from the origin as a repost
+    other = _viewpoint([(0.03, 0.02), (0.98, 0.035), (0.965, 0.975), (0.025, 0.97)])
+    pics = _family(a=_logo(ORIGIN), b=_bar(ORIGIN), other=other)
+    g, ev = _trace(pics, [("p_o", "o", 0), ("p_a", "a", 30), ("p_b", "b", 60), ("p_x", "other", 90)])
+    grp = dict(zip(ev.groups["id"], ev.groups["group"]))
+    assert grp["other"] != grp["o"] == grp["a"] == grp["b"]
+    assert g.in_degree("p_x") == 0 and g.has_edge("p_o", "p_a") and g.has_edge("p_o", "p_b")
+    rel = ev.relations.set_index("a").loc["other"]
+    assert rel["b"] == "o" and rel["relation"] is None
 
 
 def test_undecodable_media_get_an_error_row(tmp_path):

@@ -277,18 +277,25 @@ def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, fir
     source photo of a composite that spread): the group is registered again on one of the others.
     A copy whose parts are displaced differently (``displaced`` canvas pixels between the quarters
     of the picture: another shot of the scene) is taken out too, and so are the copies that do not
-    align with the reference's picture at all (another picture the matcher joined in): they are
+    align with the reference's picture at all (another picture the matcher joined in) or only by a
+    perspective (another shot, :func:`kit.spread.lineage.align_group`; when most copies are, the
+    reference is the other shot and the group is aligned again on one of them): they are
     registered as a group of their own. The copies taken out form their
     own group (and are split again the same way); each gets a relation row to the group it left:
     ``source`` when nothing but the replaced region differs (the unedited photo a composite was
     made from), else None (another picture of the scene).
     """
-    from kit.spread.lineage import align_group, register_group
+    from kit.spread.lineage import ANOTHER_SHOT, align_group, register_group
 
     out, todo, k = [], [(g, list(pics), ref)], 0
     while todo:
         key, ids, r = todo.pop(0)
         maps, failed = align_group({i: pics[i] for i in ids}, feats, r)
+        shots = [i for i, why in failed.items() if why.startswith(ANOTHER_SHOT)]
+        if len(ids) > 2 and len(shots) > (len(ids) - 1) / 2:  # the reference is the other shot of the scene
+            r = max(shots, key=lambda i: (pics[i].shape[0] * pics[i].shape[1], str(i)))
+            maps, failed = align_group({i: pics[i] for i in ids}, feats, r)
+            shots = [i for i, why in failed.items() if why.startswith(ANOTHER_SHOT)]
         if failed and len(failed) < len(ids):  # copies of another picture the matcher joined in
             k += 1
             rest = [i for i in failed]
@@ -298,6 +305,8 @@ def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, fir
         kw = {"maps": maps, "scales": scales, "canvas": canvas, "side": side, "first_seen": first_seen,
               "boxes": boxes}
         reg = register_group(sub, r, **kw)
+        relations += [{"a": i, "b": reg.reference, "relation": None, "replaced": None, "own_share": None, "box": None}
+                      for i in shots if i not in ids]
 
         def odd_ones(reg: Any) -> list:
             return [i for i, c in reg.copies.items()

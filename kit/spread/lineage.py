@@ -53,6 +53,9 @@ from kit.spread.canvas import _bbox, _compose, _flip, _free_chroma, _grad, _warp
 from kit.spread.changes import _own_changes, _peel
 from kit.spread.consensus import medoid
 
+ANOTHER_SHOT = "another shot of the scene"
+SHOT_GAIN = 0.25  # px at the analysis size: copies stay under 0.15, other shots 0.35-0.8 (benchmark)
+
 __all__ = ["Copy", "Group", "align_group", "register_group"]
 
 
@@ -118,35 +121,42 @@ def _overlap(A: np.ndarray, shape: tuple, ref_shape: tuple) -> float:
 
 
 def align_group(pics: dict, features: dict, reference: Any, *, min_inliers: int = 10,
-                min_overlap: float = 0.25) -> tuple[dict, dict]:
+                min_overlap: float = 0.25, shot_gain: float = SHOT_GAIN) -> tuple[dict, dict]:
     """Align every copy with ``reference`` (SIFT + RANSAC similarity, mirrored where needed; a copy
     that does not align directly goes through the best-aligned others). An alignment counts only
     when the two frames overlap by ``min_overlap`` of the smaller one: a pasted region matching
-    its donor photo, or a small shared element, is no alignment of the picture. Returns ``(maps,
-    failed)``: id -> (2x3 map of its analysis pixels into the reference's, inliers), id -> why."""
-    from kit.spread.pictures import _align
+    its donor photo, or a small shared element, is no alignment of the picture. A copy that a
+    perspective fits ``shot_gain`` pixels better than the similarity (:func:`kit.spread.pictures.perspective_gain`)
+    is another shot of the scene, not a copy: it fails with a why that starts with :data:`ANOTHER_SHOT`.
+    Returns ``(maps, failed)``: id -> (2x3 map of its analysis pixels into the reference's,
+    inliers), id -> why."""
+    from kit.spread.pictures import _align_view
 
     ref_shape = pics[reference].shape[:2]
     maps: dict = {reference: (np.array([[1.0, 0, 0], [0, 1.0, 0]]), 10 ** 6)}
     failed: dict = {}
 
     def fit(j: Any, i: Any) -> tuple | None:
-        n, M, mir = _align(features[j], features[i])
+        n, M, mir, gain = _align_view(features[j], features[i])
         if M is None or n < min_inliers:
             return None
         A = _compose(M, _flip(pics[i].shape[1])) if mir else M
         if _overlap(A, pics[i].shape[:2], pics[j].shape[:2]) < min_overlap:
             return None
-        return A, n
+        return A, n, gain
 
     for i in pics:
         if i != reference and (got := fit(reference, i)) is not None:
-            maps[i] = got
-    for i in [i for i in pics if i not in maps]:
+            if got[2] > shot_gain:
+                failed[i] = (f"{ANOTHER_SHOT}: a perspective fits its points {got[2]:.2f} px closer than any crop, "
+                             "scale or rotation of the group's picture (a copy cannot change the viewpoint)")
+            else:
+                maps[i] = got[:2]
+    for i in [i for i in pics if i not in maps and i not in failed]:
         best = None
         for j in sorted((j for j in maps if j != reference), key=lambda j: -maps[j][1])[:4]:
             got = fit(j, i)
-            if got is not None and (best is None or got[1] > best[1]):
+            if got is not None and got[2] <= shot_gain and (best is None or got[1] > best[1]):
                 A = _compose(maps[j][0], got[0])
                 if _overlap(A, pics[i].shape[:2], ref_shape) >= min_overlap:
                     best = (A, min(got[1], maps[j][1]))
