@@ -197,6 +197,20 @@ def test_a_shot_from_a_slightly_other_viewpoint_is_no_copy_and_no_repost():
     assert rel["b"] == "o" and rel["relation"] is None
 
 
+def test_colour_copies_of_a_sepia_reference_are_not_gray():
+    # sepia colours by lightness (the classic sepia matrix, clipped): the colour copies' chroma maps
+    # onto it only through their lightness; an affine map of their chroma alone left it unexplained,
+    # and they were flagged gray, so the colour origin "regained colour" under every gray descendant
+    data = pytest.importorskip("skimage.data")
+    a = data.astronaut()
+    a = _jpeg(cv2.resize(a, (320, 320), interpolation=cv2.INTER_AREA), 92)
+    sepia = np.array([[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]])
+    pics = {"sepia": _jpeg(np.clip(a.astype(float) @ sepia.T, 0, 255).astype(np.uint8)), "o": a,
+            "crop": _jpeg(a[10:-10, 10:-10]), "gray": _jpeg(np.repeat(cv2.cvtColor(a, cv2.COLOR_RGB2GRAY)[:, :, None], 3, axis=2))}
+    g = register_group(pics, "sepia", rechoose=False)
+    assert not g.copies["o"].gray and not g.copies["crop"].gray and g.copies["gray"].gray
+
+
 def test_undecodable_media_get_an_error_row(tmp_path):
     bad = tmp_path / "bad.jpg"
     bad.write_bytes(b"\xff\xd8 not a jpeg")

@@ -81,9 +81,11 @@ def _displacement(x: np.ndarray, r: np.ndarray, ov: np.ndarray, min_response: fl
 def _tone(lab: np.ndarray, R_lab: np.ndarray, fit: np.ndarray, chroma_R: float) -> tuple:
     """The map of ``lab`` onto the reference's tones, fitted on the ``fit`` pixels (a sample of
     them): lightness by quantile mapping (any monotone curve: contrast, fades, gamma), chroma by
-    an affine map (tints, sepia, saturation). Returns ``(apply, gray)``; gray when the copy holds
-    (almost) no colour beyond what its lightness explains (gray or toned gray) or its colour
-    follows no affine map (the fit leaves more than half of the reference's colour unexplained)."""
+    an affine map of the copy's colour and lightness (tints, saturation, and sepia, which colours by
+    lightness: a colour copy of a sepia-toned reference is no gray copy). Returns ``(apply, gray)``;
+    gray when the copy holds (almost) no colour beyond what its lightness explains (gray or toned
+    gray) or its colour follows no such map (the fit leaves more than half of the reference's colour
+    unexplained)."""
     idx = np.flatnonzero(fit.ravel())
     if len(idx) > 6000:
         idx = idx[:: len(idx) // 6000]
@@ -95,7 +97,7 @@ def _tone(lab: np.ndarray, R_lab: np.ndarray, fit: np.ndarray, chroma_R: float) 
     gray = free < 3.0 or free < 0.25 * chroma_R
     coef = None
     if not gray:
-        X = np.column_stack([xs[:, 1:], np.ones(len(xs))])
+        X = np.column_stack([xs[:, 1:], xs[:, 0], np.ones(len(xs))])
         coef, *_ = np.linalg.lstsq(X, rs[:, 1:], rcond=None)
         gray = float(np.median(np.abs(X @ coef - rs[:, 1:]).sum(axis=1))) > max(8.0, 0.5 * chroma_R)
 
@@ -103,7 +105,8 @@ def _tone(lab: np.ndarray, R_lab: np.ndarray, fit: np.ndarray, chroma_R: float) 
         out = x.copy()
         out[:, :, 0] = np.interp(x[:, :, 0], qx, qr)
         if coef is not None and not gray:
-            out[:, :, 1:] = (x[:, :, 1:].reshape(-1, 2) @ coef[:2] + coef[2]).reshape(*x.shape[:2], 2)
+            out[:, :, 1:] = (x[:, :, 1:].reshape(-1, 2) @ coef[:2] + x[:, :, :1].reshape(-1, 1) @ coef[2:3]
+                             + coef[3]).reshape(*x.shape[:2], 2)
         return out
 
     return apply, bool(gray)
