@@ -47,6 +47,8 @@ def _lineage(rows, media, root_like=()):
     pytest.param({}, 0.0, 0.0, id="plain"),
     pytest.param({"inherited": 0.05}, pytest.approx(1.5 * 3.258, abs=1e-3), 0.0, id="carries-marks"),
     pytest.param({"inherited": 0.003}, 0.0, 0.0, id="noise-is-no-mark"),
+    pytest.param({"inherited": 0.008}, 0.0, 0.0, id="residue-under-1pc-is-no-mark"),
+    pytest.param({"inherited": 0.012}, pytest.approx(1.5 * 1.946, abs=1e-3), 0.0, id="a-1pc-logo-is-a-mark"),
     pytest.param({"lacking": 0.02}, 0.0, pytest.approx(2 * 2.398, abs=1e-3), id="lacks-marks"),
     pytest.param({"shared_edges": 2}, 1.6, 0.0, id="shared-crop-edges"),
     pytest.param({"mirror_u": True}, 0.0, CONFLICT["unmirrored"], id="unmirrored"),

@@ -12,7 +12,9 @@ support (:data:`SUPPORT`)
     pixel, inside the picture (text, logo, sticker, a replaced region) or
     around it (caption bar, frame, app chrome; weighed less: app chrome and
     letterboxes follow templates), ``log1p(area / 0.2 %)`` of the frame each
-    (from 0.4 % up: below that, two re-encodes of one picture share noise),
+    (from 1 % of the frame up, :data:`MARK_MIN`: below that, two re-encodes of one
+    picture share noise and tone-mapping residue; on the spread benchmark 216 of the
+    267 edges supported by a shared mark under 1 % hung a post from the wrong parent),
     times the squared share of ``u``'s changed pixels that ``v`` shows alike
     rather than otherwise (two screenshots of one post in one app agree on
     the chrome and differ in its text);
@@ -62,7 +64,7 @@ CONFLICT = {"lacking": 2.0, "overwritten": 1.5, "uncovered": 2.0, "cut_addition"
             "unrotated": 3.0, "unfiltered": 2.0, "colour_regained": 5.0, "resolution_gained": 4.0}
 """Weight of each conflict cue (module doc)."""
 AREA0 = 0.002  # 0.2 % of the frame: the smallest mark worth a unit of evidence
-MARK_MIN = 0.004  # shared marks below 0.4 % of the frame are re-encoding and alignment noise
+MARK_MIN = 0.01  # shared marks below 1 % of the frame: re-encoding residue agrees by chance (module doc)
 ROT = 0.8      # degrees: a rotation worth naming
 FILTER = 1.5   # size of a colour change worth naming (lineage ``colour`` units)
 
