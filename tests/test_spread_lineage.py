@@ -7,12 +7,11 @@ kit.spread.build.
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pandas as pd
 import pytest
 
+from _media import jpeg_roundtrip as _jpeg
 from _media import scene
 from kit.spread.build import build
 from kit.spread.evidence import lineage_evidence
@@ -22,14 +21,6 @@ from kit.spread.pairs import pair_lineage
 
 cv2 = pytest.importorskip("cv2")
 T0 = pd.Timestamp("2026-03-01T00:00:00Z")
-
-
-def _jpeg(a: np.ndarray, q: int = 88) -> np.ndarray:
-    from PIL import Image
-
-    b = io.BytesIO()
-    Image.fromarray(a).save(b, "JPEG", quality=q)
-    return np.asarray(Image.open(io.BytesIO(b.getvalue())).convert("RGB"))
 
 
 def _bar(a: np.ndarray, text: str = "BREAKING NEWS NOW", top: bool = True) -> np.ndarray:

@@ -306,7 +306,7 @@ def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, fir
               "boxes": boxes}
         reg = register_group(sub, r, **kw)
         relations += [{"a": i, "b": reg.reference, "relation": None, "replaced": None, "own_share": None, "box": None}
-                      for i in shots if i not in ids]
+                      for i in shots]  # each left with the failed ones above (the reference never fails)
 
         def odd_ones(reg: Any) -> list:
             return [i for i, c in reg.copies.items()
