@@ -60,6 +60,14 @@ def _lineage(rows, media, root_like=()):
                  id="sharper-inside-the-parents-own-frame"),
     pytest.param({"lacking_sides": 1}, 0.0, CONFLICT["cut_addition"], id="addition-cut-exactly"),
     pytest.param({"rotation_u": 2.0, "rotation_v": 2.1}, 1.5, 0.0, id="same-rotation"),
+    pytest.param({"scale_u": 0.6, "scale_v": 0.603, "scale_full": 1.0}, 1.0, 0.0, id="keeps-the-parents-resize"),
+    pytest.param({"scale_u": 0.6, "scale_v": 0.5, "scale_full": 1.0}, 0.0, 0.0, id="resized-again-says-nothing"),
+    pytest.param({"scale_u": 1.0, "scale_v": 1.0, "scale_full": 1.0}, 0.0, 0.0, id="full-size-copies-share-nothing"),
+    pytest.param({"scale_u": 0.6, "scale_v": 0.6, "scale_full": 1.0, "added_v": 0.3}, 0.0, 0.0,
+                 id="a-screenshot-rerenders-at-any-size"),
+    pytest.param({"colour_u": 3.0, "colour_v": 0.2, "colour_uv": 3.0}, 0.0, CONFLICT["unfiltered"],
+                 id="filter-undone"),
+    pytest.param({"colour_u": 3.0, "colour_v": 3.1, "colour_uv": 0.2}, 1.2, 0.0, id="same-filter"),
 ])
 def test_lineage_cost_cues(row, support, conflict):
     s, c, why, against = lineage_cost({**PLAIN, **row})

@@ -124,6 +124,21 @@ def test_child_carrying_its_parents_change_goes_under_it_not_under_its_sibling(p
     assert g.edges["p1", "c1"]["reasons_for"]
 
 
+def test_a_child_that_keeps_its_parents_resize_goes_under_it_not_under_the_full_size_copy():
+    # o -> m (caption bar) -> r (m at 60 %) -> c (r with a logo, not resized again): m and r both carry
+    # the caption bar; only r has the resolution c shows (o's other reposts keep the plain picture)
+    m = _bar(ORIGIN)
+    r = cv2.resize(m, (m.shape[1] * 3 // 5, m.shape[0] * 3 // 5), interpolation=cv2.INTER_AREA)
+    pics = _family(m=m, r=r, q=_jpeg(ORIGIN, 75), b=_meme(ORIGIN), f=np.ascontiguousarray(ORIGIN[:, ::-1]),
+                   l=_logo(ORIGIN, 200, 150))
+    pics["c"] = _jpeg(_logo(pics["r"], 120, 70))
+    g, ev = _trace(pics, [("o1", "o", 0), ("q1", "q", 20), ("b1", "b", 40), ("m1", "m", 60), ("f1", "f", 80),
+                          ("l1", "l", 100), ("r1", "r", 120), ("c1", "c", 180)])
+    assert sorted(g.edges) == [("m1", "r1"), ("o1", "b1"), ("o1", "f1"), ("o1", "l1"), ("o1", "m1"), ("o1", "q1"),
+                               ("r1", "c1")]
+    assert any(w.startswith("has its resolution") for w in g.edges["r1", "c1"]["reasons_for"])
+
+
 def test_a_sibling_that_lacks_the_parents_crop_is_not_made_its_child():
     crop = np.ascontiguousarray(ORIGIN[26:214, 40:280])
     pics = _family(cr=crop, wide=_logo(ORIGIN, 200, 140))

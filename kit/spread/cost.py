@@ -20,7 +20,12 @@ support (:data:`SUPPORT`)
     the chrome and differ in its text);
     ``crop``: each crop edge of ``u`` that ``v`` shares (two independent crops
     rarely share an edge); ``mirror``, ``rotation``, ``filter``, ``gray``:
-    ``u``'s global change that ``v`` has too.
+    ``u``'s global change that ``v`` has too; ``resolution``: ``v`` shows the
+    picture at ``u``'s resolution (pixels per picture pixel within 2 %) and ``u``
+    lost resolution (under 90 % of ``scale_full``, the group's full resolution:
+    the largest scale that several copies share): two independent resizes rarely
+    land on one size, a copy made from ``u`` without resizing keeps it. Not when
+    ``v`` re-renders the picture in a larger frame (a screenshot, a letterbox).
 conflict (:data:`CONFLICT`)
     ``lacking``: ``u``'s changes where ``v`` shows the original picture;
     ``overwritten``: where ``v`` shows other changes instead; ``uncovered``:
@@ -58,7 +63,8 @@ from kit.spread.orient import TIME_RELIABILITY
 
 __all__ = ["CONFLICT", "SUPPORT", "lineage_cost", "time_penalty"]
 
-SUPPORT = {"marks": 1.5, "additions": 1.0, "crop": 0.8, "mirror": 1.0, "rotation": 1.5, "filter": 1.2, "gray": 1.0}
+SUPPORT = {"marks": 1.5, "additions": 1.0, "crop": 0.8, "mirror": 1.0, "rotation": 1.5, "filter": 1.2, "gray": 1.0,
+           "resolution": 1.0}
 """Weight of each support cue (module doc)."""
 CONFLICT = {"lacking": 2.0, "overwritten": 1.5, "uncovered": 2.0, "cut_addition": 3.0, "unmirrored": 3.0,
             "unrotated": 3.0, "unfiltered": 2.0, "colour_regained": 5.0, "resolution_gained": 4.0}
@@ -67,6 +73,8 @@ AREA0 = 0.002  # 0.2 % of the frame: the smallest mark worth a unit of evidence
 MARK_MIN = 0.01  # shared marks below 1 % of the frame: re-encoding residue agrees by chance (module doc)
 ROT = 0.8      # degrees: a rotation worth naming
 FILTER = 1.5   # size of a colour change worth naming (lineage ``colour`` units)
+SAME_RES = 0.02  # |log| of the scale ratio: the same resolution (fits agree to 0.1 %; resizes are 15-55 %)
+LOST_RES = 0.9   # a copy under this share of the group's full resolution was resized
 
 
 def _g(area: float) -> float:
@@ -148,6 +156,10 @@ def lineage_cost(row: dict, *, support: dict | None = None, conflict: dict | Non
         if gain > 0:
             c += wc["resolution_gained"] * gain
             against.append(f"is sharper ({sv / su:.2f}x its resolution)")
+        full = float(row.get("scale_full") or 0.0)
+        if full > 0 and su < LOST_RES * full and abs(math.log(sv / su)) < SAME_RES:
+            s += ws["resolution"]
+            why.append(f"has its resolution ({su / full:.2f} of the picture's full size)")
     return s, c, why, against
 
 

@@ -29,6 +29,8 @@
 ``gray_u`` / ``gray_v``, ``colour_u`` / ``colour_v`` (size of each copy's colour change),
 ``colour_uv`` (distance between the two colour changes), ``added_u`` / ``added_v`` (content around the picture)
     The global characters.
+``scale_full``
+    The group's full resolution (:func:`full_scale`).
 
 :func:`kit.spread.cost.lineage_cost` turns a row into support and conflict
 with reasons an analyst reads. The masks are compared with OpenCV's array
@@ -57,13 +59,28 @@ import pandas as pd
 
 from kit.spread.lineage import Copy, Group
 
-__all__ = ["LINEAGE_COLUMNS", "SIDES", "pair_lineage"]
+__all__ = ["LINEAGE_COLUMNS", "SIDES", "full_scale", "pair_lineage"]
 
 LINEAGE_COLUMNS = ["u", "v", "inherited", "inherited_out", "lacking", "overwritten", "uncovered", "lacking_sides", "shared_edges",
                    "mirror_u", "mirror_v", "rotation_u", "rotation_v", "scale_u", "scale_v", "gray_u", "gray_v",
-                   "colour_u", "colour_v", "colour_uv", "added_u", "added_v"]
+                   "colour_u", "colour_v", "colour_uv", "added_u", "added_v", "scale_full"]
 SIDES = ("left", "top", "right", "bottom")
 
+
+
+def full_scale(scales: Iterable[float], *, tol: float = 0.02, share: float = 0.2) -> float | None:
+    """The group's full resolution: the largest scale (pixels per reference pixel) that at least two
+    copies and ``share`` of them show within ``tol`` (log ratio). One upscaled screenshot does not
+    set it; resized copies fall below it. None without scales.
+
+    >>> full_scale([1.12, 1.0, 1.0, 0.999, 0.61, 0.61, 0.5])
+    1.0
+    """
+    s = np.array(sorted((float(x) for x in scales if x and x > 0), reverse=True))
+    if not len(s):
+        return None
+    need = max(2.0, share * len(s))
+    return float(next((x for x in s if (np.abs(np.log(s / x)) < tol).sum() >= need), s[0]))
 
 
 def _speckless(mask: np.ndarray, min_px: int) -> np.ndarray:
@@ -149,6 +166,7 @@ def pair_lineage(group: Group, pairs: Iterable[tuple] | None = None, *, t_same: 
              "bottom": edge_tol * (y1 - y0)}
     edges = {i: _edges(c.box, group.frame, edge_tol) for i, c in cp.items()}
     cut_tol = max(1.0, edge_tol * max(x1 - x0, y1 - y0))
+    full = full_scale(c.scale for c in cp.values())
 
     def count(mask: np.ndarray, clean: bool) -> float:
         n = cv2.countNonZero(mask)
@@ -187,5 +205,5 @@ def pair_lineage(group: Group, pairs: Iterable[tuple] | None = None, *, t_same: 
                      "scale_u": a.scale, "scale_v": b.scale, "gray_u": a.gray, "gray_v": b.gray,
                      "colour_u": float(np.linalg.norm(a.colour)), "colour_v": float(np.linalg.norm(b.colour)),
                      "colour_uv": float(np.linalg.norm(a.colour - b.colour)),
-                     "added_u": added[u], "added_v": added[v]})
+                     "added_u": added[u], "added_v": added[v], "scale_full": full})
     return pd.DataFrame(rows, columns=LINEAGE_COLUMNS)
