@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1], help="tuning seeds (0 1)")
     ap.add_argument("--held-out", action="store_true", help="also the held-out families and seeds")
     ap.add_argument("--fresh", action="store_true",
-                    help="also the fresh seeds (200 201): kept for the final report after the held-out ones were seen")
+                    help="also the fresh seeds (200 201 300): kept for the final report after the held-out ones were seen")
     ap.add_argument("--cascades", type=int, default=10, help="cascades per collection (10)")
     ap.add_argument("--small", action="store_true", help="3 cascades of 8-15 posts (a quick check)")
     ap.add_argument("--cache", type=Path, default=CACHE, help="where collections and matches are kept")
