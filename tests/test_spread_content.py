@@ -93,3 +93,21 @@ def test_match_decisions(subject, value, kept, rejected):
     out, rej = apply_match_decisions(pairs, dec)
     assert sorted(zip(out["a"], out["b"])) == kept
     assert [set(r) for r in rej] == rejected
+
+
+def test_a_stray_joins_one_cluster_and_never_two_the_matcher_kept_apart():
+    from kit.spread.content import rejoin_groups
+
+    def paste(seed, x, y):  # a composite of BASE: another picture's patch pasted at (x, y)
+        out = BASE.copy()
+        out[y:y + 70, x:x + 80] = _base(seed)[100:170, 100:180]
+        return out
+
+    one, two = paste(7, 40, 30), paste(8, 320, 240)
+    imgs = {"a1": one, "a2": np.ascontiguousarray(one[10:350, 10:470]), "a3": np.ascontiguousarray(one[20:340, :]),
+            "b1": two, "b2": np.ascontiguousarray(two[10:350, 10:470]), "b3": np.ascontiguousarray(two[:, 20:460]),
+            "src": BASE.copy()}  # the host photo: it matches both composites
+    clusters = pd.DataFrame({"id": list(imgs), "cluster": [0, 0, 0, 1, 1, 1, 2]})
+    group = rejoin_groups(imgs, clusters, sizes={i: im.shape[0] * im.shape[1] for i, im in imgs.items()})
+    assert group["a1"] == group["a2"] == group["a3"] != group["b1"] == group["b2"] == group["b3"]
+    assert group["src"] in (group["a1"], group["b1"])  # joined to one of them, not left alone

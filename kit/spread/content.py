@@ -184,7 +184,9 @@ def rejoin_groups(images: dict, clusters: pd.DataFrame | None = None, *, kinds: 
     count) of every other cluster, and joins it when a pair has
     ``merge_inliers`` inliers and a residual <= ``merge_residual`` (the
     matcher most often misses single copies: screenshots, heavy crops, video
-    frames); only pairs with ``min_votes`` agreeing descriptors (against the
+    frames; a stray that matches several clusters joins the one it matches best and
+    never makes one group of two clusters the matcher kept apart, :func:`_join_strays`);
+    only pairs with ``min_votes`` agreeing descriptors (against the
     ``merge_per_cluster`` largest pictures of each cluster, :func:`_votes`) are
     aligned. With ``merge_big`` two larger clusters are also compared, through
     their ``merge_per_cluster`` largest pictures. A group's number is the smallest
@@ -213,6 +215,7 @@ def rejoin_groups(images: dict, clusters: pd.DataFrame | None = None, *, kinds: 
     cand = {tuple(sorted((cl[q], cl[i]))) for (q, i), v in votes.items() if v >= min_votes and cl[q] != cl[i]}
     if merge_big:
         cand |= {(order[x], order[y]) for x in range(len(order)) for y in range(x + 1, len(order))}
+    joins = []  # (residual, -inliers, stray's cluster, the other) of every stray that passed
     for ca, cb in sorted(cand):
         if uf[ca] == uf[cb]:
             continue
@@ -226,10 +229,31 @@ def rejoin_groups(images: dict, clusters: pd.DataFrame | None = None, *, kinds: 
         if not todo:
             continue
         ev = pair_evidence(images, todo, kinds=kinds, boxes=boxes, side=side, cache=cache)
-        if ((ev["inliers"] >= merge_inliers) & (ev["residual"] <= merge_residual)).any():
+        ok = ev[(ev["inliers"] >= merge_inliers) & (ev["residual"] <= merge_residual)]
+        if len(ok) and (stray_a or stray_b):
+            joins.append((float(ok["residual"].min()), -int(ok["inliers"].max()), ca, cb))
+        elif len(ok):
             uf.union(ca, cb)
+    _join_strays(uf, joins, {c for c in members if len(members[c]) > small})
     group = {c: min(s) for s in uf.to_sets() for c in s}  # a group is named by its smallest cluster number
     return {i: group[cl[i]] for i in ids}
+
+
+def _join_strays(uf: UnionFind, joins: list, big: set) -> None:
+    """Join each stray to the cluster it matches best (lowest residual first), never two clusters the
+    matcher kept apart through a stray: the source photo of a composite matches every composite made
+    from it, and joining them all made one group of pictures the matcher had told apart (at 10,000
+    posts, groups of 200-400 copies that registration had to split again, six times over)."""
+    holds = {}
+    for s in uf.to_sets():
+        root = uf[next(iter(s))]
+        holds[root] = any(c in big for c in s)
+    for _, _, ca, cb in sorted(joins, key=lambda j: (j[0], j[1], str(j[2]), str(j[3]))):
+        ra, rb = uf[ca], uf[cb]
+        if ra == rb or (holds[ra] and holds[rb]):
+            continue
+        uf.union(ca, cb)
+        holds[uf[ca]] = holds[ra] or holds[rb]
 
 
 def _votes(images: dict, strays: dict, pool: dict, kinds: dict, side: int, cache: dict, executor: Any = None,
