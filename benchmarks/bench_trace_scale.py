@@ -22,6 +22,14 @@ stray the trace re-joins to a cluster (kit.spread.content.rejoin_groups). A
 stray joins the one cluster it matches best: before session 14 it joined all
 of them, and the cascades of one base picture became groups of 150-380
 copies that registration split again (9,535 posts: 13.9 min before, 9.1 after).
+
+``--by-picture`` gives the trace the clusters the matcher makes instead: one
+per base picture. kit.matching.match_collection put cascades 0, 12 and 24 of
+the 10,000-post collection (three composites of one host photo, 139 files)
+into one cluster with their source and look-alike photos, so at 10,000 posts
+its clusters hold about 800 copies of some 23 composites each, which the
+trace's registration must split apart (kit.spread.evidence._register_split:
+one round a composite, each round registering what is left).
 """
 
 from __future__ import annotations
@@ -63,6 +71,7 @@ def _collection(family: str, posts: int, seed: int, cache: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from kit.demo.collections import BASE_IMAGES
     from kit.spread.build import build
     from kit.spread.trace import posts_lineage
 
@@ -72,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--family", default="all_edited", help="generator family (all_edited)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--cache", type=Path, default=CACHE)
+    ap.add_argument("--by-picture", action="store_true",
+                    help="one cluster per base picture, as the matcher makes them (see the module doc)")
     args = ap.parse_args(argv)
     inp = _collection(args.family, max(args.posts), args.seed, args.cache)
     col, hashes = inp["col"], inp["hashes"]
@@ -80,7 +91,11 @@ def main(argv: list[str] | None = None) -> int:
           f"(generated in {inp['seconds']['generate']:.0f} s, hashed in {inp['seconds']['hash']:.0f} s)")
     cluster = {}
     for r in tp.itertuples(index=False):
-        cluster[r.media_sha256] = f"d{r.post_id}" if r.role in ("source", "donor", "lookalike") else r.cascade
+        if args.by_picture:  # the generator's cascade c is made on base picture c % n, its donor (c + 5) % n
+            n_pics = len(BASE_IMAGES)
+            cluster[r.media_sha256] = f"p{((r.cascade + 5) if r.role == 'donor' else r.cascade) % n_pics}"
+        else:
+            cluster[r.media_sha256] = f"d{r.post_id}" if r.role in ("source", "donor", "lookalike") else r.cascade
     rows = []
     for n in sorted(args.posts):
         cum = tp.groupby("cascade").size().cumsum()
