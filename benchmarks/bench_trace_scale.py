@@ -90,9 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"collection: {len(col.posts)} posts, {len(col.media)} media files, {tp['cascade'].nunique()} cascades "
           f"(generated in {inp['seconds']['generate']:.0f} s, hashed in {inp['seconds']['hash']:.0f} s)")
     cluster = {}
+    n_pics = len(BASE_IMAGES)
     for r in tp.itertuples(index=False):
         if args.by_picture:  # the generator's cascade c is made on base picture c % n, its donor (c + 5) % n
-            n_pics = len(BASE_IMAGES)
             cluster[r.media_sha256] = f"p{((r.cascade + 5) if r.role == 'donor' else r.cascade) % n_pics}"
         else:
             cluster[r.media_sha256] = f"d{r.post_id}" if r.role in ("source", "donor", "lookalike") else r.cascade

@@ -279,7 +279,7 @@ def test_a_source_photo_that_differs_in_colour_only_leaves_the_composites_group(
     assert rel["b"] in ("fake", "repost", "small")  # the row says which group it left
 
 
-def test_a_region_named_by_several_copies_of_the_host_photo_is_searched_once_and_its_donor_named_once():
+def test_a_region_named_by_several_copies_of_the_host_photo_is_searched_once_and_its_donor_named_once(monkeypatch):
     """Every copy of the host photo that leaves the composite's group names the replaced region again;
     the donor is one picture and gets one relation to the composite (at 10,000 posts one composite
     had 1,672 donor rows for a few dozen donors)."""
@@ -303,10 +303,7 @@ def test_a_region_named_by_several_copies_of_the_host_photo_is_searched_once_and
     import kit.spread.pictures as pictures
 
     real = pictures._align_many
-    pictures._align_many = lambda refs, fb, **kw: calls.append(len(refs)) or real(refs, fb, **kw)
-    try:
-        out = _donors(rel, {"g0": "fake", "g1": "donor", "g2": "host", "g3": "other"}, cache, 320)
-    finally:
-        pictures._align_many = real
+    monkeypatch.setattr(pictures, "_align_many", lambda refs, fb, **kw: calls.append(len(refs)) or real(refs, fb, **kw))
+    out = _donors(rel, {"g0": "fake", "g1": "donor", "g2": "host", "g3": "other"}, cache, 320)
     assert [(r["a"], r["b"], r["relation"]) for r in out] == [("donor", "fake", "donor")]
     assert len(calls) == 2  # one search of the region, one check of the hits against the rest
