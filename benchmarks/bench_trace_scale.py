@@ -28,8 +28,10 @@ per base picture. kit.matching.match_collection put cascades 0, 12 and 24 of
 the 10,000-post collection (three composites of one host photo, 139 files)
 into one cluster with their source and look-alike photos, so at 10,000 posts
 its clusters hold about 800 copies of some 23 composites each, which the
-trace's registration must split apart (kit.spread.evidence._register_split:
-one round a composite, each round registering what is left).
+trace's registration must split apart (kit.spread.evidence._register_split).
+Until session 15 it took one composite out a round and registered what was
+left each round (quadratic); now the copies that leave a round are divided
+into the pictures they show at once (kit.spread.composite._parts).
 """
 
 from __future__ import annotations

@@ -199,6 +199,29 @@ def test_either_way_the_source_is_the_photo_without_the_region():
             assert c.composite and (c.source_id, c.suspect_id) == ("photo", "fake"), (h, d, ids)
 
 
+def test_a_caller_that_needs_only_the_verdict_gets_it_from_one_way_when_that_finds_the_composite(monkeypatch):
+    """``direction=False`` (the spread's group splitting): the same verdict as both ways, one
+    comparison fewer when the first way finds the region; a repost still takes both ways."""
+    import kit.matching.comparison as comparison
+
+    calls = []
+    real = comparison._compare
+    monkeypatch.setattr(comparison, "_compare", lambda *a, **k: calls.append(1) or real(*a, **k))
+    rng = np.random.default_rng(5)
+    photo = _photo("rocket", 320)
+    fake = _jpeg(paste_fake(photo, _photo("chelsea", 320), rng)[0], rng)
+    for a, b, n in ((photo, fake, 1), (fake, photo, 2)):  # the fake as suspect: found the first way
+        calls.clear()
+        both = compare_either(a, b, side=320)
+        n_both = len(calls)
+        calls.clear()
+        one = compare_either(a, b, side=320, direction=False)
+        assert both.composite and one.composite and (n_both, len(calls)) == (2, n)
+    calls.clear()
+    repost = compare_either(photo, _jpeg(photo.resize((240, 160)), rng), side=320, direction=False)
+    assert not repost.composite and len(calls) == 2
+
+
 def test_the_mask_and_heat_map_are_in_the_suspects_pixels():
     photo = _photo("chelsea")
     fake = np.asarray(photo).copy()

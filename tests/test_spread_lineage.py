@@ -307,3 +307,42 @@ def test_a_region_named_by_several_copies_of_the_host_photo_is_searched_once_and
     out = _donors(rel, {"g0": "fake", "g1": "donor", "g2": "host", "g3": "other"}, cache, 320)
     assert [(r["a"], r["b"], r["relation"]) for r in out] == [("donor", "fake", "donor")]
     assert len(calls) == 2  # one search of the region, one check of the hits against the rest
+
+
+def test_composites_of_one_host_leave_its_group_in_one_round_each_copy_registered_at_most_three_times(monkeypatch):
+    """Four composites of one host photo, spread with their reposts, in the one cluster the matcher
+    makes of them: each composite's copies end in a group of their own, and no copy is registered
+    more than three times (the old code took one composite out a round and registered everything
+    left again: the last composite's copies six times, and the host stayed in a composite's group;
+    a host made into 23 composites was quadratic)."""
+    from PIL import Image
+    from skimage import data
+
+    import kit.spread.lineage as lineage
+
+    def fit(a, w, h):
+        return np.asarray(Image.fromarray(a).convert("RGB").resize((w, h), Image.LANCZOS))
+
+    host = fit(data.immunohistochemistry(), 320, 320)
+    pics = {"host": _jpeg(host, 90)}
+    for n, (donor, x, y) in enumerate([(data.astronaut(), 20, 20), (data.coffee(), 200, 30),
+                                       (data.hubble_deep_field(), 30, 200), (data.rocket(), 190, 190)]):
+        fake = host.copy()
+        fake[y:y + 90, x:x + 100] = fit(donor, 100, 90)
+        pics |= {f"c{n}": _jpeg(fake, 92), f"c{n}bar": _jpeg(_bar(fake), 80),
+                 f"c{n}small": _jpeg(cv2.resize(fake, (240, 240), interpolation=cv2.INTER_AREA), 75)}
+    calls: dict = {}
+    real = lineage.register_group
+
+    def counted(images, *a, **kw):
+        for i in images:
+            calls[i] = calls.get(i, 0) + 1
+        return real(images, *a, **kw)
+
+    monkeypatch.setattr(lineage, "register_group", counted)
+    ev = lineage_evidence(pics, pd.DataFrame({"id": list(pics), "cluster": 0}), first_seen={i: k for k, i in enumerate(pics)})
+    grp = dict(zip(ev.groups["id"], ev.groups["group"]))
+    for n in range(4):
+        assert grp[f"c{n}"] == grp[f"c{n}bar"] == grp[f"c{n}small"]
+    assert len({grp[f"c{n}"] for n in range(4)} | {grp["host"]}) == 5
+    assert max(calls.values()) <= 3, calls

@@ -362,18 +362,21 @@ _DEFAULTS = {k: p.default for k, p in inspect.signature(compare).parameters.item
                       "close_frac", "scene_cues")}
 
 
-def compare_either(a: Any, b: Any, *, a_id: Any = None, b_id: Any = None, **kw: Any) -> Comparison:
+def compare_either(a: Any, b: Any, *, a_id: Any = None, b_id: Any = None, direction: bool = True,
+                   **kw: Any) -> Comparison:
     """Compare two pictures when it is not known which is the source (``features=(a's, b's)`` when the
     caller has them; else they are computed once for both directions): both ways, and keep the
     direction in which the changed region stands out from the picture around it in the suspect and
     not in the source (other content was put in; the source photo's scene runs on through it).
-    Without a region either way, ``b`` is the suspect."""
+    Without a region either way, ``b`` is the suspect. With ``direction=False`` (a caller that needs
+    only whether one is a composite of the other) the first way that finds a composite is returned,
+    without comparing the other way: the verdict is the same, its source may be the wrong one."""
     side = kw.pop("side", 640)
     fa, fb = kw.pop("features", None) or (None, None)
     pa, pb = _prepare(a, side, fa), _prepare(b, side, fb)
     opts = {**_DEFAULTS, **kw}
     ab = _compare(pa, pb, side=side, source_id=a_id, suspect_id=b_id, **opts)
-    if ab.relation == "unrelated":
+    if ab.relation == "unrelated" or (ab.composite and not direction):
         return ab
     ba = _compare(pb, pa, side=side, source_id=b_id, suspect_id=a_id, **opts)
     if ab.composite != ba.composite:

@@ -218,7 +218,7 @@ def tone_match(Ls: np.ndarray, Lr: np.ndarray, valid: np.ndarray,
     fit = mid if mid.sum() >= 0.5 * valid.sum() else valid
     for _ in range(2):
         for c, (xs, xr) in enumerate(tone_curves(Lr, Ls, fit, 3 if colour else 1)):
-            nr[..., c] = np.interp(Lr[..., c], xs, xr)
+            nr[..., c] = np.interp(np.ascontiguousarray(Lr[..., c]), xs, xr)  # a third faster than strided
         d = difference(Ls, nr, colour)
         keep = valid & (d < threshold)
         if keep.sum() < 0.3 * valid.sum():

@@ -37,20 +37,43 @@ def _own_changes(lab: np.ndarray, ov: np.ndarray, R_lab: np.ndarray, R_L: np.nda
     norm, gray, colour, diff = _normalise(lab, R_lab, ov, R_L, R_grad, chroma_R, t0, k_grad, sl)
     o = ov[sl] & (diff > t0 + k_grad * R_grad[sl])
     own[sl] = _clean(o, min_blob)
-    # a region of other picture: a solid difference once thin marks (text, outlines) are opened away
-    strong = ov[sl] & (np.abs(cv2.GaussianBlur(norm[sl][:, :, 0], (0, 0), 1.2)
-                              - cv2.GaussianBlur(R_lab[sl][:, :, 0], (0, 0), 1.2)) > t0)
-    ko, kc = (max(3, int(round(f * canvas))) for f in (0.05, 0.06))
-    big = cv2.morphologyEx(strong.astype(np.uint8), cv2.MORPH_OPEN,
-                           cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (ko, ko)))
-    big = cv2.morphologyEx(big, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kc, kc)))
-    big &= ov[sl].astype(np.uint8)
+    big = _solid(norm[sl][:, :, 0], R_lab[sl][:, :, 0], ov[sl], canvas, t0)
     fr = (frame[0] - x0, frame[1] - y0, frame[2] - x0, frame[3] - y0)
     replaced, rbox = _replaced(big, norm[sl][:, :, 0], R_lab[sl][:, :, 0], fr, o, raw=lab[sl][:, :, 0])
     edges = ov[sl] & (R_grad[sl] > np.percentile(R_grad[sl][ov[sl]], 75)) & ~big.astype(bool)
     misfit = float((own[sl] & edges).sum() / max(1, edges.sum()))
     displaced = _displacement(norm[sl][:, :, 0], R_lab[sl][:, :, 0], ov[sl])
     return own, norm, gray, colour, replaced, rbox, misfit, displaced
+
+
+def _solid(L: np.ndarray, R_L: np.ndarray, ov: np.ndarray, canvas: int, t0: float) -> np.ndarray:
+    """Where two tone-matched lightness planes differ solidly (uint8 mask on ``ov``): a difference over
+    ``t0`` once thin marks (text, outlines) are opened away and the holes closed."""
+    import cv2
+
+    strong = ov & (np.abs(cv2.GaussianBlur(L, (0, 0), 1.2) - cv2.GaussianBlur(R_L, (0, 0), 1.2)) > t0)
+    ko, kc = (max(3, int(round(f * canvas))) for f in (0.05, 0.06))
+    big = cv2.morphologyEx(strong.astype(np.uint8), cv2.MORPH_OPEN,
+                           cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (ko, ko)))
+    big = cv2.morphologyEx(big, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kc, kc)))
+    return big & ov.astype(np.uint8)
+
+
+def other_picture(a_L: np.ndarray, b_L: np.ndarray, ov: np.ndarray, frame: tuple, canvas: int, t0: float = 9.0,
+                  k_grad: float = 0.6) -> float:
+    """The largest region (share of ``frame``) where two copies registered on one canvas show
+    different picture (:func:`_replaced` between them, on their tone-matched lightness ``a_L``,
+    ``b_L`` over the part ``ov`` both show): two composites of one host photo with different pastes
+    differ there, two reposts of one composite do not. No tone matching between the two: each was
+    matched to the reference already."""
+    if ov.sum() < 50:
+        return 0.0
+    y0, x0, y1, x1 = _span(ov)
+    sl = (slice(y0, y1), slice(x0, x1))
+    a, b, o = a_L[sl], b_L[sl], ov[sl]
+    changed = o & (np.abs(a - b) > t0 + k_grad * _grad(b))
+    fr = (frame[0] - x0, frame[1] - y0, frame[2] - x0, frame[3] - y0)
+    return _replaced(_solid(a, b, o, canvas, t0), a, b, fr, changed)[0]
 
 
 def _displacement(x: np.ndarray, r: np.ndarray, ov: np.ndarray, min_response: float = 0.3) -> float:
@@ -103,7 +126,7 @@ def _tone(lab: np.ndarray, R_lab: np.ndarray, fit: np.ndarray, chroma_R: float) 
 
     def apply(x: np.ndarray) -> np.ndarray:
         out = x.copy()
-        out[:, :, 0] = np.interp(x[:, :, 0], qx, qr)
+        out[:, :, 0] = np.interp(np.ascontiguousarray(x[:, :, 0]), qx, qr)
         if coef is not None and not gray:
             out[:, :, 1:] = (x[:, :, 1:].reshape(-1, 2) @ coef[:2] + x[:, :, :1].reshape(-1, 1) @ coef[2:3]
                              + coef[3]).reshape(*x.shape[:2], 2)

@@ -2,8 +2,9 @@
 
 Private to :mod:`kit.spread.evidence`: :class:`_Composite` asks the matcher whether two
 aligned copies differ by a region of other picture (a composite and the photo it was made
-from, not a repost), and :func:`_donors` looks, among the other groups' references, for the
-picture the replaced region was pasted from.
+from, not a repost), :func:`_parts` divides the copies that left a group into the pictures they
+show, and :func:`_donors` looks, among the other groups' references, for the picture the
+replaced region was pasted from.
 """
 
 from __future__ import annotations
@@ -90,16 +91,17 @@ class _Composite:
 
         key = (ref, i) if str(ref) <= str(i) else (i, ref)
         if key not in self.seen:
-            self.seen[key] = None
+            self.seen[key] = False
             if self.kinds.get(i, "image") == "image" and self.kinds.get(ref, "image") == "image":
                 a, b = (pics[ref], pics[i]) if pics else (self.images[ref], self.images[i])
                 kw = {"features": (feats[ref], feats[i])} if pics and feats else {}
                 try:
-                    c = compare_either(a, b, a_id=ref, b_id=i, side=self.side, scene_cues=False, **kw)
-                    self.seen[key] = c if c.composite else None  # kept: the comparison behind a split
+                    c = compare_either(a, b, a_id=ref, b_id=i, side=self.side, scene_cues=False, direction=False,
+                                       **kw)
+                    self.seen[key] = c.composite  # the verdict only: a Comparison holds full-size maps
                 except Exception:  # noqa: BLE001 - an unreadable file leaves the copy where it is
                     pass
-        return self.seen[key] is not None
+        return self.seen[key]
 
     def _features(self, i: Any) -> list:
         if i not in self.feats:
@@ -133,3 +135,42 @@ class _Composite:
                     return False
                 changed = changed or bool(v.transform and v.transform.get("changed", 0.0) > 0.05)
         return changed
+
+
+def _parts(reg: Any, odd: list, split: float, canvas: int, confirm: Any, pics: dict, feats: dict,
+           tries: int = 2, same: float = 0.005) -> list:
+    """The copies that left a group in one round, in parts that show one picture each
+    (for :func:`kit.spread.evidence._register_split`; ``reg`` the round's registration, ``confirm`` its
+    :class:`_Composite`, ``pics`` / ``feats`` the group's pictures and features). Where a host
+    photo was made into several composites that spread, the matcher puts them all in one cluster;
+    taken out one composite a round, each round registering everything left, a cluster of k
+    composites cost k/2 registrations and colour comparisons a copy (quadratic in the posts).
+
+    A copy joins the first part whose first copy shows the same picture: no region of other picture
+    beside it on this round's canvas (:func:`kit.spread.changes.other_picture`, cheap) over ``same``
+    of the frame, or no composite of it by the test that took it out (the matcher's where that
+    region is over ``split``, else the colour comparison: on the scale benchmark two composites of
+    one host photo differ by 1.5-2.7 % of the frame, and two reposts of one composite now and then
+    by 1-1.7 %, by their edits). The parts are tried in the order of that region, at most ``tries``
+    of them: a copy of another picture starts a part of its own. A part that still holds two
+    pictures is split again in its own round, as all the odd copies were before."""
+    from kit.spread.changes import other_picture
+    from kit.spread.pairs import _box_mask
+
+    inside = reg.frame_mask
+    parts: list = []
+    for i in odd:
+        a = reg.copies[i]
+        near = []
+        for n, part in enumerate(parts):
+            b = reg.copies[part[0]]
+            ov = a.valid & b.valid & inside & _box_mask(a.box, inside.shape) & _box_mask(b.box, inside.shape)
+            near.append((other_picture(a.lab[:, :, 0], b.lab[:, :, 0], ov, reg.frame, canvas), n))
+        for v, n in sorted(near)[:tries]:
+            r = parts[n][0]
+            if v <= same or not (confirm(r, i) if v > split else confirm.compared(r, i, pics, feats)):
+                parts[n].append(i)
+                break
+        else:
+            parts.append([i])
+    return parts

@@ -56,7 +56,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kit.spread.composite import _Composite, _donors
+from kit.spread.composite import _Composite, _donors, _parts
 from kit.spread.majority import reattribute
 
 __all__ = ["COPY_COLUMNS", "LineageEvidence", "lineage_evidence"]
@@ -262,7 +262,7 @@ def _group_evidence(task: tuple, opts: dict) -> dict:
 
 def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, first_seen: dict, relations: list,
                     *, canvas: int, side: int, split: float, confirm: Any, boxes: dict | None = None,
-                    displaced: float = 2.0, own_split: float = 0.04) -> list:
+                    displaced: float = 2.0, own_split: float = 0.04, spread: int = 3) -> list:
     """Register a group and take out the copies that differ from its picture by a replaced region
     (``replaced`` above ``split``, confirmed by the matcher's own test, ``confirm(reference, copy)``).
 
@@ -274,16 +274,18 @@ def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, fir
     the benchmark).
 
     When most copies differ from the reference that way, the reference is the odd one out (the
-    source photo of a composite that spread): the group is registered again on one of the others.
-    A copy whose parts are displaced differently (``displaced`` canvas pixels between the quarters
-    of the picture: another shot of the scene) is taken out too, and so are the copies that do not
-    align with the reference's picture at all (another picture the matcher joined in) or only by a
-    perspective (another shot, :func:`kit.spread.lineage.align_group`; when most copies are, the
-    reference is the other shot and the group is aligned again on one of them): they are
-    registered as a group of their own. The copies taken out form their
-    own group (and are split again the same way); each gets a relation row to the group it left:
-    ``source`` when nothing but the replaced region differs (the unedited photo a composite was
-    made from), else None (another picture of the scene).
+    source photo of a composite that spread): the group is registered again on one of the others,
+    the largest part of them (:func:`kit.spread.composite._parts`); the other parts of ``spread``
+    copies or more leave at once as pictures of their own (other composites of one host photo:
+    without a typed relation). A copy whose parts are displaced differently (``displaced`` canvas
+    pixels between the quarters of the picture: another shot of the scene) is taken out too, and so
+    are the copies that do not align with the reference's picture at all (another picture the
+    matcher joined in) or only by a perspective (another shot,
+    :func:`kit.spread.lineage.align_group`; when most copies are, the reference is the other shot
+    and the group is aligned again on one of them): they are registered as a group of their own.
+    The copies taken out in one round are divided into the pictures they show
+    (:func:`kit.spread.composite._parts`), each a group of its own, split again the same way; each
+    copy taken out gets a relation row to the group it left (:func:`_left`).
     """
     from kit.spread.lineage import ANOTHER_SHOT, align_group, register_group
 
@@ -298,12 +300,10 @@ def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, fir
             shots = [i for i, why in failed.items() if why.startswith(ANOTHER_SHOT)]
         if failed and len(failed) < len(ids):  # copies of another picture the matcher joined in
             k += 1
-            rest = [i for i in failed]
-            todo.append((f"{key}.{k}", rest, max(rest, key=lambda i: (pics[i].shape[0] * pics[i].shape[1], str(i)))))
+            todo.append((f"{key}.{k}", list(failed), max(failed, key=lambda i: (pics[i].shape[0] * pics[i].shape[1], str(i)))))
             ids, failed = [i for i in ids if i not in failed], {}
         sub = {i: pics[i] for i in ids}
-        kw = {"maps": maps, "scales": scales, "canvas": canvas, "side": side, "first_seen": first_seen,
-              "boxes": boxes}
+        kw = {"maps": maps, "scales": scales, "canvas": canvas, "side": side, "first_seen": first_seen, "boxes": boxes}
         reg = register_group(sub, r, **kw)
         relations += [{"a": i, "b": reg.reference, "relation": None, "replaced": None, "own_share": None, "box": None}
                       for i in shots]  # each left with the failed ones above (the reference never fails)
@@ -314,19 +314,23 @@ def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, fir
                     or (c.replaced <= split and c.own_share > own_split and confirm.compared(reg.reference, i, pics, feats))]
 
         odd = odd_ones(reg)
-        if odd and len(odd) > len(reg.copies) / 2:
-            reg = register_group(sub, odd[0], choose_from=odd, **kw)
+        if odd and len(odd) > len(reg.copies) / 2:  # the reference is odd (a source photo, or one of several pictures)
+            parts = _parts(reg, odd, split, canvas, confirm, pics, feats)
+            big = max(parts, key=len)
+            for part in [p for p in parts if p is not big and len(p) >= spread]:  # another picture that spread
+                k += 1
+                relations += [_left(reg.copies[i], reg.reference, split, displaced, typed=False) for i in part]
+                todo.append((f"{key}.{k}", part, part[0]))
+                ids = [i for i in ids if i not in part]
+            reg = register_group({i: pics[i] for i in ids}, big[0], choose_from=big, **kw)
             odd = odd_ones(reg)
         if odd and len(odd) < len(reg.copies):
             rest = [i for i in ids if i not in odd]
             k += 1
-            for i in odd:
-                c = reg.copies[i]
-                rel = ("source" if c.replaced > split and c.displaced <= displaced and c.own_share - c.replaced < 0.03
-                       and c.own_share < 2 * c.replaced else None)
-                relations.append({"a": i, "b": reg.reference, "relation": rel, "replaced": c.replaced,
-                                  "own_share": c.own_share, "box": c.replaced_box})
-            todo.append((f"{key}.{k}", odd, odd[0]))
+            relations += [_left(reg.copies[i], reg.reference, split, displaced) for i in odd]
+            for part in _parts(reg, odd, split, canvas, confirm, pics, feats):
+                todo.append((f"{key}.{k}", part, part[0]))
+                k += 1
             if reg.reference in rest:  # the rest keep their registration: only the odd ones leave
                 reg = replace(reg, copies={i: c for i, c in reg.copies.items() if i not in odd})
             else:
@@ -335,6 +339,16 @@ def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, fir
             reg = replace(reg, failed={**reg.failed, **failed})
         out.append((key, reg))
     return out
+
+
+def _left(c: Any, b: Any, split: float, displaced: float, typed: bool = True) -> dict:
+    """The relation row of copy ``c`` leaving the group of reference ``b``: ``source`` (when ``typed``)
+    where nothing but a replaced region over ``split`` differs, the copy's parts in place: the
+    unedited photo the composite was made from; else None."""
+    rel = ("source" if typed and c.replaced > split and c.displaced <= displaced and c.own_share - c.replaced < 0.03
+           and c.own_share < 2 * c.replaced else None)
+    return {"a": c.id, "b": b, "relation": rel, "replaced": c.replaced, "own_share": c.own_share,
+            "box": c.replaced_box if typed else None}
 
 
 def _empty_pairs() -> pd.DataFrame:
