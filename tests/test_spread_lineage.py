@@ -83,6 +83,28 @@ def test_registration_measures_each_copys_own_changes():
     assert x0 > fx0 + 5 and y1 < fy1 - 5  # the crop's edges lie inside the frame
 
 
+def test_registration_keeps_what_the_caller_keeps_of_each_copy():
+    """``keep(reference, copy)`` sees every copy as it is registered, and what it returns is kept: the
+    group split keeps only lightness and validity of the copies that leave (a cluster of 556 copies
+    of 14 composites: 3.5 GB resident before, 1.9 GB after)."""
+    from kit.spread.evidence import _slim
+
+    pics = _family(bar=_bar(ORIGIN), logo=_logo(ORIGIN), crop=np.ascontiguousarray(ORIGIN[20:220, 26:294]))
+    seen = []
+
+    def keep(ref, c):
+        seen.append((ref, c.id))
+        return c if c.id in (ref, "bar") else _slim(c)
+
+    g = register_group(pics, "o", first_seen={"o": 0}, keep=keep)
+    assert sorted(i for _, i in seen) == sorted(pics) and {r for r, _ in seen} == {g.reference}
+    full, slim = g.copies["bar"], g.copies["logo"]
+    assert full.lab.shape[2] == 3 and slim.lab.shape[2] == 1 and slim.own.size == 0
+    plain = register_group(pics, "o", first_seen={"o": 0}).copies["logo"]
+    assert np.array_equal(slim.lab[:, :, 0], plain.lab[:, :, 0]) and np.array_equal(slim.valid, plain.valid)
+    assert (slim.own_share, slim.replaced, slim.box) == (plain.own_share, plain.replaced, plain.box)
+
+
 def test_the_reference_is_the_copy_closest_to_the_consensus():
     # most copies keep the plain picture; one early copy carries a sticker and one is half size
     sticker = ORIGIN.copy()

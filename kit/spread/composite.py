@@ -71,11 +71,11 @@ class _Composite:
     """``(reference, copy) -> bool``: the matcher's own verdict that two aligned pictures differ by a
     region of other picture content (:func:`kit.matching.verify.verify_pair`, on the trimmed
     pictures of screenshots and framed copies, as the matcher sees them): the composite and its
-    source, not a repost. Features are kept between calls."""
+    source, not a repost. Features and verdicts are kept between calls."""
 
     def __init__(self, images: dict, kinds: dict, boxes: dict, side: int = 320) -> None:
         self.images, self.kinds, self.boxes, self.feats = images, kinds, boxes, {}
-        self.side, self.seen = side, {}
+        self.side, self.seen, self.verdicts = side, {}, {}
 
     def compared(self, ref: Any, i: Any, pics: dict | None = None, feats: dict | None = None) -> bool:
         """Whether the colour comparison finds one of two still images to be a composite of the
@@ -125,6 +125,11 @@ class _Composite:
         return self.feats[i]
 
     def __call__(self, ref: Any, i: Any) -> bool:
+        if (ref, i) not in self.verdicts:
+            self.verdicts[(ref, i)] = self._verify(ref, i)
+        return self.verdicts[(ref, i)]
+
+    def _verify(self, ref: Any, i: Any) -> bool:
         from kit.matching.verify import verify_pair
 
         changed = False

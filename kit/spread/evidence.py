@@ -50,6 +50,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -227,11 +228,11 @@ def _group_evidence(task: tuple, opts: dict) -> dict:
                            opts["added"], first_seen)
     ta = time.perf_counter()
     confirm = _Composite(images, kinds, opts["boxes"])
-    parts = _register_split(g, pics, ref, feats, scales, first_seen, out["relations"], canvas=opts["canvas"],
-                            side=side, split=opts["split"], confirm=confirm, boxes=opts["boxes"])
-    tb = time.perf_counter()
-    parts = [(key, reattribute(reg)) for key, reg in parts]  # the reference's own additions, given back
-    for key, reg in parts:
+    t_pair = 0.0
+    for key, reg in _register_split(g, pics, ref, feats, scales, first_seen, out["relations"], canvas=opts["canvas"],
+                                    side=side, split=opts["split"], confirm=confirm, boxes=opts["boxes"]):
+        tb = time.perf_counter()  # each part measured once final: its canvas planes go before the next
+        reg = reattribute(reg)  # the reference's own additions, given back
         for i, why in reg.failed.items():
             out["copies"].append(_failed_row(i, key, reg.reference, why))
         C = reg.frame_mask
@@ -256,15 +257,17 @@ def _group_evidence(task: tuple, opts: dict) -> dict:
             out["pairs"].append(pair_lineage(reg, near))
         else:
             out["pairs"].append(pair_lineage(reg))
-    out["t_reg"], out["t_pair"] = tb - ta, time.perf_counter() - tb
+        t_pair += time.perf_counter() - tb
+    out["t_reg"], out["t_pair"] = time.perf_counter() - ta - t_pair, t_pair
     return out
 
 
 def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, first_seen: dict, relations: list,
                     *, canvas: int, side: int, split: float, confirm: Any, boxes: dict | None = None,
-                    displaced: float = 2.0, own_split: float = 0.04, spread: int = 3) -> list:
+                    displaced: float = 2.0, own_split: float = 0.04, spread: int = 3) -> Iterator[tuple]:
     """Register a group and take out the copies that differ from its picture by a replaced region
     (``replaced`` above ``split``, confirmed by the matcher's own test, ``confirm(reference, copy)``).
+    Yields ``(key, registration)`` of each group as soon as it is final.
 
     A copy with no such region in grey levels but with its own marks over ``own_split`` of the frame
     is compared in colour (``confirm.compared``, :func:`kit.matching.comparison.compare_either`):
@@ -287,32 +290,31 @@ def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, fir
     (:func:`kit.spread.composite._parts`), each a group of its own, split again the same way; each
     copy taken out gets a relation row to the group it left (:func:`_left`).
     """
-    from kit.spread.lineage import ANOTHER_SHOT, align_group, register_group
+    from kit.spread.lineage import register_group
 
-    out, todo, k = [], [(g, list(pics), ref)], 0
+    def is_odd(ref: Any, c: Any) -> bool:  # another shot, or a composite of the reference or its source
+        return (c.displaced > displaced or (c.replaced > split and confirm(ref, c.id))
+                or (c.replaced <= split and c.own_share > own_split and confirm.compared(ref, c.id, pics, feats)))
+
+    def odd_ones(reg: Any) -> list:
+        return [i for i, c in reg.copies.items() if is_odd(reg.reference, c)]
+
+    def keep(ref: Any, c: Any) -> Any:  # an odd copy leaves: its lightness and validity are enough (_parts)
+        return _slim(c) if is_odd(ref, c) else c
+
+    todo, k = [(g, list(pics), ref)], 0
     while todo:
         key, ids, r = todo.pop(0)
-        maps, failed = align_group({i: pics[i] for i in ids}, feats, r)
-        shots = [i for i, why in failed.items() if why.startswith(ANOTHER_SHOT)]
-        if len(ids) > 2 and len(shots) > (len(ids) - 1) / 2:  # the reference is the other shot of the scene
-            r = max(shots, key=lambda i: (pics[i].shape[0] * pics[i].shape[1], str(i)))
-            maps, failed = align_group({i: pics[i] for i in ids}, feats, r)
-            shots = [i for i, why in failed.items() if why.startswith(ANOTHER_SHOT)]
+        r, maps, failed, shots = _align(ids, pics, feats, r)
         if failed and len(failed) < len(ids):  # copies of another picture the matcher joined in
             k += 1
             todo.append((f"{key}.{k}", list(failed), max(failed, key=lambda i: (pics[i].shape[0] * pics[i].shape[1], str(i)))))
             ids, failed = [i for i in ids if i not in failed], {}
         sub = {i: pics[i] for i in ids}
         kw = {"maps": maps, "scales": scales, "canvas": canvas, "side": side, "first_seen": first_seen, "boxes": boxes}
-        reg = register_group(sub, r, **kw)
+        reg = register_group(sub, r, keep=keep, **kw)
         relations += [{"a": i, "b": reg.reference, "relation": None, "replaced": None, "own_share": None, "box": None}
                       for i in shots]  # each left with the failed ones above (the reference never fails)
-
-        def odd_ones(reg: Any) -> list:
-            return [i for i, c in reg.copies.items()
-                    if c.displaced > displaced or (c.replaced > split and confirm(reg.reference, i))
-                    or (c.replaced <= split and c.own_share > own_split and confirm.compared(reg.reference, i, pics, feats))]
-
         odd = odd_ones(reg)
         if odd and len(odd) > len(reg.copies) / 2:  # the reference is odd (a source photo, or one of several pictures)
             parts = _parts(reg, odd, split, canvas, confirm, pics, feats)
@@ -322,7 +324,7 @@ def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, fir
                 relations += [_left(reg.copies[i], reg.reference, split, displaced, typed=False) for i in part]
                 todo.append((f"{key}.{k}", part, part[0]))
                 ids = [i for i in ids if i not in part]
-            reg = register_group({i: pics[i] for i in ids}, big[0], choose_from=big, **kw)
+            reg = register_group({i: pics[i] for i in ids}, big[0], choose_from=big, keep=keep, **kw)
             odd = odd_ones(reg)
         if odd and len(odd) < len(reg.copies):
             rest = [i for i in ids if i not in odd]
@@ -337,8 +339,32 @@ def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, fir
                 reg = register_group({i: pics[i] for i in rest}, rest[0], **kw)
         if failed:
             reg = replace(reg, failed={**reg.failed, **failed})
-        out.append((key, reg))
-    return out
+        yield key, reg
+
+
+def _align(ids: list, pics: dict, feats: dict, r: Any) -> tuple:
+    """``(reference, maps, failed, shots)``: the copies aligned with ``r``'s picture
+    (:func:`kit.spread.lineage.align_group`), again on the largest of the others when most are another
+    shot of the scene (the reference is the other shot)."""
+    from kit.spread.lineage import ANOTHER_SHOT, align_group
+
+    maps, failed = align_group({i: pics[i] for i in ids}, feats, r)
+    shots = [i for i, why in failed.items() if why.startswith(ANOTHER_SHOT)]
+    if len(ids) > 2 and len(shots) > (len(ids) - 1) / 2:
+        r = max(shots, key=lambda i: (pics[i].shape[0] * pics[i].shape[1], str(i)))
+        maps, failed = align_group({i: pics[i] for i in ids}, feats, r)
+        shots = [i for i, why in failed.items() if why.startswith(ANOTHER_SHOT)]
+    return r, maps, failed, shots
+
+
+_DROPPED = np.zeros((0, 0), bool)
+
+
+def _slim(c: Any) -> Any:
+    """A copy that leaves its group's registration: its lightness, validity and numbers, not the rest
+    of its canvas planes (a cluster of 800 copies on one canvas otherwise keeps 19 bytes a canvas
+    pixel of each; :func:`kit.spread.composite._parts` and :func:`_left` read no more)."""
+    return replace(c, lab=np.ascontiguousarray(c.lab[:, :, :1]), own=_DROPPED, info=_DROPPED, grad=_DROPPED)
 
 
 def _left(c: Any, b: Any, split: float, displaced: float, typed: bool = True) -> dict:

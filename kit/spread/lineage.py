@@ -45,7 +45,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -172,7 +172,8 @@ def register_group(images: dict, reference: Any | None = None, *, features: dict
                    scales: dict | None = None, canvas: int = 224, side: int = 320, margin: float = 1.5,
                    min_inliers: int = 10, t0: float = 9.0, k_grad: float = 0.6, min_blob: int = 10,
                    texture: float = 3.0, first_seen: dict | None = None,
-                   rechoose: bool = True, choose_from: Iterable | None = None, boxes: dict | None = None) -> Group:
+                   rechoose: bool = True, choose_from: Iterable | None = None, boxes: dict | None = None,
+                   keep: Callable | None = None) -> Group:
     """Register ``images`` (id -> RGB/gray uint8 array at analysis size) on one canvas.
 
     Parameters
@@ -192,6 +193,9 @@ def register_group(images: dict, reference: Any | None = None, *, features: dict
         that choice: the app chrome of a screenshot does not vote for the picture.
     features
         id -> :func:`kit.matching.verify.features` of the picture (computed when missing).
+    keep
+        ``keep(reference, copy)`` -> what to keep of each copy as it is registered (a caller that
+        will drop some copies slims them: every copy's canvas planes are kept otherwise).
     maps
         Alignments made before (:func:`align_group`, into any common anchor): no matching again.
     scales
@@ -215,9 +219,11 @@ def register_group(images: dict, reference: Any | None = None, *, features: dict
     if rechoose and len(maps) > 2:
         ref, maps = _rechoose(pics, maps, scales, ref, first_seen, choose_from, boxes)
     cv = _canvas(pics, maps, ref, canvas, margin)
-    copies = {i: _register_copy(i, A, n, pics[i], cv, i == ref, (scales.get(ref, 1.0), scales.get(i, 1.0)),
-                                canvas=canvas, t0=t0, k_grad=k_grad, min_blob=min_blob, texture=texture)
-              for i, (A, n) in maps.items()}
+    copies = {}
+    for i, (A, n) in maps.items():
+        c = _register_copy(i, A, n, pics[i], cv, i == ref, (scales.get(ref, 1.0), scales.get(i, 1.0)),
+                           canvas=canvas, t0=t0, k_grad=k_grad, min_blob=min_blob, texture=texture)
+        copies[i] = c if keep is None else keep(ref, c)
     return Group(ref, cv.frame, (cv.size[1], cv.size[0]), copies, failed, maps)
 
 
