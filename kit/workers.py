@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["process_pool", "single_thread"]
+__all__ = ["process_pool", "single_thread", "trim_heap"]
 
 
 def single_thread() -> None:
@@ -40,3 +40,16 @@ def process_pool(workers: int) -> Any:
 
     ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=single_thread)
+
+
+def trim_heap() -> None:
+    """Give freed heap back to the system (glibc ``malloc_trim``; elsewhere nothing). A pool worker
+    takes one batch after another and otherwise holds on to what a big one freed: the spread's
+    group evidence held 0.9-1.0 GB after each cluster of 306-387 copies (0.07 GB once trimmed),
+    and at 10,000 posts one worker grew to 11 GB over six clusters of 860 copies."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass

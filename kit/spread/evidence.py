@@ -205,6 +205,7 @@ def _group_evidence(task: tuple, opts: dict) -> dict:
     from kit.spread.consensus import choose_reference
     from kit.spread.pictures import load_small
     from kit.spread.pairs import pair_lineage
+    from kit.workers import trim_heap
 
     g, m, pre = task
     images, kinds, first_seen, side = opts["images"], opts["kinds"], opts["first_seen"], opts["side"]
@@ -259,6 +260,8 @@ def _group_evidence(task: tuple, opts: dict) -> dict:
             out["pairs"].append(pair_lineage(reg))
         t_pair += time.perf_counter() - tb
     out["t_reg"], out["t_pair"] = time.perf_counter() - ta - t_pair, t_pair
+    if len(m) > 100:
+        trim_heap()  # a big group's freed memory, back to the system before the worker's next group
     return out
 
 
