@@ -192,6 +192,30 @@ def test_pairwise_rows_are_directional():
     assert rows.loc[("o", "a"), "lacking"] == 0
 
 
+def test_pair_evidence_reads_each_copy_inside_its_own_box_whatever_the_canvas():
+    # one wide letterbox or screenshot makes the whole group's canvas several times the frame, and
+    # every copy's planes were held canvas-wide while the pairs were compared (at 10,000 posts a
+    # worker held 11 GB for one group): the same copies on a canvas widened by 200 px give the same
+    # rows, and the planes read for a copy are its own box, not the canvas
+    from dataclasses import replace
+
+    from kit.spread.pairs import _planes
+
+    crop = np.ascontiguousarray(ORIGIN[20:220, 30:300])
+    pics = _family(a=_logo(ORIGIN), b=_bar(ORIGIN), c=_meme(crop))
+    g = register_group(pics, "o", rechoose=False)
+    wide = lambda x: np.pad(x, ((0, 200), (0, 200)) + ((0, 0),) * (x.ndim - 2))  # noqa: E731
+    g2 = replace(g, shape=(g.shape[0] + 200, g.shape[1] + 200), copies={
+        i: replace(c, valid=wide(c.valid), own=wide(c.own), info=wide(c.info), lab=wide(c.lab), grad=wide(c.grad))
+        for i, c in g.copies.items()})
+    assert pair_lineage(g2).equals(pair_lineage(g))
+    for i, c in g2.copies.items():
+        p = _planes(c, g2.frame_mask)
+        x0, y0, x1, y1 = c.extent
+        assert p["L"].shape == p["valid"].shape == (y1 - y0, x1 - x0)
+    assert _planes(g2.copies["c"], g2.frame_mask)["L"].size < 0.5 * g2.shape[0] * g2.shape[1]
+
+
 def _viewpoint(corners: list) -> np.ndarray:
     """ORIGIN seen from another viewpoint: its corners moved to ``corners`` (fractions of the frame)."""
     h, w = ORIGIN.shape[:2]

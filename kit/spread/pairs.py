@@ -34,7 +34,9 @@
 
 :func:`kit.spread.cost.lineage_cost` turns a row into support and conflict
 with reasons an analyst reads. The masks are compared with OpenCV's array
-operations (about half a millisecond a pair on the default canvas).
+operations (about half a millisecond a pair on the default canvas), each copy
+read inside its own box only (:func:`_planes`): the canvas is as wide as the
+group's widest copy, and most copies fill only the reference frame.
 
 Examples
 --------
@@ -127,12 +129,40 @@ def _edges(box: tuple, frame: tuple, tol: float) -> dict:
 
 
 def _planes(c: Copy, C: np.ndarray) -> dict:
-    """A copy's canvas as contiguous float32 planes and 0/255 masks, for OpenCV's fast array ops."""
-    m = lambda x: np.ascontiguousarray(x.astype(np.uint8) * 255)  # noqa: E731
-    f = lambda x: np.ascontiguousarray(x, dtype=np.float32)  # noqa: E731
-    return {"L": f(c.lab[:, :, 0]), "A": f(c.lab[:, :, 1]), "B": f(c.lab[:, :, 2]), "G": f(c.grad),
-            "valid": m(c.valid), "own": m(c.own), "info": m(c.info), "not_own": m(~c.own),
+    """A copy's canvas as contiguous float32 planes and 0/255 masks, for OpenCV's fast array ops, cut
+    to the box its pixels and changes lie in (``win``: x0, y0, x1, y1 on the canvas). The canvas is
+    the union of every copy's extent: one wide letterbox or screenshot makes it several times the
+    frame, and most copies fill the frame only (at 10,000 posts a worker held 11 GB of full-canvas
+    planes for one group of 870 copies)."""
+    from kit.spread.canvas import _bbox
+
+    x0, y0, x1, y1 = _bbox(c.valid | c.own | c.info, (0, 0, 1, 1))  # one empty pixel for a copy with none
+    sl = (slice(y0, y1), slice(x0, x1))
+    m = lambda x: np.ascontiguousarray(x[sl].astype(np.uint8) * 255)  # noqa: E731
+    f = lambda x: np.ascontiguousarray(x[sl], dtype=np.float32)  # noqa: E731
+    return {"win": (x0, y0, x1, y1), "L": f(c.lab[:, :, 0]), "A": f(c.lab[:, :, 1]), "B": f(c.lab[:, :, 2]),
+            "G": f(c.grad), "valid": m(c.valid), "own": m(c.own), "info": m(c.info), "not_own": m(~c.own),
             "unc_base": m(c.valid & C & ~c.own & _box_mask(c.box, C.shape)), "not_valid": m(~c.valid)}
+
+
+def _cut(p: dict, win: tuple) -> tuple:
+    """The slices of planes ``p`` that cover canvas window ``win`` (inside ``p``'s own window)."""
+    x0, y0 = p["win"][:2]
+    return slice(win[1] - y0, win[3] - y0), slice(win[0] - x0, win[2] - x0)
+
+
+def _inner(win: tuple, wa: tuple, wb: tuple, k: int = 3) -> tuple:
+    """Zero margins (top, bottom, left, right; ``k`` px) for a mask cut to ``win`` on each side where the
+    union of windows ``wa`` and ``wb`` runs on: there the mask is empty, and a morphological opening
+    or erosion must see it so (beyond the union OpenCV's border leaves the pixels alone)."""
+    return (k * (win[1] > min(wa[1], wb[1])), k * (win[3] < max(wa[3], wb[3])),
+            k * (win[0] > min(wa[0], wb[0])), k * (win[2] < max(wa[2], wb[2])))
+
+
+def _pad(mask: np.ndarray, pad: tuple) -> np.ndarray:
+    import cv2
+
+    return cv2.copyMakeBorder(mask, *pad, cv2.BORDER_CONSTANT, value=0) if any(pad) else mask
 
 
 def _box_mask(box: tuple, shape: tuple) -> np.ndarray:
@@ -168,34 +198,40 @@ def pair_lineage(group: Group, pairs: Iterable[tuple] | None = None, *, t_same: 
     cut_tol = max(1.0, edge_tol * max(x1 - x0, y1 - y0))
     full = full_scale(c.scale for c in cp.values())
 
-    def count(mask: np.ndarray, clean: bool) -> float:
+    def count(mask: np.ndarray, clean: bool, pad: tuple = (0, 0, 0, 0)) -> float:
         n = cv2.countNonZero(mask)
         if clean and n >= min_blob:
-            n = cv2.countNonZero(cv2.morphologyEx(mask, cv2.MORPH_OPEN, k2))
+            n = cv2.countNonZero(cv2.morphologyEx(_pad(mask, pad), cv2.MORPH_OPEN, k2))
         return n / area if n >= (min_blob if clean else 1) else 0.0
 
     for u, v in todo:
         a, b = cp[u], cp[v]
         pa, pb = pl[u], pl[v]
-        ys = slice(min(a.extent[1], b.extent[1]), max(a.extent[3], b.extent[3]))
-        xs = slice(min(a.extent[0], b.extent[0]), max(a.extent[2], b.extent[2]))
-        both = cv2.bitwise_and(pa["info"][ys, xs], pb["valid"][ys, xs])
+        wa, wb = pa["win"], pb["win"]
+        both_w = (max(wa[0], wb[0]), max(wa[1], wb[1]), min(wa[2], wb[2]), min(wa[3], wb[3]))
         inh_s = lack_s = over_s = out_s = 0.0
-        if cv2.countNonZero(both):
-            d = cv2.absdiff(pa["L"][ys, xs], pb["L"][ys, xs])
-            if not (a.gray or b.gray):
-                dab = cv2.add(cv2.absdiff(pa["A"][ys, xs], pb["A"][ys, xs]), cv2.absdiff(pa["B"][ys, xs], pb["B"][ys, xs]))
-                d = cv2.addWeighted(d, 1.0, dab, 0.5, 0.0)
-            tol = cv2.addWeighted(cv2.max(pa["G"][ys, xs], pb["G"][ys, xs]), k_grad, d, 0.0, t_same)
-            same = cv2.compare(d, tol, cv2.CMP_LT)
-            differ = cv2.bitwise_and(both, cv2.bitwise_not(same))
-            inh = cv2.bitwise_and(both, same)
-            inh_s = count(inh, False)
-            out_s = count(cv2.bitwise_and(inh, notC8[ys, xs]), False)
-            lack_s = count(cv2.bitwise_and(differ, pb["not_own"][ys, xs]), True)
-            over_s = count(cv2.bitwise_and(differ, pb["own"][ys, xs]), True)
-        unc = cv2.bitwise_and(pb["unc_base"][ys, xs], pa["not_valid"][ys, xs])
-        unc_s = cv2.countNonZero(cv2.erode(unc, ker, iterations=2)) / area if cv2.countNonZero(unc) else 0.0
+        nva = np.full((wb[3] - wb[1], wb[2] - wb[0]), 255, np.uint8)  # where a has no pixel, over b's window
+        if both_w[2] > both_w[0] and both_w[3] > both_w[1]:
+            sa, sb = _cut(pa, both_w), _cut(pb, both_w)
+            pad = _inner(both_w, wa, wb)
+            nva[sb] = pa["not_valid"][sa]
+            both = cv2.bitwise_and(pa["info"][sa], pb["valid"][sb])
+            if cv2.countNonZero(both):
+                d = cv2.absdiff(pa["L"][sa], pb["L"][sb])
+                if not (a.gray or b.gray):
+                    dab = cv2.add(cv2.absdiff(pa["A"][sa], pb["A"][sb]), cv2.absdiff(pa["B"][sa], pb["B"][sb]))
+                    d = cv2.addWeighted(d, 1.0, dab, 0.5, 0.0)
+                tol = cv2.addWeighted(cv2.max(pa["G"][sa], pb["G"][sb]), k_grad, d, 0.0, t_same)
+                same = cv2.compare(d, tol, cv2.CMP_LT)
+                differ = cv2.bitwise_and(both, cv2.bitwise_not(same))
+                inh = cv2.bitwise_and(both, same)
+                inh_s = count(inh, False)
+                out_s = count(cv2.bitwise_and(inh, notC8[both_w[1]:both_w[3], both_w[0]:both_w[2]]), False)
+                lack_s = count(cv2.bitwise_and(differ, pb["not_own"][sb]), True, pad)
+                over_s = count(cv2.bitwise_and(differ, pb["own"][sb]), True, pad)
+        unc = cv2.bitwise_and(pb["unc_base"], nva)
+        unc_s = cv2.countNonZero(cv2.erode(_pad(unc, _inner(wb, wa, wb)), ker, iterations=2)) / area \
+            if cv2.countNonZero(unc) else 0.0
         eu, ev = edges[u], edges[v]
         shared = sum(1 for s in SIDES if eu[s][1] and abs(eu[s][0] - ev[s][0]) <= tol_e[s])
         rows.append({"u": u, "v": v, "inherited": float(inh_s), "inherited_out": float(out_s),
