@@ -216,6 +216,27 @@ def test_pair_evidence_reads_each_copy_inside_its_own_box_whatever_the_canvas():
     assert _planes(g2.copies["c"], g2.frame_mask)["L"].size < 0.5 * g2.shape[0] * g2.shape[1]
 
 
+def test_a_mask_cut_to_the_pairs_overlap_opens_and_erodes_as_it_did_on_the_whole_window():
+    # the pair is compared inside the two boxes' overlap now; the old window was their union, where
+    # the mask is empty beyond the overlap. A blob that touches the overlap's edge must be opened and
+    # eroded as if those zeros were there (OpenCV's border leaves pixels at an array's edge alone):
+    # without the margins, lacking / overwritten / uncovered differed in every real group compared
+    from kit.spread.pairs import _inner, _pad
+
+    union = np.zeros((40, 60), np.uint8)
+    wa, wb = (0, 0, 60, 40), (10, 8, 50, 40)  # b's box inside a's; the overlap is b's box
+    union[8:40, 10:14] = 255  # a 4 px band along the overlap's left edge, down to the common bottom
+    union[20:30, 20:35] = 255
+    cut = np.ascontiguousarray(union[8:40, 10:50])
+    pad = _inner(wb, wa, wb)
+    assert pad == (3, 0, 3, 3)  # a runs on above, left and right of b; both end on the bottom line
+    k2, k3 = np.ones((2, 2), np.uint8), np.ones((3, 3), np.uint8)
+    for op in (lambda x: cv2.morphologyEx(x, cv2.MORPH_OPEN, k2), lambda x: cv2.erode(x, k3, iterations=2)):
+        want = cv2.countNonZero(op(union))
+        assert cv2.countNonZero(op(_pad(cut, pad))) == want
+    assert cv2.countNonZero(cv2.erode(cut, k3, iterations=2)) != cv2.countNonZero(cv2.erode(union, k3, iterations=2))
+
+
 def _viewpoint(corners: list) -> np.ndarray:
     """ORIGIN seen from another viewpoint: its corners moved to ``corners`` (fractions of the frame)."""
     h, w = ORIGIN.shape[:2]

@@ -130,19 +130,18 @@ def _edges(box: tuple, frame: tuple, tol: float) -> dict:
 
 def _planes(c: Copy, C: np.ndarray) -> dict:
     """A copy's canvas as contiguous float32 planes and 0/255 masks, for OpenCV's fast array ops, cut
-    to the box its pixels and changes lie in (``win``: x0, y0, x1, y1 on the canvas). The canvas is
-    the union of every copy's extent: one wide letterbox or screenshot makes it several times the
-    frame, and most copies fill the frame only (at 10,000 posts a worker held 11 GB of full-canvas
-    planes for one group of 870 copies)."""
-    from kit.spread.canvas import _bbox
-
-    x0, y0, x1, y1 = _bbox(c.valid | c.own | c.info, (0, 0, 1, 1))  # one empty pixel for a copy with none
+    to its extent (``win``: x0, y0, x1, y1 on the canvas; its own and informative pixels lie inside
+    it). The canvas is the union of every copy's extent: one wide letterbox or screenshot makes it
+    several times the frame, and most copies fill the frame only (at 10,000 posts a worker held
+    11 GB of full-canvas planes for one group)."""
+    x0, y0, x1, y1 = c.extent
     sl = (slice(y0, y1), slice(x0, x1))
-    m = lambda x: np.ascontiguousarray(x[sl].astype(np.uint8) * 255)  # noqa: E731
+    m = lambda x: np.ascontiguousarray(x.astype(np.uint8) * 255)  # noqa: E731
     f = lambda x: np.ascontiguousarray(x[sl], dtype=np.float32)  # noqa: E731
+    valid, own = c.valid[sl], c.own[sl]
     return {"win": (x0, y0, x1, y1), "L": f(c.lab[:, :, 0]), "A": f(c.lab[:, :, 1]), "B": f(c.lab[:, :, 2]),
-            "G": f(c.grad), "valid": m(c.valid), "own": m(c.own), "info": m(c.info), "not_own": m(~c.own),
-            "unc_base": m(c.valid & C & ~c.own & _box_mask(c.box, C.shape)), "not_valid": m(~c.valid)}
+            "G": f(c.grad), "valid": m(valid), "own": m(own), "info": m(c.info[sl]), "not_own": m(~own),
+            "unc_base": m(valid & C[sl] & ~own & _box_mask(c.box, C.shape)[sl]), "not_valid": m(~valid)}
 
 
 def _cut(p: dict, win: tuple) -> tuple:
