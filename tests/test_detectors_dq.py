@@ -67,6 +67,43 @@ def test_dq_localises_a_pasted_region_that_lost_the_double_compression(tmp_path,
     assert quiet.score < 0.5 and (quiet.heatmap >= 0.5).mean() < 0.02
 
 
+@pytest.mark.parametrize("host,q_host,q_final", [("immunohistochemistry", 80, 86), ("brick", 70, 77)])
+def test_dq_finds_a_first_compression_only_a_little_coarser_than_the_second(tmp_path, host, q_host, q_final):
+    """q80 then q86 (first steps 4-6 under second steps 3-5), q70 then q77: only some bins are left
+    empty, and the whole-range fit preferred no lattice at all (the flat blocks near zero misfit the
+    calibration); the old code had nothing to say on either picture. Fitted on the values two steps or more from
+    zero, the history is found and the pasted region outlined, and the twin stays quiet."""
+    from skimage import data
+
+    img = getattr(data, host)()
+    H = np.dstack([img] * 3) if img.ndim == 2 else img
+    h, w = H.shape[:2]
+    comp, twin, truth = _splice(H, data.coffee(), q_host=q_host, q_final=q_final, centre=(w // 2, h // 2),
+                                axes=(w // 7, h // 8))
+    (tmp_path / "c.jpg").write_bytes(comp)
+    (tmp_path / "a.jpg").write_bytes(twin)
+    det = get_detector("dq")
+    r = det.score(tmp_path / "c.jpg")
+    assert r.score is not None and r.score > 0.5
+    hot = r.heatmap >= 0.5
+    assert (hot & truth).sum() / (hot | truth).sum() >= 0.45  # 0.76 and 0.54 when written
+    quiet = det.score(tmp_path / "a.jpg")
+    assert quiet.score < 0.5 and (quiet.heatmap >= 0.5).mean() < 0.02
+
+
+def test_a_lone_hot_block_is_shown_under_the_threshold_and_a_region_stays():
+    from kit.detectors.dq import solid
+
+    bm = np.full((12, 12), 0.1)
+    bm[2, 2] = 0.9  # a lone block
+    bm[5, 1:9] = 0.8  # a one-block line
+    bm[7:10, 7:10] = 0.95  # a region of 3 x 3 blocks
+    shown, hot = solid(bm)
+    assert shown[2, 2] < 0.5 and (shown[5, 1:6] < 0.5).all()
+    assert (shown[7:10, 7:10] == 0.95).all() and hot.sum() == 9
+    assert (shown <= bm).all()
+
+
 def test_dq_estimates_the_first_quantisation_step(tmp_path):
     """q50 then q90: the first steps fitted to the histograms are the q50 file's own table."""
     import jpeglib
