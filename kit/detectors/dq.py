@@ -167,12 +167,11 @@ def _fit(values: np.ndarray, cal: np.ndarray, q2: float, q1_max: int, sigma: flo
         if q1 == q2:
             continue
         ratio = _ratio(xs, cdf, q1, q2, sigma)
-        for kind, nz in (("whole", nz_all), ("far", nz_far)):
-            if kind == "far":
-                if q1 == 1 or counts[nz].sum() < 100:
-                    continue
-                ratio = ratio * s_far / max(1e-12, float((ratio * single)[far].sum()))
-            r = (1 - eps) * ratio + eps  # eps: off the lattice anyway (clipping)
+        fits = [("whole", nz_all, ratio)]
+        if q1 > 1 and counts[nz_far].sum() >= 100:  # both models renormalised over the far bins
+            fits.append(("far", nz_far, ratio * s_far / max(1e-12, float((ratio * single)[far].sum()))))
+        for kind, nz, rat in fits:
+            r = (1 - eps) * rat + eps  # eps: off the lattice anyway (clipping)
             r_nz, c = np.maximum(r[nz], 1e-4), counts[nz]
             a = 0.5
             for _ in range(iters):
