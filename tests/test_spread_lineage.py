@@ -14,6 +14,7 @@ import pytest
 from _media import jpeg_roundtrip as _jpeg
 from _media import scene
 from kit.spread.build import build
+from kit.spread.composite import _iou
 from kit.spread.evidence import lineage_evidence
 from kit.spread.consensus import consensus_costs
 from kit.spread.lineage import register_group
@@ -344,6 +345,37 @@ def test_a_source_photo_that_differs_in_colour_only_leaves_the_composites_group(
     assert grp["source"] != grp["fake"] == grp["repost"] == grp["small"]
     rel = ev.relations.set_index("a").loc["source"]
     assert rel["b"] in ("fake", "repost", "small")  # the row says which group it left
+
+
+@pytest.mark.parametrize("host, donor, centre", [("astronaut", "coffee", (200, 60)), ("coffee", "astronaut", (240, 170))])
+def test_a_source_photo_posted_after_its_composite_leaves_the_group_as_its_source(host, donor, centre):
+    """A photo pasted into another (3 % of the frame, feathered) on a picture that no grey-level test
+    calls replaced, its own changes against the fake under the colour comparison's 4 %: the old code
+    kept the source photo, posted last, as a copy of the fake. The comparison with the scene cues
+    finds the pasted region standing out in the fake and the scene running on in the source, and
+    nothing else between them: the source leaves with a ``source`` row naming the region. Reposts
+    with a logo, meme text or a resize stay (each differs from the fake by more than a region)."""
+    from PIL import Image
+    from skimage import data
+
+    def photo(name):
+        return np.asarray(Image.fromarray(getattr(data, name)()).convert("RGB").resize((320, 240), Image.LANCZOS))
+
+    base, m = photo(host), np.zeros((240, 320), np.float32)
+    cv2.circle(m, centre, 28, 1.0, -1)
+    m = cv2.GaussianBlur(m, (0, 0), 2)[..., None]
+    fake = (base * (1 - m) + photo(donor) * m).astype(np.uint8)
+    pics = {"fake": _jpeg(fake, 92), "logo": _jpeg(_logo(fake), 85), "small": _jpeg(fake[::2, ::2].copy(), 80),
+            "meme": _jpeg(_meme(fake), 80), "source": _jpeg(base, 90)}
+    ev = lineage_evidence(pics, pd.DataFrame({"id": list(pics), "cluster": 0}),
+                          first_seen={"fake": 0, "logo": 1, "small": 2, "meme": 3, "source": 4})
+    grp = dict(zip(ev.groups["id"], ev.groups["group"]))
+    assert grp["source"] != grp["fake"] == grp["logo"] == grp["small"] == grp["meme"]
+    rel = ev.relations.set_index("a").loc["source"]
+    assert rel["b"] == "fake" and rel["relation"] == "source"
+    x, y = centre
+    truth = ((x - 28) / 320, (y - 28) / 240, (x + 28) / 320, (y + 28) / 240)
+    assert _iou(rel["box"], truth) >= 0.6
 
 
 def test_a_region_named_by_several_copies_of_the_host_photo_is_searched_once_and_its_donor_named_once(monkeypatch):

@@ -2,9 +2,10 @@
 
 Private to :mod:`kit.spread.evidence`: :class:`_Composite` asks the matcher whether two
 aligned copies differ by a region of other picture (a composite and the photo it was made
-from, not a repost), :func:`_parts` divides the copies that left a group into the pictures they
-show, and :func:`_donors` looks, among the other groups' references, for the picture the
-replaced region was pasted from.
+from, not a repost) and whether a copy is the source photo of the group's reference,
+:func:`_parts` divides the copies that left a group into the pictures they show, :func:`_left`
+writes the relation row of a copy that left, and :func:`_donors` looks, among the other groups'
+references, for the picture the replaced region was pasted from.
 """
 
 from __future__ import annotations
@@ -67,6 +68,26 @@ def _donors(relations: list, refs: dict, cache: dict, side: int, min_inliers: in
     return out
 
 
+def _left(c: Any, b: Any, split: float, displaced: float, found: tuple | None = None, typed: bool = True) -> dict:
+    """The relation row of copy ``c`` leaving the group of reference ``b``: ``source`` (when ``typed``)
+    where nothing but a replaced region over ``split`` differs, the copy's parts in place, or where the
+    comparison ``found`` ``b`` made from it (:meth:`kit.spread.composite._Composite.source_of`: the
+    region's box and share): the unedited photo the composite was made from; else None."""
+    if typed and found is not None:
+        return {"a": c.id, "b": b, "relation": "source", "replaced": found[1], "own_share": c.own_share, "box": found[0]}
+    rel = ("source" if typed and c.replaced > split and c.displaced <= displaced and c.own_share - c.replaced < 0.03
+           and c.own_share < 2 * c.replaced else None)
+    return {"a": c.id, "b": b, "relation": rel, "replaced": c.replaced, "own_share": c.own_share,
+            "box": c.replaced_box if typed else None}
+
+
+SOURCE_GAP, SOURCE_MARGIN = 2.0, 5.0
+"""How much more a replaced region must stand out from its surroundings in a composite than in the
+photo it was made from (:meth:`_Composite.source_of`): ratio and Lab units."""
+SOURCE_EDITS = {"region replaced", "resized", "border or frame added"}
+"""What may tell a composite from its source photo besides the region (:meth:`_Composite.source_of`)."""
+
+
 class _Composite:
     """``(reference, copy) -> bool``: the matcher's own verdict that two aligned pictures differ by a
     region of other picture content (:func:`kit.matching.verify.verify_pair`, on the trimmed
@@ -75,7 +96,7 @@ class _Composite:
 
     def __init__(self, images: dict, kinds: dict, boxes: dict, side: int = 320) -> None:
         self.images, self.kinds, self.boxes, self.feats = images, kinds, boxes, {}
-        self.side, self.seen, self.verdicts = side, {}, {}
+        self.side, self.seen, self.verdicts, self.sources = side, {}, {}, {}
 
     def compared(self, ref: Any, i: Any, pics: dict | None = None, feats: dict | None = None) -> bool:
         """Whether the colour comparison finds one of two still images to be a composite of the
@@ -102,6 +123,37 @@ class _Composite:
                 except Exception:  # noqa: BLE001 - an unreadable file leaves the copy where it is
                     pass
         return self.seen[key]
+
+    def source_of(self, ref: Any, i: Any, pics: dict, feats: dict) -> bool:
+        """Whether copy ``i`` is the photo the reference ``ref`` was made from (its source): compared with
+        the scene cues (:func:`kit.matching.compare`, ``i`` as the source, at ``side`` px), a region was
+        replaced in the reference that stands out from the picture around it there at least
+        ``SOURCE_GAP`` times as much as in ``i``, plus ``SOURCE_MARGIN`` Lab units (in ``i`` the scene
+        runs on through it: other content was put into the reference, nothing was put onto ``i``), and
+        nothing else tells the two apart but their size or a border. A repost with meme text, a logo, a
+        caption bar, a crop or a colour filter is no source (scratch measurement on 28 benchmark
+        collections, DEVELOPERS.md). Kept per pair with the region (:meth:`found`)."""
+        from kit.matching.comparison import compare
+
+        if (ref, i) not in self.sources:
+            self.sources[(ref, i)] = None
+            if self.kinds.get(i, "image") == "image" and self.kinds.get(ref, "image") == "image":
+                try:
+                    c = compare(pics[i], pics[ref], side=self.side, source_id=i, suspect_id=ref,
+                                features=(feats[ref], feats[i]))
+                except Exception:  # noqa: BLE001 - an unreadable pair leaves the copy where it is
+                    c = None
+                if c is not None and c.composite and np.isfinite(c.context_suspect) and np.isfinite(c.context_source) \
+                        and c.context_suspect >= SOURCE_GAP * c.context_source + SOURCE_MARGIN \
+                        and {e["edit"] for e in c.edits} <= SOURCE_EDITS:
+                    box = next(e["box"] for e in c.edits if e["edit"] == "region replaced")
+                    self.sources[(ref, i)] = (tuple(float(x) for x in box), float(c.changed_fraction))
+        return self.sources[(ref, i)] is not None
+
+    def found(self, ref: Any, i: Any) -> tuple | None:
+        """``(box, share)`` of the region :meth:`source_of` found replaced in ``ref`` (box as fractions of
+        its frame), or None."""
+        return self.sources.get((ref, i))
 
     def _features(self, i: Any) -> list:
         if i not in self.feats:

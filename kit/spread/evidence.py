@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kit.spread.composite import _Composite, _donors, _parts
+from kit.spread.composite import _Composite, _donors, _left, _parts
 from kit.spread.majority import reattribute
 
 __all__ = ["COPY_COLUMNS", "LineageEvidence", "lineage_evidence"]
@@ -267,37 +267,29 @@ def _group_evidence(task: tuple, opts: dict) -> dict:
 
 def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, first_seen: dict, relations: list,
                     *, canvas: int, side: int, split: float, confirm: Any, boxes: dict | None = None,
-                    displaced: float = 2.0, own_split: float = 0.04, spread: int = 3) -> Iterator[tuple]:
-    """Register a group and take out the copies that differ from its picture by a replaced region
-    (``replaced`` above ``split``, confirmed by the matcher's own test, ``confirm(reference, copy)``).
-    Yields ``(key, registration)`` of each group as soon as it is final.
-
-    A copy with no such region in grey levels but with its own marks over ``own_split`` of the frame
-    is compared in colour (``confirm.compared``, :func:`kit.matching.comparison.compare_either`):
-    a source photo that differs from the composite in colour only (grey pebbles pasted on brown
-    cells), or by a flat stretch of scene where the composite has texture, leaves the group too
-    (without a typed relation: labelling those as sources tripled the wrong source / donor edges on
-    the benchmark).
+                    displaced: float = 2.0, own_split: float = 0.04, source_min: float = 0.02,
+                    spread: int = 3) -> Iterator[tuple]:
+    """Register a group and take out the copies that are no copies of its picture (:func:`_odd`: another
+    shot of the scene, a composite of the reference or the reference's source photo). Yields
+    ``(key, registration)`` of each group as soon as it is final.
 
     When most copies differ from the reference that way, the reference is the odd one out (the
     source photo of a composite that spread): the group is registered again on one of the others,
     the largest part of them (:func:`kit.spread.composite._parts`); the other parts of ``spread``
     copies or more leave at once as pictures of their own (other composites of one host photo:
-    without a typed relation). A copy whose parts are displaced differently (``displaced`` canvas
-    pixels between the quarters of the picture: another shot of the scene) is taken out too, and so
-    are the copies that do not align with the reference's picture at all (another picture the
-    matcher joined in) or only by a perspective (another shot,
+    without a typed relation). The copies that do not align with the reference's picture at all
+    (another picture the matcher joined in) or only by a perspective (another shot,
     :func:`kit.spread.lineage.align_group`; when most copies are, the reference is the other shot
-    and the group is aligned again on one of them): they are registered as a group of their own.
+    and the group is aligned again on one of them) are registered as a group of their own.
     The copies taken out in one round are divided into the pictures they show
     (:func:`kit.spread.composite._parts`), each a group of its own, split again the same way; each
     copy taken out gets a relation row to the group it left (:func:`_left`).
     """
     from kit.spread.lineage import register_group
 
-    def is_odd(ref: Any, c: Any) -> bool:  # another shot, or a composite of the reference or its source
-        return (c.displaced > displaced or (c.replaced > split and confirm(ref, c.id))
-                or (c.replaced <= split and c.own_share > own_split and confirm.compared(ref, c.id, pics, feats)))
+    def is_odd(ref: Any, c: Any) -> bool:
+        return _odd(ref, c, confirm, pics, feats, split=split, displaced=displaced, own_split=own_split,
+                    source_min=source_min)
 
     def odd_ones(reg: Any) -> list:
         return [i for i, c in reg.copies.items() if is_odd(reg.reference, c)]
@@ -332,7 +324,8 @@ def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, fir
         if odd and len(odd) < len(reg.copies):
             rest = [i for i in ids if i not in odd]
             k += 1
-            relations += [_left(reg.copies[i], reg.reference, split, displaced) for i in odd]
+            relations += [_left(reg.copies[i], reg.reference, split, displaced, confirm.found(reg.reference, i))
+                          for i in odd]
             for part in _parts(reg, odd, split, canvas, confirm, pics, feats):
                 todo.append((f"{key}.{k}", part, part[0]))
                 k += 1
@@ -343,6 +336,26 @@ def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, fir
         if failed:
             reg = replace(reg, failed={**reg.failed, **failed})
         yield key, reg
+
+
+def _odd(ref: Any, c: Any, confirm: Any, pics: dict, feats: dict, *, split: float, displaced: float,
+         own_split: float, source_min: float) -> bool:
+    """Whether copy ``c`` leaves the group of reference ``ref`` (:func:`_register_split`): another shot of
+    the scene (its parts displaced differently by over ``displaced`` canvas px, between the quarters of
+    the picture); a composite of the reference or its source by the matcher's own test (a grey-level
+    replaced region over ``split``, ``confirm(reference, copy)``); by the colour comparison (own marks
+    over ``own_split`` and no such region, ``confirm.compared``: grey pebbles pasted on brown cells, a
+    flat stretch of scene where the composite has texture; without a typed relation, which tripled the
+    wrong source / donor edges on the benchmark); or the reference's source photo (own changes over
+    ``source_min``, neither mirrored nor rotated, nothing around its picture: its extent is its picture
+    box; :meth:`kit.spread.composite._Composite.source_of`; one posted after its composite otherwise hung
+    under it as a copy)."""
+    from kit.spread.cost import ROT
+
+    return (c.displaced > displaced or (c.replaced > split and confirm(ref, c.id))
+            or (c.replaced <= split and c.own_share > own_split and confirm.compared(ref, c.id, pics, feats))
+            or (c.replaced <= split and c.own_share > source_min and not c.mirror and abs(c.rotation) < ROT
+                and all(abs(a - b) <= 2 for a, b in zip(c.extent, c.box)) and confirm.source_of(ref, c.id, pics, feats)))
 
 
 def _align(ids: list, pics: dict, feats: dict, r: Any) -> tuple:
@@ -368,16 +381,6 @@ def _slim(c: Any) -> Any:
     of its canvas planes (a cluster of 800 copies on one canvas otherwise keeps 19 bytes a canvas
     pixel of each; :func:`kit.spread.composite._parts` and :func:`_left` read no more)."""
     return replace(c, lab=np.ascontiguousarray(c.lab[:, :, :1]), own=_DROPPED, info=_DROPPED, grad=_DROPPED)
-
-
-def _left(c: Any, b: Any, split: float, displaced: float, typed: bool = True) -> dict:
-    """The relation row of copy ``c`` leaving the group of reference ``b``: ``source`` (when ``typed``)
-    where nothing but a replaced region over ``split`` differs, the copy's parts in place: the
-    unedited photo the composite was made from; else None."""
-    rel = ("source" if typed and c.replaced > split and c.displaced <= displaced and c.own_share - c.replaced < 0.03
-           and c.own_share < 2 * c.replaced else None)
-    return {"a": c.id, "b": b, "relation": rel, "replaced": c.replaced, "own_share": c.own_share,
-            "box": c.replaced_box if typed else None}
 
 
 def _empty_pairs() -> pd.DataFrame:
