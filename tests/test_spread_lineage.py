@@ -106,6 +106,27 @@ def test_registration_keeps_what_the_caller_keeps_of_each_copy():
     assert (slim.own_share, slim.replaced, slim.box) == (plain.own_share, plain.replaced, plain.box)
 
 
+def test_the_tone_map_applied_around_each_copy_only_gives_the_same_registration(monkeypatch):
+    """A letterboxed copy widens the canvas for every copy; the tone map is applied to each copy's
+    extent and a margin only (a speed-up). Everything read of a copy stays as with the whole canvas:
+    its numbers, its own and informative pixels, and its Lab and gradient wherever it has pixels."""
+    import kit.spread.lineage as L
+
+    wide = np.zeros((BASE.shape[0], BASE.shape[1] * 2, 3), np.uint8)
+    wide[:, BASE.shape[1] // 2:BASE.shape[1] // 2 + BASE.shape[1]] = BASE
+    images = _family(logo=_logo(BASE), crop=BASE[30:200, 40:300].copy(), meme=_meme(BASE), wide=wide,
+                     bar=_bar(BASE))
+    fast = register_group(images, "o")
+    monkeypatch.setattr(L, "EDGE_MARGIN", None)
+    whole = register_group(images, "o")
+    assert fast.shape == whole.shape and fast.shape[1] > 1.5 * fast.shape[0]  # the wide canvas
+    for i, c in whole.copies.items():
+        f = fast.copies[i]
+        assert (f.own == c.own).all() and (f.info == c.info).all() and f.box == c.box and f.extent == c.extent
+        assert (f.own_share, f.replaced, f.misfit, f.gray) == (c.own_share, c.replaced, c.misfit, c.gray)
+        assert np.array_equal(f.lab[c.valid], c.lab[c.valid]) and np.array_equal(f.grad[c.valid], c.grad[c.valid])
+
+
 def test_the_reference_is_the_copy_closest_to_the_consensus():
     # most copies keep the plain picture; one early copy carries a sticker and one is half size
     sticker = ORIGIN.copy()

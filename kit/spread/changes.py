@@ -22,19 +22,22 @@ from kit.spread.canvas import _chroma, _free_chroma, _grad, _span
 
 
 def _own_changes(lab: np.ndarray, ov: np.ndarray, R_lab: np.ndarray, R_L: np.ndarray, R_grad: np.ndarray,
-                 chroma_R: float, frame: tuple, canvas: int, t0: float, k_grad: float, min_blob: int) -> tuple:
+                 chroma_R: float, frame: tuple, canvas: int, t0: float, k_grad: float, min_blob: int,
+                 extent: tuple | None = None) -> tuple:
     """A copy's own changes inside the reference frame, on the overlap ``ov`` with the reference.
 
     Returns ``(own, norm, gray, colour, replaced, replaced_box, misfit, displaced)``: the changed
     pixels (canvas mask), the tone-matched Lab of the copy, its gray and colour characters, the
     region of other picture (share of the frame and box, :func:`_replaced`), the share of the
-    reference's edges it changed, and the displacement of its parts (:func:`_displacement`)."""
+    reference's edges it changed, and the displacement of its parts (:func:`_displacement`). With
+    ``extent`` (slices of the canvas) the tone map is applied there only: the copy's pixels and a margin
+    for the gradients read at its edge; elsewhere the tone-matched Lab is the warped one."""
     import cv2
 
     own = np.zeros(ov.shape, bool)
     y0, x0, y1, x1 = _span(ov)
     sl = (slice(y0, y1), slice(x0, x1))
-    norm, gray, colour, diff = _normalise(lab, R_lab, ov, R_L, R_grad, chroma_R, t0, k_grad, sl)
+    norm, gray, colour, diff = _normalise(lab, R_lab, ov, R_L, R_grad, chroma_R, t0, k_grad, sl, extent)
     o = ov[sl] & (diff > t0 + k_grad * R_grad[sl])
     own[sl] = _clean(o, min_blob)
     big = _solid(norm[sl][:, :, 0], R_lab[sl][:, :, 0], ov[sl], canvas, t0)
@@ -136,7 +139,7 @@ def _tone(lab: np.ndarray, R_lab: np.ndarray, fit: np.ndarray, chroma_R: float) 
 
 
 def _normalise(lab: np.ndarray, R_lab: np.ndarray, ov: np.ndarray, R_L: np.ndarray, R_grad: np.ndarray,
-               chroma_R: float, t0: float, k_grad: float, sl: tuple) -> tuple:
+               chroma_R: float, t0: float, k_grad: float, sl: tuple, extent: tuple | None = None) -> tuple:
     """Tone-match a warped copy to the reference (fitted twice: the second time without the pixels
     the copy changed, so that a bar or a sticker does not bend the curve) and take a smooth
     flat-field out of the picture (vignettes, gradients). Works on the overlap's box ``sl``;
@@ -165,7 +168,11 @@ def _normalise(lab: np.ndarray, R_lab: np.ndarray, ov: np.ndarray, R_L: np.ndarr
         if keep.sum() < 0.3 * o.sum():
             break
         fit = keep
-    norm = apply(lab)
+    if extent is None:
+        norm = apply(lab)
+    else:  # a wide canvas (one letterboxed copy widens it for all) is mostly not this copy's
+        norm = lab.copy()
+        norm[extent] = apply(lab[extent])
     norm[sl] = nx_
     xs, rs = x[fit], r[fit]
     colour = np.array([(xs[:, 0].mean() - rs[:, 0].mean()) / 5.0,

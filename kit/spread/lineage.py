@@ -49,11 +49,12 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from kit.spread.canvas import _bbox, _compose, _flip, _free_chroma, _grad, _warp_lab
+from kit.spread.canvas import _bbox, _compose, _flip, _free_chroma, _grad, _span, _warp_lab
 from kit.spread.changes import _own_changes, _peel
 from kit.spread.consensus import medoid
 
 ANOTHER_SHOT = "another shot of the scene"
+EDGE_MARGIN: int | None = 8  # canvas px around a copy whose tone-matched Lab is read (its edge's gradients reach 5)
 SHOT_GAIN = 0.25  # px at the analysis size: copies stay under 0.15, other shots 0.35-0.8 (benchmark)
 
 __all__ = ["Copy", "Group", "align_group", "register_group"]
@@ -346,8 +347,11 @@ def _register_copy(i: Any, A: np.ndarray, n: int, pic: np.ndarray, cv: _Canvas, 
     scale = scales[0] / (scales[1] * sc) if sc else 1.0
     ov = valid & cv.inside & cv.valid
     if not is_ref and ov.sum() >= 50:
+        y0, x0, y1, x1 = _span(valid)
+        m = EDGE_MARGIN
+        ext = None if m is None else (slice(max(0, y0 - m), y1 + m), slice(max(0, x0 - m), x1 + m))
         own, norm, gray, colour, replaced, rbox, misfit, displaced = _own_changes(
-            lab, ov, cv.lab, cv.L, cv.grad, cv.chroma, cv.frame, canvas, t0, k_grad, min_blob)
+            lab, ov, cv.lab, cv.L, cv.grad, cv.chroma, cv.frame, canvas, t0, k_grad, min_blob, ext)
     else:
         own, norm, colour = np.zeros(ov.shape, bool), lab.copy(), np.zeros(5, np.float32)
         gray, replaced, rbox, misfit, displaced = is_ref and cv.chroma < 3.0, 0.0, None, 0.0, 0.0
