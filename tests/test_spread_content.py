@@ -111,3 +111,24 @@ def test_a_stray_joins_one_cluster_and_never_two_the_matcher_kept_apart():
     group = rejoin_groups(imgs, clusters, sizes={i: im.shape[0] * im.shape[1] for i, im in imgs.items()})
     assert group["a1"] == group["a2"] == group["a3"] != group["b1"] == group["b2"] == group["b3"]
     assert group["src"] in (group["a1"], group["b1"])  # joined to one of them, not left alone
+
+
+def test_the_rejoin_alignments_in_a_process_pool_give_the_serial_answers():
+    """The re-join's stray alignments run in the trace's worker pool: each task gets its pictures'
+    descriptions and seeds RANSAC, so the rows are the serial ones whichever process ran them."""
+    from kit.spread.content import _pairs_in_pool
+    from kit.workers import process_pool
+
+    imgs = {"a": BASE, "b": np.ascontiguousarray(BASE[20:330, 30:460]), "c": cv2.resize(BASE, (300, 225)),
+            "d": np.ascontiguousarray(BASE[:, ::-1]), "e": _base(3), "bad": None}
+    todos = [[("a", "b"), ("a", "c")], [("d", "a")], [("e", "a"), ("b", "e")], [("bad", "a"), ("c", "d")]]
+    boxes = {"b": [0.0, 0.0, 1.0, 0.8], "d": [0.1, 0.0, 1.0, 1.0]}  # content boxes travel with the pictures
+    serial = _pairs_in_pool(todos, imgs, {}, boxes, 320, {}, None)
+    with process_pool(2) as ex:
+        pooled = _pairs_in_pool(todos, imgs, {}, boxes, 320, {}, ex, min_pairs=1, per_task=3)
+    assert [len(f) for f in pooled] == [2, 1, 2, 2]
+    for s, p in zip(serial, pooled):
+        pd.testing.assert_frame_equal(s, p)
+    assert pooled[0]["inliers"].min() >= 15 and pooled[3].iloc[0]["inliers"] == 0  # aligned; undecodable
+    plain = _pairs_in_pool(todos[:1], imgs, {}, {}, 320, {}, None)[0].iloc[0]
+    assert pooled[0].iloc[0]["overlap_a"] < plain["overlap_a"] - 0.1  # b's box leaves its lower fifth out

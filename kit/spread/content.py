@@ -120,6 +120,9 @@ def _pair_row(a: Any, b: Any, A: tuple | None, B: tuple | None, box_a: Any, box_
            "overlap_a": np.nan, "overlap_b": np.nan, "mirror": None}
     if A is None or B is None:
         return row
+    import cv2
+
+    cv2.setRNGSeed(0)  # RANSAC draws from OpenCV's global RNG: the same pair, the same answer, in any process
     n, M, mirrored = _align(A[2], B[2])
     if M is None or n < min_inliers or abs(np.linalg.det(M[:, :2])) < 1e-6:
         row["inliers"] = n
@@ -216,24 +219,33 @@ def rejoin_groups(images: dict, clusters: pd.DataFrame | None = None, *, kinds: 
     if merge_big:
         cand |= {(order[x], order[y]) for x in range(len(order)) for y in range(x + 1, len(order))}
     joins = []  # (residual, -inliers, stray's cluster, the other) of every stray that passed
-    for ca, cb in sorted(cand):
-        if uf[ca] == uf[cb]:
-            continue
+
+    def plan(ca: Any, cb: Any) -> tuple[bool, list]:
         stray_a, stray_b = len(members[ca]) <= small, len(members[cb]) <= small
         ra, rb = by_size[ca][:merge_per_cluster], by_size[cb][:merge_per_cluster]
         if stray_a or stray_b:  # a stray copy: try more of the other side, where descriptors agree
             ra, rb = ((members[ca], by_size[cb][:merge_wide]) if stray_a
                       else (by_size[ca][:merge_wide], members[cb]))
-        todo = [(a, b) for a in ra for b in rb
-                if not (stray_a or stray_b) or votes.get((a, b), votes.get((b, a), 0)) >= min_votes]
-        if not todo:
-            continue
-        ev = pair_evidence(images, todo, kinds=kinds, boxes=boxes, side=side, cache=cache)
+        return stray_a or stray_b, [(a, b) for a in ra for b in rb
+                                    if not (stray_a or stray_b) or votes.get((a, b), votes.get((b, a), 0)) >= min_votes]
+
+    def take(ev: pd.DataFrame, stray: bool, ca: Any, cb: Any) -> None:
         ok = ev[(ev["inliers"] >= merge_inliers) & (ev["residual"] <= merge_residual)]
-        if len(ok) and (stray_a or stray_b):
+        if len(ok) and stray:
             joins.append((float(ok["residual"].min()), -int(ok["inliers"].max()), ca, cb))
         elif len(ok):
             uf.union(ca, cb)
+
+    if merge_big:  # two larger clusters joined can spare a later pair its test: one pair after the other
+        for ca, cb in sorted(cand):
+            if uf[ca] != uf[cb] and (p := plan(ca, cb))[1]:
+                take(pair_evidence(images, p[1], kinds=kinds, boxes=boxes, side=side, cache=cache), p[0], ca, cb)
+    else:  # strays join only at the end (_join_strays): every pair's alignment stands alone
+        plans = [(ca, cb, *plan(ca, cb)) for ca, cb in sorted(cand)]
+        plans = [p for p in plans if p[3]]
+        found = _pairs_in_pool([p[3] for p in plans], images, kinds, boxes, side, cache, executor)
+        for (ca, cb, stray, _), ev in zip(plans, found):
+            take(ev, stray, ca, cb)
     _join_strays(uf, joins, {c for c in members if len(members[c]) > small})
     group = {c: min(s) for s in uf.to_sets() for c in s}  # a group is named by its smallest cluster number
     return {i: group[cl[i]] for i in ids}
@@ -257,6 +269,50 @@ def _join_strays(uf: UnionFind, joins: list, big: set) -> None:
         holds[uf[ca]] = holds[ra] or holds[rb]
 
 
+def _pairs_in_pool(todos: list, images: dict, kinds: dict, boxes: dict, side: int, cache: dict, executor: Any,
+                   min_pairs: int = 64, per_task: int = 40) -> list:
+    """:func:`pair_evidence` of each list of pairs in ``todos`` (one frame each), in ``executor`` when
+    there is one and ``min_pairs`` pairs or more. The pictures are described once (in the pool, into
+    ``cache``); each task takes consecutive lists with their pictures' descriptions, about
+    ``per_task`` pictures' worth (a picture's description is about 1.5 MB to send). Each alignment
+    seeds OpenCV's RNG (:func:`_pair_row`), so a task's answers do not depend on which process
+    ran it, nor after what."""
+    if executor is None or sum(len(t) for t in todos) < min_pairs:
+        return [pair_evidence(images, t, kinds=kinds, boxes=boxes, side=side, cache=cache) for t in todos]
+    _describe_all(sorted({i for t in todos for p in t for i in p}, key=str), images, kinds, side, cache, executor)
+    tasks, ids, cur = [], set(), []
+    for t in todos:
+        new = {i for p in t for i in p}
+        if cur and len(ids | new) > per_task:
+            tasks.append(cur)
+            ids, cur = set(), []
+        ids |= new
+        cur.append(t)
+    if cur:
+        tasks.append(cur)
+    args = [(ts, {i: cache.get(i) for t in ts for p in t for i in p}, {i: boxes.get(i) for t in ts for p in t for i in p})
+            for ts in tasks]
+    return [ev for evs in executor.map(_pairs_task, args) for ev in evs]
+
+
+def _pairs_task(arg: tuple) -> list:
+    """:func:`pair_evidence` of each list of pairs, from described pictures (for a process pool)."""
+    todos, described, boxes = arg
+    return [pair_evidence({}, t, boxes=boxes, cache=described) for t in todos]
+
+
+def _describe_all(ids: list, images: dict, kinds: dict, side: int, cache: dict, executor: Any = None) -> None:
+    """Decode and describe (:func:`describe_small`) the ``ids`` not in ``cache`` yet, in ``executor`` when
+    there is one and enough of them."""
+    todo = [i for i in ids if i not in cache]
+    if executor is not None and len(todo) > 32:
+        args = [(images.get(i), kinds.get(i, "image"), side) for i in todo]
+        cache.update(zip(todo, executor.map(_describe_task, args, chunksize=8)))
+    for i in todo:
+        if i not in cache:
+            cache[i] = describe_small(images.get(i), kinds.get(i, "image"), side=side)
+
+
 def _votes(images: dict, strays: dict, pool: dict, kinds: dict, side: int, cache: dict, executor: Any = None,
            max_dist: float = 220.0, max_query: int = 200, max_train: int = 200, exact_below: int = 60_000) -> dict:
     """``{(query, item): votes}``: how many of a stray's first ``max_query`` SIFT descriptors (plain
@@ -269,13 +325,7 @@ def _votes(images: dict, strays: dict, pool: dict, kinds: dict, side: int, cache
 
     from kit.matching.verify import mirror_features
 
-    todo = sorted((i for i in set(strays) | set(pool) if i not in cache), key=str)
-    if executor is not None and len(todo) > 32:  # decode and describe once, in pair_evidence's cache
-        args = [(images.get(i), kinds.get(i, "image"), side) for i in todo]
-        cache.update(zip(todo, executor.map(_describe_task, args, chunksize=8)))
-    for i in todo:
-        if i not in cache:
-            pair_evidence(images, [(i, i)], kinds=kinds, side=side, cache=cache)
+    _describe_all(sorted(set(strays) | set(pool), key=str), images, kinds, side, cache, executor)  # once, kept
     items = [i for i in pool if cache.get(i) is not None and len(cache[i][2]) >= 3]
     if not items or not strays:
         return {}
