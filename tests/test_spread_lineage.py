@@ -151,6 +151,23 @@ def test_a_copy_with_a_caption_bar_does_not_tie_with_the_original_when_the_hash_
     assert cost["c"]["extra"] == pytest.approx(0.5 * top, abs=0.02)
     assert cost["c"]["cost"] > cost["o"]["cost"] + 0.05
 
+
+def test_copies_that_tie_at_the_consensus_size_with_no_time_are_told_apart_finer_not_by_name():
+    # a handle stamped in thin letters vanishes at 64 px: without a time the file name ("a" < "b")
+    # chose the copy that carries it; at four times the size the plain copy is the closer one
+    from kit.spread.consensus import medoid
+
+    stamped = ORIGIN.copy()
+    cv2.putText(stamped, "TV", (262, 34), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (255, 255, 255), 1)
+    pics = {"b": ORIGIN, "a": _jpeg(stamped), "c": _jpeg(_bar(ORIGIN)), "d": _jpeg(np.ascontiguousarray(ORIGIN[20:, 30:])),
+            "f": _jpeg(ORIGIN, 75)}
+    g = register_group(pics, "b", rechoose=False)
+    assert consensus_costs(pics, g.maps, {})["a"]["cost"] < 0.005  # no trace of it at 64 px
+    assert medoid(pics, g.maps, {}, {}, fine=1) == "a"  # the tie, decided by the name
+    assert medoid(pics, g.maps, {}, {}) == "b"
+    assert medoid(pics, g.maps, {}, {"a": 0.0, "b": 60.0}) == "a"  # a time decides first, as before
+
+
 @pytest.mark.parametrize("parent, child, sibling", [
     pytest.param("bar", lambda p: _logo(p, 250, 40), lambda o: _meme(o), id="caption-bar"),
     pytest.param("logo", lambda p: np.ascontiguousarray(p[12:228, 20:300]), lambda o: _bar(o), id="logo"),
