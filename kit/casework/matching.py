@@ -120,9 +120,8 @@ def _labels(case: CaseDB) -> dict[str, tuple[str, list[str]]]:
     posts = case.posts()
     out: dict[str, tuple[str, list[str]]] = {}
     if len(posts):
-        big = pd.Timestamp.max.tz_localize("UTC")
-        order = posts.assign(_t=pd.to_datetime(posts["posted_at"], utc=True, errors="coerce").fillna(big))
-        for sha, grp in order.sort_values(["_t", "post_id"]).groupby("media_sha256", sort=False):
+        order = posts.assign(_t=pd.to_datetime(posts["posted_at"], utc=True, errors="coerce"))
+        for sha, grp in order.sort_values(["_t", "post_id"], na_position="last").groupby("media_sha256", sort=False):
             ids = [str(x) for x in grp["post_id"]]
             out[str(sha)] = (ids[0], ids)
     ref = case_references(case)
