@@ -280,18 +280,14 @@ def _pairs_in_pool(todos: list, images: dict, kinds: dict, boxes: dict, side: in
     if executor is None or sum(len(t) for t in todos) < min_pairs:
         return [pair_evidence(images, t, kinds=kinds, boxes=boxes, side=side, cache=cache) for t in todos]
     _describe_all(sorted({i for t in todos for p in t for i in p}, key=str), images, kinds, side, cache, executor)
-    tasks, ids, cur = [], set(), []
+    tasks: list = [([], set())]  # (lists of pairs, the pictures they need)
     for t in todos:
         new = {i for p in t for i in p}
-        if cur and len(ids | new) > per_task:
-            tasks.append(cur)
-            ids, cur = set(), []
-        ids |= new
-        cur.append(t)
-    if cur:
-        tasks.append(cur)
-    args = [(ts, {i: cache.get(i) for t in ts for p in t for i in p}, {i: boxes.get(i) for t in ts for p in t for i in p})
-            for ts in tasks]
+        if tasks[-1][0] and len(tasks[-1][1] | new) > per_task:
+            tasks.append(([], set()))
+        tasks[-1][0].append(t)
+        tasks[-1][1].update(new)
+    args = [(ts, {i: cache.get(i) for i in ids}, {i: boxes.get(i) for i in ids}) for ts, ids in tasks]
     return [ev for evs in executor.map(_pairs_task, args) for ev in evs]
 
 
