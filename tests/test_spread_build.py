@@ -296,6 +296,32 @@ def test_an_earlier_photo_with_a_region_no_copy_shows_is_the_source_not_the_firs
     assert set(g.successors("m1")) == {"m2", "m3"}
 
 
+@pytest.mark.parametrize("shown, inside, reference, first", [
+    pytest.param(0.055, 0.055, "s1", "o", id="another-copy-shows-its-changes-the-original"),
+    pytest.param(0.055, 0.0, "s1", "m1", id="shown-only-around-the-picture-the-source"),
+    pytest.param(0.02, 0.02, "s1", "m1", id="most-of-it-shown-by-none-the-source"),
+    pytest.param(0.055, 0.055, "so", "m1", id="the-references-own-changes-are-most-copies-lack"),
+])
+def test_an_earlier_post_whose_own_changes_another_copy_shows_is_no_material(shown, inside, reference, first):
+    # measured against a descendant reference (m1: a crop with meme text), the original "changes" the
+    # picture back: 6 % of the frame is its own. Its other branch (b1) shows those changes pixel for
+    # pixel, so it is no region that no copy shows (the source photo's, under the paste): the
+    # original's clearly earlier time makes it the first copy. Shown only outside the picture (a
+    # caption bar), or only a third of it, the region stays its own and the post the material. The
+    # reference's own changes are regions most copies differ in (reattribute): they stay its own.
+    media = ["so", "s1", "s2", "sb"]
+    rows = {("so", v): {"lacking": 0.05} for v in media[1:]}
+    rows[("so", "sb")] = {"inherited": shown, "inherited_out": shown - inside}
+    posts = _posts([("o", -180, "so", None), ("m1", 0, "s1", None), ("m2", 60, "s2", None), ("b1", 90, "sb", None)])
+    lin = _lineage(rows, media)
+    lin.copies["own_share"] = [0.06 if m == "so" else 0.0 for m in lin.copies["id"]]
+    lin.copies["reference"] = reference
+    g = build(posts, lineage=lin)
+    assert [n for n in g if g.nodes[n].get("first_copy")] == [first]
+    assert bool(g.nodes["o"].get("material")) == (first != "o")
+    assert g.in_degree("o") == 0
+
+
 @pytest.mark.parametrize("minutes, material", [(-8 * 24 * 60, True), (-20, False), (None, False)])
 def test_only_a_clearly_earlier_passed_over_post_is_an_origin_of_its_own(minutes, material):
     # a week older: material; within the minutes reported times are off, or without a time: a copy

@@ -227,17 +227,40 @@ def _media_facts(media: pd.DataFrame | None) -> dict:
 
 def _lineage_tables(lineage: Any) -> tuple[dict, dict, dict]:
     """``(rows, root_like, own)`` from the lineage evidence: ``(u, v)`` -> pair row, media -> whether it
-    looks like an origin, media -> share of the frame that is its own (replaced region or own changes)."""
+    looks like an origin, media -> share of the frame that is its own and that no other copy shows:
+    the replaced region, or its own changes inside the picture less the part that the copy showing
+    most of them shows alike (:func:`_shown_by_another`). A group's reference keeps its own changes
+    whole: they are the regions most copies differ in (:func:`kit.spread.majority.reattribute`)."""
     rows: dict = {}
     root_like: dict = {}
     own: dict = {}
     if lineage is not None:
         for r in lineage.pairs.to_dict("records"):
             rows[(r["u"], r["v"])] = r
+        shown = _shown_by_another(lineage.pairs)
         for r in lineage.copies.to_dict("records"):
             root_like[r["id"]] = bool(r["root_like"])
-            own[r["id"]] = max([0.0, *(float(x) for x in (r["replaced"], r["own_share"]) if x is not None and not pd.isna(x))])
+            shared = 0.0 if r["reference"] == r["id"] else shown.get(r["id"], 0.0)
+            own[r["id"]] = max(0.0, _num(r["replaced"]), _num(r["own_share"]) - shared)
     return rows, root_like, own
+
+
+def _num(x: Any) -> float:
+    return 0.0 if x is None or pd.isna(x) else float(x)
+
+
+def _shown_by_another(pairs: pd.DataFrame) -> dict:
+    """Media -> the largest share of the frame of its own changes inside the picture that one other copy
+    shows pixel for pixel (``inherited`` less ``inherited_out`` of the pair rows it is ``u`` of). A
+    copy's own changes are measured against its group's reference; where that reference is a
+    descendant (a crop, a copy with meme text), the original and the copies between "change" the
+    picture back, and their other children show those changes too. The source photo of a composite
+    has a region no copy shows: every copy carries the pasted one there."""
+    if not len(pairs):
+        return {}
+    inside = pd.to_numeric(pairs["inherited"], errors="coerce").fillna(0.0) \
+        - pd.to_numeric(pairs["inherited_out"], errors="coerce").fillna(0.0)
+    return inside.groupby(pairs["u"]).max().clip(lower=0.0).to_dict()
 
 
 def _members(G: nx.DiGraph, ids: list) -> dict:

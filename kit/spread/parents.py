@@ -137,8 +137,9 @@ def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, own: dict | None 
     least edited against it, are descendants. Not when it is over :data:`MATERIAL_S` older (a photo
     posted a week before is what a fake was made from, not its first post) or has a region of its
     own over :data:`OWN_MAX` of the frame that no other copy shows (``own``: media -> share of the
-    frame, the larger of the lineage's replaced region and own changes): the composite's source
-    photo lacks the pasted region every copy carries. Returns the post and the sentence that
+    frame, the larger of the lineage's replaced region and the own changes no other copy shows alike,
+    :func:`kit.spread.build._lineage_tables`): the composite's source photo lacks the pasted region
+    every copy carries. Returns the post and the sentence that
     says why."""
     media = sorted({G.nodes[p]["media_sha256"] for p in posts})
     total = {u: sum(min(conflict_of.get((u, v), 0.0), cap) for v in media if v != u) for u in media}
