@@ -322,6 +322,26 @@ def test_an_earlier_post_whose_own_changes_another_copy_shows_is_no_material(sho
     assert g.in_degree("o") == 0
 
 
+@pytest.mark.parametrize("days, first", [
+    pytest.param(10, "m1", id="a-week-older-than-every-copy-is-the-material"),
+    pytest.param(3, "o", id="days-older-is-the-first-post"),
+])
+def test_a_photo_posted_a_week_before_every_other_copy_is_not_their_first_post(days, first):
+    # the stock photo a fake was made from (or an earlier use of it) looks least edited: every copy
+    # could have been made from it. Posted ten days before any of them, it is their material, an
+    # origin of its own; the spread starts at the first copy among the rest.
+    media = ["so", "s1", "s2", "s3"]
+    rows = {(u, v): {"lacking": 0.05} for u in media[2:] for v in media if u != v}
+    posts = _posts([("o", -days * 24 * 60, "so", None), ("m1", 0, "s1", None), ("m2", 60, "s2", None),
+                    ("m3", 90, "s3", None)])
+    g = build(posts, lineage=_lineage(rows, media))
+    assert [n for n in g if g.nodes[n].get("first_copy")] == [first]
+    assert g.in_degree("o") == 0 and bool(g.nodes["o"].get("material")) == (first != "o")
+    if first == "m1":
+        assert "days older" in g.nodes["o"]["origin_evidence"]
+        assert g.in_degree("m1") == 0 and set(g.successors("m1")) == {"m2", "m3"}
+
+
 @pytest.mark.parametrize("minutes, material", [(-8 * 24 * 60, True), (-20, False), (None, False)])
 def test_only_a_clearly_earlier_passed_over_post_is_an_origin_of_its_own(minutes, material):
     # a week older: material; within the minutes reported times are off, or without a time: a copy

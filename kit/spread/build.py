@@ -20,7 +20,9 @@ A candidate parent ``u`` of ``v`` is another post of ``v``'s variant group
   of its own that no copy shows (the source photo without the pasted
   region), is the material of the fake, not its first post; posted clearly
   before the first copy, it cannot be a repost of it either, and is an
-  origin of its own (``material``).
+  origin of its own (``material``). So is the copy chosen by content when its
+  file was posted a week before every other copy of the picture: the first
+  copy is then chosen among the rest.
   Real cascades are mostly stars: a post hangs from the first copy unless a
   candidate is supported over it.
 * ``support`` / ``conflict``: :func:`kit.spread.cost.lineage_cost` of the

@@ -76,18 +76,39 @@ def _seconds(t: Any) -> float:
 
 
 def _first_copies(G: nx.DiGraph, members: dict, rows: dict, own: dict, k: _Knobs) -> dict:
-    """Group -> its first copy (:func:`_first_copy`), marked on the node with ``first_copy`` and
-    ``first_copy_why``."""
+    """Group -> its first copy (:func:`_first_copy`; again among the other media while the one it
+    chose was posted a week before all of them, :func:`_alone_before`), marked on the node with
+    ``first_copy`` and ``first_copy_why``."""
     conflict_of = {key: lineage_cost(r, support=k.support, conflict=k.conflict)[1] for key, r in rows.items()}
     first = {}
     for g, m in members.items():
-        first[g], why = _first_copy(G, m, conflict_of, own)
+        rest = m
+        while True:
+            first[g], why = _first_copy(G, rest, conflict_of, own)
+            later = _alone_before(G, rest, first[g])
+            if not later:
+                break
+            rest = later
         G.nodes[first[g]]["first_copy"] = True
         G.nodes[first[g]]["first_copy_why"] = why
         for p, why_material in _material(G, m, first[g], own).items():
             G.nodes[p]["material"] = True
             G.nodes[p]["material_why"] = why_material
     return first
+
+
+def _alone_before(G: nx.DiGraph, posts: list, first: str) -> list:
+    """The posts of the group that show other media than ``first`` when ``first``'s file was posted (a
+    platform time) at least :data:`MATERIAL_S` before any of them: a photo a week older than every
+    other copy of its picture is what they were made from, or an earlier use of the photo, not the
+    first post of their spread (the rule :func:`_first_copy` applies to a week-older post it passes
+    over, applied to the copy it chose). Empty when that is not so."""
+    d = G.nodes[first]
+    if _when(d)[0] or TIME_RELIABILITY.get(str(d.get("time_source")), 0.0) < 1.0:
+        return []
+    others = [p for p in posts if G.nodes[p]["media_sha256"] != d["media_sha256"]]
+    timed = [_when(G.nodes[p])[1] for p in others if not _when(G.nodes[p])[0]]
+    return others if timed and min(timed) - _when(d)[1] >= MATERIAL_S else []
 
 
 def _is_material(gap: float, share: float) -> bool:
