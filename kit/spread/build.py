@@ -243,12 +243,8 @@ def _lineage_tables(lineage: Any) -> tuple[dict, dict, dict]:
         for r in lineage.copies.to_dict("records"):
             root_like[r["id"]] = bool(r["root_like"])
             shared = 0.0 if r["reference"] == r["id"] else shown.get(r["id"], 0.0)
-            own[r["id"]] = max(0.0, _num(r["replaced"]), _num(r["own_share"]) - shared)
+            own[r["id"]] = max(0.0, float(val(r["replaced"]) or 0.0), float(val(r["own_share"]) or 0.0) - shared)
     return rows, root_like, own
-
-
-def _num(x: Any) -> float:
-    return 0.0 if x is None or pd.isna(x) else float(x)
 
 
 def _shown_by_another(pairs: pd.DataFrame) -> dict:
