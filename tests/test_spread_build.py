@@ -401,3 +401,17 @@ def test_a_post_of_the_same_bytes_as_an_earlier_post_hangs_from_it_whatever_anot
     lin = _lineage({("ss", "sr"): big, ("sr", "ss"): big}, ["so", "ss", "sr"], root_like={"so"})
     g = build(posts, lineage=lin)
     assert g.has_edge("s1", "s2") and g.has_edge("s1", "r")
+
+
+@pytest.mark.parametrize("picture_gray, parent", [(True, "o"), (False, "u")])
+def test_gray_is_no_change_of_a_copy_in_a_gray_photo(picture_gray, parent):
+    # o (the first copy, the group's reference) and v measure gray / colour; u, a sibling, measures
+    # as colour too. In a colour photo v "has colour where o is gray", which it cannot regain: it was
+    # not made from o. In a gray photo (a coloured logo gives v colour) that says nothing, and v
+    # hangs from the first copy, not from the sibling.
+    posts = _posts([("o", 0, "so", None), ("u", 30, "su", None), ("v", 60, "sv", None)])
+    lin = _lineage({("so", "sv"): {"gray_u": True}, ("so", "su"): {"gray_u": True}}, ["so", "su", "sv"],
+                   root_like={"so"})
+    copies = lin.copies.assign(reference="so", gray=[picture_gray, False, False])
+    g = build(posts, lineage=LineageEvidence(lin.pairs, copies, lin.groups, {}))
+    assert next(iter(g.predecessors("v"))) == parent

@@ -232,19 +232,31 @@ def _lineage_tables(lineage: Any) -> tuple[dict, dict, dict]:
     looks like an origin, media -> share of the frame that is its own and that no other copy shows:
     the replaced region, or its own changes inside the picture less the part that the copy showing
     most of them shows alike (:func:`_shown_by_another`). A group's reference keeps its own changes
-    whole: they are the regions most copies differ in (:func:`kit.spread.majority.reattribute`)."""
+    whole: they are the regions most copies differ in (:func:`kit.spread.majority.reattribute`). The
+    pair rows of a gray picture's copies say nothing of gray (:func:`_gray_picture`)."""
     rows: dict = {}
     root_like: dict = {}
     own: dict = {}
     if lineage is not None:
+        gray_picture = _gray_picture(lineage.copies)
         for r in lineage.pairs.to_dict("records"):
-            rows[(r["u"], r["v"])] = r
+            rows[(r["u"], r["v"])] = {**r, "gray_u": False, "gray_v": False} if gray_picture.get(r["u"]) else r
         shown = _shown_by_another(lineage.pairs)
         for r in lineage.copies.to_dict("records"):
             root_like[r["id"]] = bool(r["root_like"])
             shared = 0.0 if r["reference"] == r["id"] else shown.get(r["id"], 0.0)
             own[r["id"]] = max(0.0, float(val(r["replaced"]) or 0.0), float(val(r["own_share"]) or 0.0) - shared)
     return rows, root_like, own
+
+
+def _gray_picture(copies: pd.DataFrame) -> dict:
+    """Media -> whether its group's picture is gray (its reference holds no colour). Gray is a copy's
+    own change only where the picture has colour: in a gray photo every copy is gray, and a copy that
+    adds a coloured logo or caption bar "has colour" without regaining any. On the spread benchmark
+    these read as a colour-regained conflict against the gray original (its children hung under a
+    sibling that happened to measure as colour) and as support between siblings."""
+    gray = {r["id"]: bool(val(r["gray"])) for r in copies.to_dict("records")}
+    return {r["id"]: gray.get(r["reference"], False) for r in copies.to_dict("records")}
 
 
 def _shown_by_another(pairs: pd.DataFrame) -> dict:
