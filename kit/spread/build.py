@@ -255,8 +255,8 @@ def _gray_picture(copies: pd.DataFrame) -> dict:
     adds a coloured logo or caption bar "has colour" without regaining any. On the spread benchmark
     these read as a colour-regained conflict against the gray original (its children hung under a
     sibling that happened to measure as colour) and as support between siblings."""
-    gray = {r["id"]: bool(val(r["gray"])) for r in copies.to_dict("records")}
-    return {r["id"]: gray.get(r["reference"], False) for r in copies.to_dict("records")}
+    gray = {i: bool(val(g)) for i, g in zip(copies["id"], copies["gray"])}
+    return {i: gray.get(ref, False) for i, ref in zip(copies["id"], copies["reference"])}
 
 
 def _shown_by_another(pairs: pd.DataFrame) -> dict:
