@@ -26,7 +26,9 @@ until the end. Printed per family and detector, in one run: image AUC
 (composite against twin; a score of None counts as 0.5, the detector said
 nothing), mean pixel F1 of the heat map at the detector's own threshold (0.5)
 and at the best threshold per image, beside the all-ones map (every pixel
-hot) and a constant score; and seconds per megapixel.
+hot) and a constant score; and seconds per megapixel (on these pictures of 0.2-0.4 MP the fixed
+costs weigh in). Then each detector timed on 1 MP pictures on one core (issue 14's 0.3 s), three
+hosts with three JPEG histories, beside decoding the same JPEG, measured in the same run.
 """
 
 from __future__ import annotations
@@ -242,7 +244,56 @@ def main(argv: list[str] | None = None) -> int:
         print("\nsource comparison (kit.matching.compare: the host photo as published against the composite); "
               "box IoU with the pasted region's box, beside the whole frame's")
         print(comparison_table(c).to_string(index=False))
+        print("\nseconds per detector on a 1 MP JPEG, one core (3 hosts x 3 JPEG histories; decoding the file is the "
+              "baseline, x decode the ratio)")
+        print(timing_table(args.detectors).to_string(index=False))
     return 0
+
+
+def timing_table(detectors: list[str], repeat: int = 3) -> pd.DataFrame:
+    """Seconds per detector on 1 MP JPEGs, one core (BLAS and OpenCV threads limited to one): three
+    hosts upscaled to 1155 x 866, each saved once (q90), twice (q70 then q90: a history for the
+    double-quantisation fit to read) and resized after its JPEG (q85); the median of ``repeat`` runs,
+    beside the median time to decode the same file (``kit.media.load_image``) as the baseline."""
+    import statistics
+    import tempfile
+
+    import cv2
+    from threadpoolctl import threadpool_limits
+
+    from kit.detectors import get_detector
+    from kit.media import load_image
+
+    def timed(f) -> float:
+        ts = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            f()
+            ts.append(time.perf_counter() - t)
+        return statistics.median(ts)
+
+    rows = []
+    cv2.setNumThreads(1)
+    with threadpool_limits(1), tempfile.TemporaryDirectory() as tmp:
+        for name in ("astronaut.png", "coffee.png", "rocket.jpg"):
+            big = cv2.resize(_photo(name), (1155, 866), interpolation=cv2.INTER_CUBIC)
+            histories = {"saved once q90": _jpeg(big, 90), "q70 then q90": _jpeg(_dec(_jpeg(big, 70)), 90),
+                         "resized after q85": _jpeg(cv2.resize(_dec(_jpeg(cv2.resize(big, (1400, 1050)), 85)),
+                                                               (1155, 866), interpolation=cv2.INTER_AREA), 85)}
+            for hist, data in histories.items():
+                path = Path(tmp) / "x.jpg"
+                path.write_bytes(data)
+                decode = timed(lambda: load_image(path))
+                for det in detectors:
+                    d = get_detector(det)
+                    d.score(path)  # first call: imports and caches
+                    sec = timed(lambda: d.score(path))
+                    rows.append({"detector": det, "host": name, "history": hist, "s": sec, "decode s": decode,
+                                 "x decode": sec / decode})
+    t = pd.DataFrame(rows)
+    return t.groupby("detector", sort=False).agg(median_s=("s", "median"), max_s=("s", "max"),
+                                                   decode_s=("decode s", "median"),
+                                                   x_decode=("x decode", "median")).reset_index()
 
 
 def comparison_table(c: pd.DataFrame) -> pd.DataFrame:

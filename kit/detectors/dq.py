@@ -133,13 +133,12 @@ def _ratio(xs: np.ndarray, cdf: _Cdf, q1: float, q2: float, sigma: float) -> np.
     k = np.arange(np.floor(q2 * (xs[0] - 1) / q1), np.ceil(q2 * (xs[-1] + 1) / q1) + 1)
     p1 = cdf.mass(q1 * (k - 0.5), q1 * (k + 0.5))
     reach = int(np.ceil(3 * sigma / q2)) + 1
-    double = np.zeros(len(xs))
     centre = np.rint(q1 * k / q2).astype(int)
-    for d in range(-reach, reach + 1):
-        x = centre + d
-        ok = (x >= xs[0]) & (x <= xs[-1])
-        w = ndtr((q2 * (x[ok] + 0.5) - q1 * k[ok]) / sigma) - ndtr((q2 * (x[ok] - 0.5) - q1 * k[ok]) / sigma)
-        np.add.at(double, x[ok] - xs[0], p1[ok] * w)
+    x = centre + np.arange(-reach, reach + 1)[:, None]  # the q2 bins each q1 bin reaches, (2 reach + 1, len(k))
+    edges = ndtr((q2 * (np.concatenate([x, x[-1:] + 1]) - 0.5) - q1 * k) / sigma)
+    w = np.diff(edges, axis=0) * p1
+    ok = (x >= xs[0]) & (x <= xs[-1])
+    double = np.bincount(x[ok] - xs[0], weights=w[ok], minlength=len(xs))
     return double / single
 
 
@@ -162,25 +161,35 @@ def _fit(values: np.ndarray, cal: np.ndarray, q2: float, q1_max: int, sigma: flo
     single = cdf.mass(q2 * (xs - 0.5), q2 * (xs + 0.5))
     s_far = single[far].sum()
     nz_all, nz_far = counts > 0, (counts > 0) & far
-    best = {"whole": (0.0, None, 0.0, None, xs), "far": (0.0, None, 0.0, None, xs)}
+    tables: dict[str, tuple[list, list]] = {"whole": ([], []), "far": ([], [])}
     for q1 in range(1, q1_max + 1):
         if q1 == q2:
             continue
         ratio = _ratio(xs, cdf, q1, q2, sigma)
-        fits = [("whole", nz_all, ratio)]
+        tables["whole"][0].append(q1)
+        tables["whole"][1].append(ratio)
         if q1 > 1 and counts[nz_far].sum() >= 100:  # both models renormalised over the far bins
-            fits.append(("far", nz_far, ratio * s_far / max(1e-12, float((ratio * single)[far].sum()))))
-        for kind, nz, rat in fits:
-            r = (1 - eps) * rat + eps  # eps: off the lattice anyway (clipping)
-            r_nz, c = np.maximum(r[nz], 1e-4), counts[nz]
-            a = 0.5
-            for _ in range(iters):
-                post = a * r_nz / (a * r_nz + 1 - a)
-                a = float((c * post).sum() / c.sum())
-            gain = float((c * np.log(a * r_nz + 1 - a)).sum() / c.sum())
-            if gain > best[kind][0]:
-                table = np.log(np.maximum(r, 1e-4))
-                best[kind] = (gain, q1, a, table if kind == "whole" else np.where(far, table, 0.0), xs)
+            tables["far"][0].append(q1)
+            tables["far"][1].append(ratio * s_far / max(1e-12, float((ratio * single)[far].sum())))
+    best = {}
+    for kind, nz in (("whole", nz_all), ("far", nz_far)):
+        q1s, rats = tables[kind]
+        best[kind] = (0.0, None, 0.0, None, xs)
+        if not q1s:
+            continue
+        # EM for alpha, every first step at once (one row each)
+        r = (1 - eps) * np.array(rats) + eps  # eps: off the lattice anyway (clipping)
+        r_nz, c = np.maximum(r[:, nz], 1e-4), counts[nz]
+        a = np.full((len(q1s), 1), 0.5)
+        for _ in range(iters):
+            post = a * r_nz / (a * r_nz + 1 - a)
+            a = (post @ c / c.sum())[:, None]
+        gains = np.log(a * r_nz + 1 - a) @ c / c.sum()
+        i = int(np.argmax(gains))  # the first of equal gains: the smallest step
+        if gains[i] > 0.0:
+            table = np.log(np.maximum(r[i], 1e-4))
+            best[kind] = (float(gains[i]), q1s[i], float(a[i, 0]),
+                          table if kind == "whole" else np.where(far, table, 0.0), xs)
     return best["whole"], best["far"]
 
 
