@@ -403,6 +403,18 @@ def test_a_post_of_the_same_bytes_as_an_earlier_post_hangs_from_it_whatever_anot
     assert g.has_edge("s1", "s2") and g.has_edge("s1", "r")
 
 
+def test_a_post_without_a_time_takes_its_files_time_against_another_file():
+    # a1 and a2 post the same file; a2 is dated (30 min), a1 is not. c, posted at 90 min, looks like
+    # the file's parent by its content. The file was made once, before a2 was posted, so c (an hour
+    # later) cannot be its parent through a1 either; the old code timed c against a1 alone, found
+    # nothing, and hung the file under c
+    posts = _posts([("o", 0, "so", None), ("a1", None, "sa", None), ("a2", 30, "sa", None), ("c", 90, "sc", None)])
+    lin = _lineage({("sc", "sa"): {"inherited": 0.05}}, ["so", "sa", "sc"], root_like={"so"})
+    g = build(posts, lineage=lin)
+    assert not g.has_edge("c", "a1") and not g.has_edge("c", "a2")
+    assert nx.has_path(g, "o", "a1") and nx.has_path(g, "o", "a2") and not nx.has_path(g, "c", "a2")
+
+
 @pytest.mark.parametrize("picture_gray, parent", [(True, "o"), (False, "u")])
 def test_gray_is_no_change_of_a_copy_in_a_gray_photo(picture_gray, parent):
     # o (the first copy, the group's reference) and v measure gray / colour; u, a sibling, measures

@@ -199,10 +199,14 @@ def _incoming(G: nx.DiGraph, ids: list, members: dict, first: dict, rows: dict, 
     for g, m in members.items():
         reshare = _reshares(G, m)
         shared = Counter(reshare.values())  # a file's first post -> how many later posts show its bytes
+        dated = {}  # a file -> its earliest dated post: the file existed then, whichever post shows it
+        for p in sorted(m, key=lambda p: (*_when(G.nodes[p]), p)):
+            dated.setdefault(G.nodes[p]["media_sha256"], p)
         for v in m:
+            when = G.nodes[dated[G.nodes[v]["media_sha256"]]]
             for u in m:
                 if u != v:
-                    c = _candidate(G, u, v, first[g], rows, root_like, has_lineage, k)
+                    c = _candidate(G, u, v, first[g], rows, root_like, has_lineage, k, when)
                     if u in reshare:
                         c = (c[0] + RESHARE, *c[1:])
                     elif u in shared and G.nodes[u]["media_sha256"] != G.nodes[v]["media_sha256"]:
@@ -253,8 +257,10 @@ def _reshares(G: nx.DiGraph, posts: list) -> dict:
 
 
 def _candidate(G: nx.DiGraph, u: str, v: str, first: str, rows: dict, root_like: dict, has_lineage: bool,
-               k: _Knobs) -> tuple:
-    """``(cost, u, info)`` of ``u`` as ``v``'s parent: prior, lineage support and conflict, time, link."""
+               k: _Knobs, when: dict | None = None) -> tuple:
+    """``(cost, u, info)`` of ``u`` as ``v``'s parent: prior, lineage support and conflict, time, link.
+    Another file than ``v``'s is timed against ``when``, the earliest dated post of ``v``'s file: the
+    file was made once, before any post of it (a post without a time takes its file's)."""
     du, dv = G.nodes[u], G.nodes[v]
     su, sv = du["media_sha256"], dv["media_sha256"]
     if su == sv:
@@ -265,7 +271,7 @@ def _candidate(G: nx.DiGraph, u: str, v: str, first: str, rows: dict, root_like:
         algo = "lineage"
     else:
         s, cf, why, against, algo = 0.0, 0.0, [], [], "first-copy"
-    t, gap = time_penalty(du, dv, weight=k.time_weight, tau_min=k.time_tau_min)
+    t, gap = time_penalty(du, dv if su == sv or when is None else when, weight=k.time_weight, tau_min=k.time_tau_min)
     if t > 0:
         against = [*against, f"was posted {abs(gap) / 60:.0f} min after it"]
     link = dv["explicit_parent"]
