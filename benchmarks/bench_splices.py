@@ -273,6 +273,7 @@ def timing_table(detectors: list[str], repeat: int = 3) -> pd.DataFrame:
         return statistics.median(ts)
 
     rows = []
+    dets = {det: get_detector(det) for det in detectors}
     cv2.setNumThreads(1)
     with threadpool_limits(1), tempfile.TemporaryDirectory() as tmp:
         for name in ("astronaut.png", "coffee.png", "rocket.jpg"):
@@ -284,8 +285,7 @@ def timing_table(detectors: list[str], repeat: int = 3) -> pd.DataFrame:
                 path = Path(tmp) / "x.jpg"
                 path.write_bytes(data)
                 decode = timed(lambda: load_image(path))
-                for det in detectors:
-                    d = get_detector(det)
+                for det, d in dets.items():
                     d.score(path)  # first call: imports and caches
                     sec = timed(lambda: d.score(path))
                     rows.append({"detector": det, "host": name, "history": hist, "s": sec, "decode s": decode,

@@ -199,11 +199,8 @@ def _incoming(G: nx.DiGraph, ids: list, members: dict, first: dict, rows: dict, 
     for g, m in members.items():
         reshare = _reshares(G, m)
         shared = Counter(reshare.values())  # a file's first post -> how many later posts show its bytes
-        dated = {}  # a file -> its earliest dated post: the file existed then, whichever post shows it
-        for p in sorted(m, key=lambda p: (*_when(G.nodes[p]), p)):
-            dated.setdefault(G.nodes[p]["media_sha256"], p)
         for v in m:
-            when = G.nodes[dated[G.nodes[v]["media_sha256"]]]
+            when = G.nodes[reshare.get(v, v)]  # its file's first post, dated first: the file existed then
             for u in m:
                 if u != v:
                     c = _candidate(G, u, v, first[g], rows, root_like, has_lineage, k, when)
