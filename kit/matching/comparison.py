@@ -24,7 +24,7 @@ photo's scene runs on through the region; other content was put into the
 composite), or where the source's fine detail does not run on through it
 (:func:`detail_lost`: a texture pasted on a texture of its tone, or on a smooth
 part of the scene). A smooth patch counts when it is larger than the marks
-reposts add (:data:`MARK_MAX`), whatever the texture on either side (a moon
+reposts add (:data:`kit.matching.regions.MARK_MAX`), whatever the texture on either side (a moon
 pasted on a sky); text is told by its strokes (:data:`~kit.matching.pixelwise.TEXT_EDGES`). When it
 is not known which of two pictures is the source, :func:`compare_either`
 compares both ways and keeps the direction in which that holds.
@@ -56,18 +56,8 @@ from typing import Any
 
 import numpy as np
 
-from kit.matching.pixelwise import (
-    context_gap,
-    dense_regions,
-    detail_lost,
-    gradient,
-    looks_like_photo,
-    reads_as_text,
-    shows_through,
-    to_lab,
-    tone_match,
-    warp_source,
-)
+from kit.matching.pixelwise import detail_lost, gradient, looks_like_photo, to_lab, tone_match, warp_source
+from kit.matching.regions import sort_regions
 
 __all__ = ["RELATIONS", "Comparison", "compare", "compare_either", "looks_like_photo"]
 
@@ -185,7 +175,7 @@ def compare(source: Any, suspect: Any, *, side: int = 640, min_inliers: int = 12
         closing kernels as shares of the analysis long side.
     scene_cues
         Also take for other content what is not photograph by its texture: a smooth patch where the
-        source's scene runs on, larger than a repost's mark (:data:`MARK_MAX`), and a texture whose
+        source's scene runs on, larger than a repost's mark (:data:`kit.matching.regions.MARK_MAX`), and a texture whose
         detail does not follow the source's (:func:`kit.matching.pixelwise.detail_lost`); and tell
         text by its strokes (:data:`~kit.matching.pixelwise.TEXT_EDGES`). Without them, only regions that look like
         photograph (or stand out on a photographed source) count.
@@ -223,8 +213,9 @@ def _compare(src: tuple, sus: tuple, *, side: int, min_inliers: int, threshold: 
     lost = detail_lost(Ls[..., 0], nr[..., 0], valid) if scene_cues else np.zeros(valid.shape, bool)
     strong = ((d_eff > threshold) | lost).astype(np.uint8)
     edits: list[dict] = []
-    replaced, gaps_s, gaps_r = _sort_regions(strong, valid, Ls, nr, G, edits, lost, scene_cues, Lr[..., 0], min_region=min_region,
-                                             density=density, open_frac=open_frac, close_frac=close_frac)
+    replaced, gaps_s, gaps_r = sort_regions(strong, valid, Ls, nr, G, edits, lost, scene_cues, Lr[..., 0],
+                                            min_region=min_region, density=density, open_frac=open_frac,
+                                            close_frac=close_frac)
     _describe_geometry(transform, valid, edits, (w, h), (R.shape[1], R.shape[0]), (Wr0, Hr0), (W0, H0), curve_shift, colour, Ls, nr, fit)
     heat_full = _full_size(np.clip(d_eff / (3.0 * threshold), 0.0, 1.0), (W0, H0))
     frac = float(replaced.sum()) / (w * h)
@@ -247,93 +238,6 @@ def _full_size(a: np.ndarray, size: tuple[int, int], nearest: bool = False) -> n
     import cv2
 
     return cv2.resize(a, size, interpolation=cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR)
-
-
-def _sort_regions(strong: np.ndarray, valid: np.ndarray, Ls: np.ndarray, nr: np.ndarray, G: np.ndarray,
-                  edits: list, lost: np.ndarray, scene_cues: bool, src_L: np.ndarray, *, min_region: float, density: float,
-                  open_frac: float,
-                  close_frac: float) -> tuple[np.ndarray, list[float], list[float]]:
-    """Sort the solid regions of strong difference into other picture content (the replaced mask,
-    holes filled, and its context gaps in suspect and source) and repost edits (added to ``edits``).
-    ``src_L`` is the warped source's own lightness (before the tone map onto the suspect)."""
-    import cv2
-
-    h, w = strong.shape
-    n, lab, stats, _c = cv2.connectedComponentsWithStats(
-        dense_regions(strong, valid, density=density, open_frac=open_frac, close_frac=close_frac), connectivity=8)
-    Gs = gradient(Ls[..., 0])
-    src = (src_L, gradient(src_L)) if scene_cues else None
-    replaced = np.zeros((h, w), bool)
-    gaps_s, gaps_r = [], []
-    for k in range(1, n):
-        m = lab == k
-        area = float(stats[k, cv2.CC_STAT_AREA]) / (w * h)
-        if area < min_region / 4:
-            continue
-        x, y, bw, bh = (int(stats[k, j]) for j in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH,
-                                                  cv2.CC_STAT_HEIGHT))
-        box = [x / w, y / h, (x + bw) / w, (y + bh) / h]
-        other, s_s, s_r = _other_content(m, strong, valid, Ls, nr, Gs, G, lost, scene_cues, src)
-        if other:
-            replaced |= m
-            gaps_s.append(s_s)
-            gaps_r.append(s_r)
-        else:
-            bar = bw >= 0.8 * w and (y <= 0.02 * h or y + bh >= 0.98 * h)
-            edits.append({"edit": "caption bar" if bar else "text, logo or sticker", "box": box,
-                          "share": round(area, 4)})
-    if replaced.any():
-        from scipy.ndimage import binary_fill_holes
-
-        replaced = binary_fill_holes(replaced)
-    return replaced, gaps_s, gaps_r
-
-
-MARK_MAX = 0.03
-"""Largest share of the frame a logo, stamp or sticker of a repost covers (the kit's repost edits:
-at most 2.2 %, a broadcaster's or platform's mark in a corner is about 1-3 %); a flat region that
-replaced the source's scene over more than this is taken for other picture content."""
-
-
-LOST_SHARE = 0.5
-"""Share of a region where the source's fine detail does not run on (:func:`detail_lost`) over which
-two textures of one tone are taken for other content."""
-
-
-def _other_content(m: np.ndarray, strong: np.ndarray, valid: np.ndarray, Ls: np.ndarray, nr: np.ndarray,
-                   Gs: np.ndarray, G: np.ndarray, lost: np.ndarray, scene_cues: bool = True,
-                   src: tuple | None = None) -> tuple[bool, float, float]:
-    """Whether region ``m`` shows other picture content in the suspect (not text, a fill or a tone
-    change), and the region's context gap in the suspect and in the tone-matched source. ``src``: the
-    source's own lightness and its gradient, where text on the source side is asked too."""
-    solid = float(strong[m].mean()) >= 0.5  # text leaves the picture between the letters
-    photo_s = looks_like_photo(Ls[..., 0][m], Gs[m])
-    photo_r = looks_like_photo(nr[..., 0][m], G[m])
-    textured = max(float(Gs[m].mean()), float(G[m].mean())) >= 0.5  # not one flat fill
-    s_s, s_r = context_gap(Ls, m, valid), context_gap(nr, m, valid)
-    # the source's scene runs on through the region where the suspect shows other content
-    runs_on = np.isfinite(s_s) and np.isfinite(s_r) and s_s > 1.5 * s_r + 2.0
-    Lm = Ls[..., 0][m]
-    fill = float((np.abs(Lm - np.median(Lm)) < 4.0).mean()) >= 0.5
-    # text: white letters outlined in black (meme text) or black on white, and strokes
-    text = reads_as_text(Lm, Gs[m], strokes=scene_cues)
-    # with the scene cues, text where the *source* shows it too: seen the other way round (a meme
-    # repost as the source) the clean photo lacks the text, and nothing was pasted into it
-    # (its own lightness: the tone map onto the suspect's tones can pull white letters under L 85)
-    text = text or (src is not None and reads_as_text(src[0][m], src[1][m]))
-    # both sides photograph and the detail differs: other content, not a tone change over the picture
-    other = photo_s and photo_r and s_s > s_r and shows_through(Ls[..., 0], nr[..., 0], m) < 0.8
-    # a smooth patch of another photo (sky, moon, wall) is no photograph by texture, but where the
-    # source's scene runs on through a region too large for a mark, it replaced part of the scene,
-    # smooth source or not (the moon on a rocket's sky: neither side looks like a photograph)
-    big = scene_cues and float(m.sum()) >= MARK_MAX * float(valid.sum())
-    scene = runs_on and big
-    # most of the region carries detail that does not follow the source's, on a side that is
-    # photograph: other content (grass on gravel, gravel on a smooth suit)
-    texture = (photo_s or photo_r) and big and float(lost[m].mean()) >= LOST_SHARE
-    found = solid and textured and not text and ((runs_on and (photo_s or (photo_r and not fill))) or other or scene
-                                                 or texture)
-    return bool(found), s_s, s_r
 
 
 def _describe_geometry(t: dict, valid: np.ndarray, edits: list, size: tuple, src_size: tuple,
