@@ -18,16 +18,22 @@ for a composite, ``changed_mask`` (bool, the suspect's pixels),
 ``changed_box`` and ``changed_fraction`` (share of the suspect's frame).
 ``heatmap`` is the aligned difference in the suspect's pixels (0 to 1).
 
-A region counts as replaced only where it stands out from the picture around
-it in the suspect and not in the source (:func:`context_gap`: the source
-photo's scene runs on through the region; other content was put into the
-composite), or where the source's fine detail does not run on through it
-(:func:`detail_lost`: a texture pasted on a texture of its tone, or on a smooth
-part of the scene). A smooth patch counts when it is larger than the marks
-reposts add (:data:`kit.matching.regions.MARK_MAX`), whatever the texture on either side (a moon
-pasted on a sky); text is told by its strokes (:data:`~kit.matching.pixelwise.TEXT_EDGES`). When it
-is not known which of two pictures is the source, :func:`compare_either`
-compares both ways and keeps the direction in which that holds.
+A region counts as replaced (:func:`kit.matching.regions.sort_regions`) only
+where it stands out from the picture around it in the suspect and not in the
+source (:func:`context_gap`: the source photo's scene runs on through the
+region; other content was put into the composite), or where the source's fine
+detail does not run on through it (:func:`detail_lost`: a texture pasted on a
+texture of its tone, or on a smooth part of the scene), or neither its detail
+nor its shapes do (a smooth moon over coins). A smooth patch counts when it is
+larger than the marks reposts add (:data:`kit.matching.regions.MARK_MAX`),
+whatever the texture on either side (a moon pasted on a sky); a region of a
+mark's size in a corner is a mark; one where the source's shapes run on is the
+source with its tone changed there (a vignette); text is told by its strokes
+(:data:`~kit.matching.pixelwise.TEXT_EDGES`). On a gray source, colour that
+the suspect's tint by tone does not explain counts as a difference too (a
+colour photo pasted on a gray one). When it is not known which of two pictures
+is the source, :func:`compare_either` compares both ways and keeps the
+direction in which that holds.
 
 Examples
 --------
@@ -175,9 +181,13 @@ def compare(source: Any, suspect: Any, *, side: int = 640, min_inliers: int = 12
         closing kernels as shares of the analysis long side.
     scene_cues
         Also take for other content what is not photograph by its texture: a smooth patch where the
-        source's scene runs on, larger than a repost's mark (:data:`kit.matching.regions.MARK_MAX`), and a texture whose
-        detail does not follow the source's (:func:`kit.matching.pixelwise.detail_lost`); and tell
-        text by its strokes (:data:`~kit.matching.pixelwise.TEXT_EDGES`). Without them, only regions that look like
+        source's scene runs on, larger than a repost's mark (:data:`kit.matching.regions.MARK_MAX`),
+        a texture whose detail does not follow the source's (:func:`kit.matching.pixelwise.detail_lost`),
+        a region through which neither the source's detail nor its shapes run on, and one of a mark's
+        size away from the corners that stands out in the suspect only; compare colour on a gray
+        source (:func:`kit.matching.pixelwise.colour_left`); tell text by its strokes
+        (:data:`~kit.matching.pixelwise.TEXT_EDGES`), marks by their place in a corner and a tone
+        change by the source's shapes running on. Without them, only regions that look like
         photograph (or stand out on a photographed source) count.
     """
     fs, fr = features if features is not None else (None, None)
@@ -207,15 +217,16 @@ def _compare(src: tuple, sus: tuple, *, side: int, min_inliers: int, threshold: 
         return Comparison("unrelated", heatmap=np.zeros((H0, W0), np.float32), inliers=int(v.inliers),
                           transform=transform, **ids)
     Ls, Lr = to_lab(S), to_lab(warped)
-    nr, d, fit, colour, curve_shift = tone_match(Ls, Lr, valid, threshold)
+    nr, d, fit, colour, curve_shift = tone_match(Ls, Lr, valid, threshold, local_colour=scene_cues)
     G = gradient(nr[..., 0])
     d_eff = np.where(valid, np.maximum(0.0, d - 0.6 * G), 0.0).astype(np.float32)
     lost = detail_lost(Ls[..., 0], nr[..., 0], valid) if scene_cues else np.zeros(valid.shape, bool)
+    unmatched = detail_lost(Ls[..., 0], nr[..., 0], valid, either=True) if scene_cues else lost
     strong = ((d_eff > threshold) | lost).astype(np.uint8)
     edits: list[dict] = []
-    replaced, gaps_s, gaps_r = sort_regions(strong, valid, Ls, nr, G, edits, lost, scene_cues, Lr[..., 0],
-                                            min_region=min_region, density=density, open_frac=open_frac,
-                                            close_frac=close_frac)
+    replaced, gaps_s, gaps_r = sort_regions(strong, valid, Ls, nr, G, edits, (lost, unmatched), scene_cues,
+                                            Lr[..., 0], min_region=min_region, density=density,
+                                            open_frac=open_frac, close_frac=close_frac)
     _describe_geometry(transform, valid, edits, (w, h), (R.shape[1], R.shape[0]), (Wr0, Hr0), (W0, H0), curve_shift, colour, Ls, nr, fit)
     heat_full = _full_size(np.clip(d_eff / (3.0 * threshold), 0.0, 1.0), (W0, H0))
     frac = float(replaced.sum()) / (w * h)
@@ -237,7 +248,7 @@ def _full_size(a: np.ndarray, size: tuple[int, int], nearest: bool = False) -> n
     """``a`` resized to the suspect's full ``size`` (w, h): linear, or nearest for a mask."""
     import cv2
 
-    return cv2.resize(a, size, interpolation=cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR)
+    return cv2.resize(a, size, interpolation=cv2.INTER_NEAREST_EXACT if nearest else cv2.INTER_LINEAR)
 
 
 def _describe_geometry(t: dict, valid: np.ndarray, edits: list, size: tuple, src_size: tuple,
