@@ -220,8 +220,7 @@ def _compare(src: tuple, sus: tuple, *, side: int, min_inliers: int, threshold: 
     nr, d, fit, colour, curve_shift = tone_match(Ls, Lr, valid, threshold, local_colour=scene_cues)
     G = gradient(nr[..., 0])
     d_eff = np.where(valid, np.maximum(0.0, d - 0.6 * G), 0.0).astype(np.float32)
-    lost = detail_lost(Ls[..., 0], nr[..., 0], valid) if scene_cues else np.zeros(valid.shape, bool)
-    unmatched = detail_lost(Ls[..., 0], nr[..., 0], valid, either=True) if scene_cues else lost
+    lost, unmatched = detail_lost(Ls[..., 0], nr[..., 0], valid) if scene_cues else (np.zeros(valid.shape, bool),) * 2
     strong = ((d_eff > threshold) | lost).astype(np.uint8)
     edits: list[dict] = []
     replaced, gaps_s, gaps_r = sort_regions(strong, valid, Ls, nr, G, edits, (lost, unmatched), scene_cues,

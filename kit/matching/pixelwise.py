@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "band_pass",
     "colour_left",
     "context_gap",
     "dense_regions",
@@ -29,6 +30,7 @@ __all__ = [
     "difference",
     "gradient",
     "looks_like_photo",
+    "masked_correlation",
     "picture_mask",
     "reads_as_text",
     "shows_through",
@@ -82,32 +84,43 @@ def context_gap(lab: np.ndarray, m: np.ndarray, valid: np.ndarray) -> float:
     return float(np.linalg.norm(a.mean(axis=0) - b.mean(axis=0)) + abs(a[:, 0].std() - b[:, 0].std()))
 
 
-def shows_through(Ls: np.ndarray, Lr: np.ndarray, m: np.ndarray, band: tuple[float, float] = (0.0, 2.0)) -> float:
-    """Correlation of the detail (lightness blurred at ``band[0]`` minus blurred at ``band[1]``, Gaussian
-    sigmas in pixels; 0 is no blur) of the suspect and the source inside ``m``: a tone or colour change
-    over the picture leaves the source's detail in place (near 1), other picture content does not
-    (near 0). The default band is the fine detail; ``(2, 8)`` the shapes a blur or a vignette keeps."""
+def band_pass(L: np.ndarray, band: tuple[float, float] = (0.0, 2.0)) -> np.ndarray:
+    """Lightness ``L`` blurred at ``band[0]`` minus blurred at ``band[1]`` (Gaussian sigmas in pixels; 0
+    is no blur): the fine detail with the default band, the shapes a blur or a vignette keeps with
+    ``(2, 8)``."""
     import cv2
 
-    def band_pass(L: np.ndarray) -> np.ndarray:
-        lo = cv2.GaussianBlur(L, (0, 0), band[0]) if band[0] > 0 else L
-        return (lo - cv2.GaussianBlur(L, (0, 0), band[1]))[m]
+    lo = cv2.GaussianBlur(L, (0, 0), band[0]) if band[0] > 0 else L
+    return lo - cv2.GaussianBlur(L, (0, 0), band[1])
 
-    hs, hr = band_pass(Ls), band_pass(Lr)
-    if hs.size < 20 or hs.std() < 1e-3 or hr.std() < 1e-3:
+
+def masked_correlation(a: np.ndarray, b: np.ndarray, m: np.ndarray) -> float:
+    """Correlation of ``a`` and ``b`` inside mask ``m`` (0 where either is flat or ``m`` is tiny)."""
+    x, y = a[m], b[m]
+    if x.size < 20 or x.std() < 1e-3 or y.std() < 1e-3:
         return 0.0
-    return float(np.corrcoef(hs, hr)[0, 1])
+    return float(np.corrcoef(x, y)[0, 1])
+
+
+def shows_through(Ls: np.ndarray, Lr: np.ndarray, m: np.ndarray, band: tuple[float, float] = (0.0, 2.0)) -> float:
+    """Correlation of the detail (:func:`band_pass`) of the suspect and the source inside ``m``: a tone
+    or colour change over the picture leaves the source's detail in place (near 1), other picture
+    content does not (near 0). The default band is the fine detail; ``(2, 8)`` the shapes a blur or a
+    vignette keeps. (A caller asking of many regions takes the band passes once and
+    :func:`masked_correlation` per region.)"""
+    return masked_correlation(band_pass(Ls, band), band_pass(Lr, band), m)
 
 
 def detail_lost(Ls: np.ndarray, Lr: np.ndarray, valid: np.ndarray, *, fine: float = 1.5, window: float = 6.0,
-                min_detail: float = 1.0, max_corr: float = 0.15, either: bool = False) -> np.ndarray:
+                min_detail: float = 1.0, max_corr: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
     """Where both pictures carry fine detail (lightness minus its ``fine`` blur, local standard
     deviation over ``min_detail`` L units in a Gaussian ``window``) but the suspect's does not follow
     the source's (local correlation under ``max_corr``): the source's texture does not run on
     through there, other content of similar tone does (grass pasted on gravel). A re-encode, resize,
     filter or small rotation of the same picture keeps the correlation (measured on the kit's repost
-    edits: under 0.5 % of the frame lost, meme text's strokes up to 12 %). With ``either``, also where
-    one picture carries detail and the other does not (a smooth moon over coins, grass over a sky)."""
+    edits: under 0.5 % of the frame lost, meme text's strokes up to 12 %). Second, from the same
+    local sums: also where one picture carries detail and the other does not (a smooth moon over
+    coins, grass over a sky)."""
     import cv2
 
     hs = Ls - cv2.GaussianBlur(Ls, (0, 0), fine)
@@ -115,9 +128,9 @@ def detail_lost(Ls: np.ndarray, Lr: np.ndarray, valid: np.ndarray, *, fine: floa
     sab = cv2.GaussianBlur(hs * hr, (0, 0), window)
     saa = cv2.GaussianBlur(hs * hs, (0, 0), window)
     sbb = cv2.GaussianBlur(hr * hr, (0, 0), window)
-    detail = (saa > min_detail ** 2) | (sbb > min_detail ** 2) if either else \
-        (saa > min_detail ** 2) & (sbb > min_detail ** 2)
-    return detail & valid & (sab < max_corr * np.sqrt(saa * sbb))
+    ds, dr = saa > min_detail ** 2, sbb > min_detail ** 2
+    apart = valid & (sab < max_corr * np.sqrt(saa * sbb))
+    return ds & dr & apart, (ds | dr) & apart
 
 
 def gradient(L: np.ndarray) -> np.ndarray:

@@ -14,12 +14,13 @@ from __future__ import annotations
 import numpy as np
 
 from kit.matching.pixelwise import (
+    band_pass,
     context_gap,
     dense_regions,
     gradient,
     looks_like_photo,
+    masked_correlation,
     reads_as_text,
-    shows_through,
 )
 
 __all__ = ["CORNER", "LOST_SHARE", "MARK_MAX", "SHAPES", "in_corner", "sort_regions"]
@@ -39,6 +40,10 @@ def sort_regions(strong: np.ndarray, valid: np.ndarray, Ls: np.ndarray, nr: np.n
         dense_regions(strong, valid, density=density, open_frac=open_frac, close_frac=close_frac), connectivity=8)
     Gs = gradient(Ls[..., 0])
     src = (src_L, gradient(src_L)) if scene_cues else None
+    # fine detail and shapes of both sides, once for all regions
+    bands = [(band_pass(Ls[..., 0]), band_pass(nr[..., 0]))]
+    if scene_cues:
+        bands.append((band_pass(Ls[..., 0], SHAPES), band_pass(nr[..., 0], SHAPES)))
     replaced = np.zeros((h, w), bool)
     gaps_s, gaps_r = [], []
     for k in range(1, n):
@@ -49,7 +54,7 @@ def sort_regions(strong: np.ndarray, valid: np.ndarray, Ls: np.ndarray, nr: np.n
         x, y, bw, bh = (int(stats[k, j]) for j in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH,
                                                   cv2.CC_STAT_HEIGHT))
         box = [x / w, y / h, (x + bw) / w, (y + bh) / h]
-        other, s_s, s_r = _other_content(m, strong, valid, Ls, nr, Gs, G, lost, scene_cues, src)
+        other, s_s, s_r = _other_content(m, strong, valid, Ls, nr, Gs, G, lost, bands, scene_cues, src)
         if other is True:
             replaced |= m
             gaps_s.append(s_s)
@@ -72,8 +77,9 @@ replaced the source's scene over more than this is taken for other picture conte
 
 
 LOST_SHARE = 0.5
-"""Share of a region where the source's fine detail does not run on (:func:`~kit.matching.pixelwise.detail_lost`) over which
-two textures of one tone are taken for other content."""
+"""Share of a region where the source's fine detail does not run on
+(:func:`~kit.matching.pixelwise.detail_lost`) over which two textures of one tone are taken for other
+content."""
 
 
 CORNER = 1.0
@@ -105,12 +111,13 @@ tuning seeds measured -0.18 to 0.54."""
 
 
 def _other_content(m: np.ndarray, strong: np.ndarray, valid: np.ndarray, Ls: np.ndarray, nr: np.ndarray,
-                   Gs: np.ndarray, G: np.ndarray, lost: tuple, scene_cues: bool = True,
+                   Gs: np.ndarray, G: np.ndarray, lost: tuple, bands: list, scene_cues: bool = True,
                    src: tuple | None = None) -> tuple[bool | str, float, float]:
     """Whether region ``m`` shows other picture content in the suspect (not text, a fill or a tone
     change; ``"tone changed in a region"`` where the source's shapes run on through it and it is not
     text), and the region's context gap in the suspect and in the tone-matched source. ``lost``: where
-    the source's detail does not run on (both sides detailed; either side). ``src``: the source's own
+    the source's detail does not run on (both sides detailed; either side). ``bands``: the suspect's and
+    the source's fine detail, and with the scene cues their shapes (:data:`SHAPES`). ``src``: the source's own
     lightness and its gradient, where text on the source side is asked too."""
     lost, unmatched = lost
     solid = float(strong[m].mean()) >= 0.5  # text leaves the picture between the letters
@@ -129,7 +136,7 @@ def _other_content(m: np.ndarray, strong: np.ndarray, valid: np.ndarray, Ls: np.
     # (its own lightness: the tone map onto the suspect's tones can pull white letters under L 85)
     text = text or (src is not None and reads_as_text(src[0][m], src[1][m]))
     # both sides photograph and the detail differs: other content, not a tone change over the picture
-    other = photo_s and photo_r and s_s > s_r and shows_through(Ls[..., 0], nr[..., 0], m) < 0.8
+    other = photo_s and photo_r and s_s > s_r and masked_correlation(*bands[0], m) < 0.8
     # a smooth patch of another photo (sky, moon, wall) is no photograph by texture, but where the
     # source's scene runs on through a region too large for a mark, it replaced part of the scene,
     # smooth source or not (the moon on a rocket's sky: neither side looks like a photograph)
@@ -142,7 +149,7 @@ def _other_content(m: np.ndarray, strong: np.ndarray, valid: np.ndarray, Ls: np.
     # most of the region carries detail that does not follow the source's, on a side that is
     # photograph: other content (grass on gravel, gravel on a smooth suit)
     texture = (photo_s or photo_r) and big and float(lost[m].mean()) >= LOST_SHARE
-    shapes = shows_through(Ls[..., 0], nr[..., 0], m, band=SHAPES) if scene_cues else 0.0
+    shapes = masked_correlation(*bands[1], m) if scene_cues else 0.0
     # neither the source's fine detail nor its shapes run on through it (a smooth moon over coins,
     # grass over a smooth sky), and it does not stand out clearly more in the source (seen the other
     # way round, the composite as the source, the same holds); a tone change keeps the shapes
