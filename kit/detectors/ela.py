@@ -35,7 +35,9 @@ def ela_map(image: np.ndarray, quality: int = 90) -> np.ndarray:
     ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(bgr), [cv2.IMWRITE_JPEG_QUALITY, quality])
     rec = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
     diff = cv2.absdiff(np.ascontiguousarray(bgr), rec)
-    return diff.max(axis=2).astype(np.float32) if diff.ndim == 3 else diff.astype(np.float32)
+    if diff.ndim == 3:  # cv2.max per channel pair: numpy's max over the last axis of uint8 is ~10x slower
+        diff = cv2.max(cv2.max(diff[..., 0], diff[..., 1]), diff[..., 2])
+    return diff.astype(np.float32)
 
 
 class ElaDetector(Detector):
