@@ -1,7 +1,7 @@
 """Blind splice localisation: each image detector's heat map and score on generated JPEG composites.
 
 Run: .venv/bin/python benchmarks/bench_splices.py [--n 40] [--seeds 0 1] [--held-out]
-         [--detectors ela noise ghost dq] [--out DIR]
+         [--detectors ela noise ghost dq splice] [--out DIR]
 
 Each composite is made from two photos bundled with scikit-image (public
 domain / CC0; nothing is downloaded): a host and a donor from different
@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1], help="seed groups for tuning (0 1)")
     ap.add_argument("--held-out", action="store_true", help="also the held-out seed groups (100 101)")
     ap.add_argument("--families", nargs="+", default=list(FAMILIES))
-    ap.add_argument("--detectors", nargs="+", default=["ela", "noise", "ghost", "dq"])
+    ap.add_argument("--detectors", nargs="+", default=["ela", "noise", "ghost", "dq", "splice"])
     ap.add_argument("--out", type=Path, default=Path("/tmp/dfkit-bench-splices"))
     args = ap.parse_args(argv)
     groups = [*args.seeds, *((100, 101) if args.held_out else ())]

@@ -50,6 +50,7 @@ BUILTIN: dict[str, str] = {
     "noise": "kit.detectors.noise:NoiseDetector",
     "jpeg": "kit.detectors.jpeg:JpegDetector",
     "dq": "kit.detectors.dq:DoubleQuantDetector",
+    "splice": "kit.detectors.splice:SpliceDetector",
     "ghost": "kit.detectors.ghost:GhostDetector",
     "copymove": "kit.detectors.copymove:CopyMoveDetector",
     "spectral": "kit.detectors.spectral:SpectralDetector",
@@ -182,7 +183,7 @@ def detector_step(name: str, *, isolate: bool = False, timeout: float = 60.0, **
                 description=det.score_meaning)
 
 
-CASE_DETECTORS = ("ela", "noise", "jpeg", "dq", "ghost", "copymove", "spectral", "faces", "provenance",
+CASE_DETECTORS = ("ela", "noise", "jpeg", "dq", "splice", "ghost", "copymove", "spectral", "faces", "provenance",
                   "watermark", "video")
 """Detectors a case runs by default: every built-in one that needs no trained model
 (``residual`` scores None until the analyst fits it on a labelled set)."""
