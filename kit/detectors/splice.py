@@ -82,6 +82,6 @@ class SpliceDetector(Detector):
                                f"the map adds noise-level and error-level outliers (noise {n.score:.2f}, ELA "
                                f"{e.score:.2f})", heatmap=heat, used="dq, then noise and error level",
                                dq=d.score, **scores)
-        return self.result(max(scores.values()), f"no JPEG history to read ({d.explanation.split(':')[0]}); "
+        return self.result(max(scores.values()), f"dq: {d.explanation.split(':')[0]}; "
                            f"noise {n.score:.2f}: {n.explanation}; ELA {e.score:.2f}: {e.explanation}",
                            heatmap=heat, used="noise and error level", dq=None, **scores)
