@@ -168,6 +168,16 @@ def test_a_paste_of_a_marks_size_away_from_the_corners_is_found(host, donor):
     _assert_found(host, donor, (0.42, 0.4, 0.58, 0.58))
 
 
+@pytest.mark.parametrize("host,donor", [("astronaut", "brick"), ("coffee", "brick"), ("chelsea", "coffee"),
+                                        ("rocket", "grass"), ("camera", "gravel"), ("coins", "chelsea")])
+def test_a_paste_of_a_marks_size_near_a_corner_but_not_in_it_is_found(host, donor):
+    """Pastes of 2 % of the frame nearer a corner: 0.14 of the frame from the right edge, 0.12 from the top,
+    under their own size (0.88 and 0.75 of it), where no mark of the repost edits sits (kit.matching.
+    regions.CORNER). They were "text, logo or sticker" when a region within its own size of two edges
+    counted as in a corner."""
+    _assert_found(host, donor, (0.7, 0.12, 0.86, 0.28))
+
+
 @pytest.mark.parametrize("op,name,draw", [("logo", "astronaut", 0), ("logo", "immunohistochemistry", 1),
                                           ("logo", "coins", 0), ("filter", "astronaut", 1),
                                           ("filter", "moon", 1), ("filter", "brick", 0)])
