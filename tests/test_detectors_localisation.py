@@ -51,7 +51,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("seed,box,q_host,q_donor,q_final", CASES)
-@pytest.mark.parametrize("name", ["ela", "noise", "ghost"])
+@pytest.mark.parametrize("name", ["ela", "noise", "ghost", "splice"])
 def test_heatmap_localises_splice(request, tmp_path, name, seed, box, q_host, q_donor, q_final):
     if name == "noise" and q_final <= 90:
         request.applymarker(pytest.mark.xfail(strict=True, reason=(
@@ -65,7 +65,7 @@ def test_heatmap_localises_splice(request, tmp_path, name, seed, box, q_host, q_
     assert res.score > 0.5
 
 
-@pytest.mark.parametrize("name", ["ela", "noise", "ghost"])
+@pytest.mark.parametrize("name", ["ela", "noise", "ghost", "splice"])
 def test_untouched_image_is_quiet(tmp_path, name):
     path = tmp_path / "clean.jpg"
     path.write_bytes(jpeg_bytes(_decode(jpeg_bytes(_scene(9, noise=4.0), 95)), 92))
