@@ -71,7 +71,7 @@ class DetectorLab(StaticView, widgets.VBox):
         posts = case.posts()
         self._labels = posts.groupby("media_sha256")["post_id"].agg(lambda s: ", ".join(sorted(s)[:3])).to_dict()
         names = list(detectors) if detectors is not None else detector_names()
-        self.choose = widgets.SelectMultiple(options=names, value=tuple(n for n in ("ela", "noise") if n in names)
+        self.choose = widgets.SelectMultiple(options=names, value=tuple(n for n in ("splice", "ela", "noise") if n in names)
                                              or tuple(names[:1]), description="detectors", rows=min(8, len(names)))
         groups = [("all files", -1)]
         if clusters is not None and len(clusters):
