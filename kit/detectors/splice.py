@@ -72,7 +72,9 @@ class SpliceDetector(Detector):
         rgb = load_input(path, mode="RGB", max_pixels=self.max_pixels)
         gray = np.asarray(Image.fromarray(rgb).convert("L"))  # as the noise detector decodes it
         n = NoiseDetector().analyze(gray)
-        e = ElaDetector(energy_quality=ElaDetector().quality).analyze(rgb)  # the map only: one encode
+        ela = ElaDetector()
+        ela.energy_quality = ela.quality  # the map only: one encode, not a second for the energy feature
+        e = ela.analyze(rgb)
         heat = np.maximum(n.heatmap, e.heatmap)
         if d.heatmap is not None and d.heatmap.shape == heat.shape:
             heat = np.maximum(heat, d.heatmap)
