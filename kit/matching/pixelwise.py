@@ -307,7 +307,9 @@ def dense_regions(strong: np.ndarray, valid: np.ndarray, *, density: float, open
 
     h, w = strong.shape
     dense = (cv2.GaussianBlur(strong.astype(np.float32), (0, 0), density * max(w, h)) > 0.5).astype(np.uint8)
-    ko, kc = (max(3, int(round(f * max(w, h)))) for f in (open_frac, close_frac))
+    # odd kernels: OpenCV anchors an even one off centre, and an opening and a closing with it moved
+    # the region 2 px right and down (measured on a square)
+    ko, kc = (max(3, int(round(f * max(w, h))) | 1) for f in (open_frac, close_frac))
     big = cv2.morphologyEx(dense, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (ko, ko)))
     big = cv2.morphologyEx(big, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kc, kc)))
     big &= valid.astype(np.uint8)
