@@ -44,9 +44,9 @@ Examples
 >>> fake[60:180, 200:340] = cv2.resize(np.dstack([data.coins()] * 3)[100:250, 100:300], (140, 120))
 >>> c = compare(photo, fake)
 >>> c.relation, c.changed_box
-('composite: region replaced', (198, 59, 347, 182))
+('composite: region replaced', (199, 60, 341, 181))
 >>> c.summary("p2", "p9")
-'p9 is p2 with a region of 13% of the frame replaced by other picture content.'
+'p9 is p2 with a region of 12% of the frame replaced by other picture content.'
 >>> c = compare(photo, photo[:, ::-1])
 >>> c.relation, [e["edit"] for e in c.edits]
 ('derived copy', ['mirrored'])
@@ -62,7 +62,8 @@ from typing import Any
 
 import numpy as np
 
-from kit.matching.pixelwise import detail_lost, gradient, looks_like_photo, to_lab, tone_match, warp_source
+from kit.matching.pixelwise import (detail_lost, gradient, half_level_edge, looks_like_photo, to_lab, tone_match,
+                                   warp_source)
 from kit.matching.regions import sort_regions
 
 __all__ = ["RELATIONS", "Comparison", "compare", "compare_either", "looks_like_photo"]
@@ -230,6 +231,8 @@ def _compare(src: tuple, sus: tuple, *, side: int, min_inliers: int, threshold: 
     heat_full = _full_size(np.clip(d_eff / (3.0 * threshold), 0.0, 1.0), (W0, H0))
     frac = float(replaced.sum()) / (w * h)
     if min_region <= frac <= max_region:
+        replaced = half_level_edge(replaced, d, valid)
+        frac = float(replaced.sum()) / (w * h)
         mask = _full_size(replaced.astype(np.uint8), (W0, H0), nearest=True).astype(bool)
         ys, xs = np.nonzero(mask)
         cbox = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
