@@ -150,6 +150,9 @@ def _other_content(m: np.ndarray, strong: np.ndarray, valid: np.ndarray, Ls: np.
     # most of the region carries detail that does not follow the source's, on a side that is
     # photograph: other content (grass on gravel, gravel on a smooth suit)
     texture = (photo_s or photo_r) and big and float(lost[m].mean()) >= LOST_SHARE
+    # both sides photograph and the source's detail does not run on, away from the corners where marks
+    # are put: another photograph, whatever its size (gravel on grass); text is told apart below
+    texture = texture or (scene_cues and photo_s and photo_r and not corner and float(lost[m].mean()) >= LOST_SHARE)
     shapes = masked_correlation(*bands[1], m) if scene_cues else 0.0
     # neither the source's fine detail nor its shapes run on through it (a smooth moon over coins,
     # grass over a smooth sky), and it does not stand out clearly more in the source (seen the other
