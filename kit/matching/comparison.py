@@ -44,7 +44,7 @@ Examples
 >>> fake[60:180, 200:340] = cv2.resize(np.dstack([data.coins()] * 3)[100:250, 100:300], (140, 120))
 >>> c = compare(photo, fake)
 >>> c.relation, c.changed_box
-('composite: region replaced', (199, 60, 341, 181))
+('composite: region replaced', (199, 59, 341, 181))
 >>> c.summary("p2", "p9")
 'p9 is p2 with a region of 12% of the frame replaced by other picture content.'
 >>> c = compare(photo, photo[:, ::-1])
