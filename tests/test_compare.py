@@ -41,8 +41,9 @@ def _jpeg(img: Image.Image, rng) -> Image.Image:
 def test_a_pasted_region_is_found_where_it_was_pasted():
     """Feathered pastes of one bundled photo onto another (6-16 % of the frame), saved as JPEG: the
     comparison with the host photo finds the region. Measured over all 42 host/donor pairs of
-    these photos and 3 seeds: 83 % found, 82 % with box IoU >= 0.8 (the misses are donors that
-    look like their surroundings); here the bar is 70 % and a mean IoU of 0.65 on one seed."""
+    these photos and 3 seeds (session 25): 97.6 % found, 97.6 % with box IoU >= 0.8, mean box IoU
+    0.95 (seed 0: 100 %, 100 %, 0.970; the misses are donors that look like their surroundings;
+    at first 83 % and 82 %); here the bar is 90 % and a mean IoU of 0.9 on seed 0."""
     rng = np.random.default_rng(0)
     ious = []
     for h in PHOTOS:
@@ -52,8 +53,8 @@ def test_a_pasted_region_is_found_where_it_was_pasted():
                 c = compare(_photo(h), _jpeg(fake, rng))
                 ious.append(_iou(c.changed_box, info["box"]) if c.composite else 0.0)
     ious = np.array(ious)
-    assert (ious >= 0.8).mean() >= 0.7, ious.round(2)
-    assert ious.mean() >= 0.65
+    assert (ious >= 0.8).mean() >= 0.9, ious.round(2)
+    assert ious.mean() >= 0.9
 
 
 def _feathered_paste(host: Image.Image, donor: Image.Image, box: tuple, q: int = 85) -> Image.Image:
