@@ -361,10 +361,11 @@ def half_level_edge(region: np.ndarray, d: np.ndarray, valid: np.ndarray, *, sig
     wide = 2.0 * EDGE_MOVE * max(h, w)
     weight = cv2.GaussianBlur(inner.astype(np.float32), (0, 0), wide)
     level = cv2.GaussianBlur(np.where(inner, smooth, 0.0).astype(np.float32), (0, 0), wide)
-    level = np.where(weight > 0.02, level / np.maximum(weight, 1e-6), float(np.median(smooth[inner])))
+    whole = float(np.median(smooth[inner]))
+    level = np.where(weight > 0.02, level / np.maximum(weight, 1e-6), whole)
     # out of the region found, the level of the whole region: a weak difference beside a paste (a glow,
     # smoke) does not grow it; in it, the level near: the weak part of a paste is not cut off
-    level = np.where(region, level, np.maximum(level, float(np.median(smooth[inner]))))
+    level = np.where(region, level, np.maximum(level, whole))
     m = ((smooth >= 0.5 * level) & near & valid) | keep
     # a paste is solid: a strip narrower than one move is a neighbour's difference the smoothing joined on
     m = cv2.morphologyEx(m.astype(np.uint8), cv2.MORPH_OPEN, disk(max(1, r // 2))).astype(bool) | keep

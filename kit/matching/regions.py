@@ -148,11 +148,11 @@ def _other_content(m: np.ndarray, strong: np.ndarray, valid: np.ndarray, Ls: np.
     corner = scene_cues and in_corner(m)
     placed = scene_cues and runs_on and not corner
     # most of the region carries detail that does not follow the source's, on a side that is
-    # photograph: other content (grass on gravel, gravel on a smooth suit)
-    texture = (photo_s or photo_r) and big and float(lost[m].mean()) >= LOST_SHARE
-    # both sides photograph and the source's detail does not run on, away from the corners where marks
-    # are put: another photograph, whatever its size (gravel on grass); text is told apart below
-    texture = texture or (scene_cues and photo_s and photo_r and not corner and float(lost[m].mean()) >= LOST_SHARE)
+    # photograph and over a mark's size (grass on gravel, gravel on a smooth suit), or on both sides
+    # photograph and away from the corners where marks are put, whatever its size: other content
+    # (text is told apart below)
+    texture = float(lost[m].mean()) >= LOST_SHARE and (
+        ((photo_s or photo_r) and big) or (scene_cues and photo_s and photo_r and not corner))
     shapes = masked_correlation(*bands[1], m) if scene_cues else 0.0
     # neither the source's fine detail nor its shapes run on through it (a smooth moon over coins,
     # grass over a smooth sky), and it does not stand out clearly more in the source (seen the other
