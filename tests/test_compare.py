@@ -195,6 +195,40 @@ def test_a_translucent_logo_in_a_corner_and_a_vignette_are_no_composite(op, name
     assert not c.composite, (prm, c.edits)
 
 
+@pytest.mark.parametrize("name,draw", [("coffee", 1), ("coins", 3)])
+def test_a_screenshot_of_a_vignette_is_no_composite_in_the_spreads_comparison(name, draw):
+    """The spread compares copies without the scene cues at 320 px. A phone screenshot of a
+    vignetted repost leaves the vignette's dark edge a solid region that reads as photograph, and
+    the shapes test was a scene cue, so it was "composite: region replaced" (and the copy left its
+    group). The source's shapes run on through it: a tone change, in either setting."""
+    rng = np.random.default_rng([9500, draw, sum(map(ord, name))])
+    photo = _photo(name)
+    edited, p1 = apply_edit(photo, "filter", rng)
+    edited, p2 = apply_edit(edited, "screenshot", rng)
+    c = compare_either(photo, _jpeg(edited, rng), side=320, scene_cues=False)
+    assert p1["kind"] == "vignette" and not c.composite, (p2, c.edits)
+
+
+@pytest.mark.parametrize("host,donor,frac,cues", [
+    ("astronaut", "brick", (0.05, 0.03, 0.3, 0.28), False), ("coffee", "brick", (0.05, 0.03, 0.3, 0.28), True),
+    ("camera", "grass", (0.03, 0.03, 0.22, 0.22), True), ("camera", "brick", (0.03, 0.03, 0.22, 0.22), True)])
+def test_a_paste_joined_to_a_vignettes_corner_is_still_found(host, donor, frac, cues):
+    """A paste at the top left of a photo, then vignetted: the paste and the darkened edge make one
+    region, whose shapes follow the source's over most of it (kit.matching.regions.SHAPES_RUN_ON).
+    The solid patch where the source's detail does not run on (kit.matching.regions.LOST_PATCH) keeps
+    it other content; asked as a tone change alone, each of these was a derived copy. Of 48 such
+    composites (8 hosts, 3 donors, 2 sizes) 23 are found in the spread's setting and 35 with the scene
+    cues (22 and 32 without the patch test): a vignette over a paste often makes one region of both
+    that no rule holds."""
+    from kit.demo.edits import colour_filter
+
+    photo = _photo(host)
+    box = tuple(int(f * (photo.width if i % 2 == 0 else photo.height)) for i, f in enumerate(frac))
+    vignetted = colour_filter(_feathered_paste(photo, _photo(donor), box), "vignette", factor=0.45)
+    c = compare_either(photo, vignetted, side=640 if cues else 320, scene_cues=cues)
+    assert c.composite, c.edits
+
+
 def test_a_texture_pasted_where_the_source_is_not_photograph_is_found_by_its_detail():
     """Gravel pasted on the astronaut's smooth suit and backdrop: the paste is photograph, the source
     there is not, and the source's detail does not run on through most of the region."""

@@ -187,9 +187,10 @@ def compare(source: Any, suspect: Any, *, side: int = 640, min_inliers: int = 12
         a region through which neither the source's detail nor its shapes run on, and one of a mark's
         size away from the corners that stands out in the suspect only; compare colour on a gray
         source (:func:`kit.matching.pixelwise.colour_left`); tell text by its strokes
-        (:data:`~kit.matching.pixelwise.TEXT_EDGES`), marks by their place in a corner and a tone
-        change by the source's shapes running on. Without them, only regions that look like
-        photograph (or stand out on a photographed source) count.
+        (:data:`~kit.matching.pixelwise.TEXT_EDGES`) and marks by their place in a corner. Without
+        them, only regions that look like photograph (or stand out on a photographed source) count.
+        Either way a region through which the source's shapes run on is a tone change (a vignette's
+        corners), unless it holds a solid patch of other texture (:data:`kit.matching.regions.LOST_PATCH`).
     """
     fs, fr = features if features is not None else (None, None)
     return _compare(_prepare(source, side, fr), _prepare(suspect, side, fs), side=side, min_inliers=min_inliers,
@@ -221,8 +222,8 @@ def _compare(src: tuple, sus: tuple, *, side: int, min_inliers: int, threshold: 
     nr, d, fit, colour, curve_shift = tone_match(Ls, Lr, valid, threshold, local_colour=scene_cues)
     G = gradient(nr[..., 0])
     d_eff = np.where(valid, np.maximum(0.0, d - 0.6 * G), 0.0).astype(np.float32)
-    lost, unmatched = detail_lost(Ls[..., 0], nr[..., 0], valid) if scene_cues else (np.zeros(valid.shape, bool),) * 2
-    strong = ((d_eff > threshold) | lost).astype(np.uint8)
+    lost, unmatched = detail_lost(Ls[..., 0], nr[..., 0], valid)
+    strong = ((d_eff > threshold) | (lost if scene_cues else False)).astype(np.uint8)
     edits: list[dict] = []
     replaced, gaps_s, gaps_r = sort_regions(strong, valid, Ls, nr, G, edits, (lost, unmatched), scene_cues,
                                             Lr[..., 0], min_region=min_region, density=density,

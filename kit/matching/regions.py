@@ -42,8 +42,7 @@ def sort_regions(strong: np.ndarray, valid: np.ndarray, Ls: np.ndarray, nr: np.n
     src = (src_L, gradient(src_L)) if scene_cues else None
     # fine detail and shapes of both sides, once for all regions
     bands = [(band_pass(Ls[..., 0]), band_pass(nr[..., 0]))]
-    if scene_cues:
-        bands.append((band_pass(Ls[..., 0], SHAPES), band_pass(nr[..., 0], SHAPES)))
+    bands.append((band_pass(Ls[..., 0], SHAPES), band_pass(nr[..., 0], SHAPES)))
     replaced = np.zeros((h, w), bool)
     gaps_s, gaps_r = [], []
     for k in range(1, n):
@@ -102,11 +101,36 @@ def in_corner(m: np.ndarray) -> bool:
     return max(dx, dy) < CORNER
 
 
+LOST_PATCH = 0.02
+"""Share of the frame over which a solid patch where the source's fine detail does not run on (either
+side detailed, :func:`~kit.matching.pixelwise.detail_lost`; opened by :data:`LOST_OPEN` of the long
+side) shows other content inside a region whose shapes otherwise follow the source's: a paste that
+the region found joined to a vignette's darkened corner. Measured at 320 and 640 px: gravel, grass or
+brick pasted (6 % of the frame) at the corner of a vignetted photo, 3.4-5.2 %; the vignettes' own
+corners after a phone screenshot of them, at most 0.9 %."""
+
+LOST_OPEN = 0.0125
+"""Radius of the opening (share of the long side) that leaves only solid patches of lost detail: the
+scattered pixels a vignette's darkened, re-encoded corner loses go."""
+
+
+def _lost_patch(lost: np.ndarray, m: np.ndarray) -> bool:
+    """Whether region ``m`` holds a solid patch of ``lost`` detail over :data:`LOST_PATCH` of the frame."""
+    import cv2
+
+    h, w = m.shape
+    r = max(1, round(LOST_OPEN * max(h, w)))
+    inside = cv2.morphologyEx((lost & m).astype(np.uint8), cv2.MORPH_OPEN,
+                              cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    n, _lab, stats, _c = cv2.connectedComponentsWithStats(inside, connectivity=8)
+    return n > 1 and int(stats[1:, cv2.CC_STAT_AREA].max()) >= LOST_PATCH * h * w
+
+
 SHAPES, NO_SHAPES, SHAPES_RUN_ON = (2.0, 8.0), 0.3, 0.7
 """The band (Gaussian sigmas, analysis pixels) in which the shapes of a picture are compared; the
 correlation under which the source's shapes do not run on through a region; and the one over which
 they do, and the region is the source's own picture with its tone changed (a vignette's corners, a
-local grade), whatever else it shows. Colour filters and vignettes over the kit's repost edits kept
+local grade), unless it holds a solid patch of other texture (:data:`LOST_PATCH`). Colour filters and vignettes over the kit's repost edits kept
 0.77-1.00 where they made a region (flat fills aside); 116 pasted regions of the splice benchmark's
 tuning seeds measured -0.18 to 0.54."""
 
@@ -153,7 +177,7 @@ def _other_content(m: np.ndarray, strong: np.ndarray, valid: np.ndarray, Ls: np.
     # (text is told apart below)
     texture = float(lost[m].mean()) >= LOST_SHARE and (
         ((photo_s or photo_r) and big) or (scene_cues and photo_s and photo_r and not corner))
-    shapes = masked_correlation(*bands[1], m) if scene_cues else 0.0
+    shapes = masked_correlation(*bands[1], m)
     # neither the source's fine detail nor its shapes run on through it (a smooth moon over coins,
     # grass over a smooth sky), and it does not stand out clearly more in the source (seen the other
     # way round, the composite as the source, the same holds); a tone change keeps the shapes
@@ -162,8 +186,10 @@ def _other_content(m: np.ndarray, strong: np.ndarray, valid: np.ndarray, Ls: np.
     # photograph and stands out) or a vignette's corner, whatever its texture; a paste there is missed
     mark = corner and not big
     # the source's shapes run on through it: its own picture with the tone changed (a vignette's
-    # corner, a local grade), not other content
-    toned = scene_cues and not text and shapes >= SHAPES_RUN_ON
+    # corner, a local grade), not other content; asked with or without the scene cues (without them
+    # a vignette's dark edge after a screenshot stood out as photograph), unless a solid patch of
+    # other texture lies in it (a paste the region joined to a vignette's corner)
+    toned = not text and shapes >= SHAPES_RUN_ON and not _lost_patch(unmatched, m)
     found = solid and textured and not text and not mark and not toned and (
         (runs_on and (photo_s or (photo_r and not fill))) or other or scene or texture or elsewhere or placed)
     if toned:
