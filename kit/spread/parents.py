@@ -184,11 +184,28 @@ def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, own: dict | None 
                 break
             if _is_material(gap, (own or {}).get(G.nodes[e]["media_sha256"], 0.0)):
                 continue
-            return e, (f"the first copy of its group by time: posted {gap / 3600:.1f} h before {first}, the copy "
-                       "that looks least edited (in a chain of reposts most copies inherit the first edit, so "
-                       "the least edited-looking copy can be a descendant)")
-    return first, ("the first copy of its group: its picture is the one every other copy could have been made "
-                   "from, and this is its earliest post")
+            return _named_source(G, posts, e, (
+                f"the first copy of its group by time: posted {gap / 3600:.1f} h before {first}, the copy that "
+                "looks least edited (in a chain of reposts most copies inherit the first edit, so the least "
+                "edited-looking copy can be a descendant)"))
+    return _named_source(G, posts, first, ("the first copy of its group: its picture is the one every other copy "
+                                           "could have been made from, and this is its earliest post"))
+
+
+def _named_source(G: nx.DiGraph, posts: list, first: str, why: str) -> tuple[str, str]:
+    """``first``, or the post of the group its link names when that is not clearly later (over
+    :data:`CLEAR_S`; an unknown time is not), followed on: a repost is not the first copy of the post it
+    says it was reposted from (a link names an ancestor), however edited that post looks against it."""
+    group, seen, link = set(posts), {first}, G.nodes[first]["explicit_parent"]
+    while link in group and link not in seen:
+        a, b = _when(G.nodes[first]), _when(G.nodes[link])
+        if not (a[0] or b[0]) and b[1] - a[1] > CLEAR_S:
+            break
+        why = (f"the first copy of its group: {first}, which looks least edited or was posted first, names it "
+               "as the post it was reposted from, and it is not clearly later")
+        first, link = link, G.nodes[link]["explicit_parent"]
+        seen.add(first)
+    return first, why
 
 
 def _incoming(G: nx.DiGraph, ids: list, members: dict, first: dict, rows: dict, root_like: dict,
@@ -196,8 +213,9 @@ def _incoming(G: nx.DiGraph, ids: list, members: dict, first: dict, rows: dict, 
     """Post -> its candidate parents ``(cost, parent, info)``: every other post of its group, and the
     post its link names when that is outside the group (or the post has no media)."""
     incoming: dict = {v: [] for v in ids}
+    named = Counter(G.nodes[p]["explicit_parent"] for p in ids if G.nodes[p]["explicit_parent"] is not None)
     for g, m in members.items():
-        reshare = _reshares(G, m)
+        reshare = _reshares(G, m, named)
         shared = Counter(reshare.values())  # a file's first post -> how many later posts show its bytes
         for v in m:
             when = G.nodes[reshare.get(v, v)]  # its file's first post, dated first: the file existed then
@@ -236,20 +254,22 @@ def _same_bytes_first(cands: list, margin: float = 1.0) -> list:
             for k, c in enumerate(cands)]
 
 
-def _reshares(G: nx.DiGraph, posts: list) -> dict:
-    """The posts of ``posts`` that are not the first post of their file (by time; undated ones after
-    the dated), each with that first post. The file entered the collection with its first post, the
-    later ones show the same bytes (a platform share shows the original's media): a copy made from
-    that file, with nothing to say which post it was taken from, hangs from the first one
-    (:data:`RESHARE`, a tie-break)."""
+def _reshares(G: nx.DiGraph, posts: list, named: Counter) -> dict:
+    """The posts of ``posts`` that are not the first post of their file, each with that first post: of
+    those within :data:`CLEAR_S` of the earliest (undated ones after the dated; reported times are off
+    by minutes) the one most links name (``named``; a share's export names the original), then the
+    earliest, as :func:`_first_copy` does. A copy made from that file, with nothing to say which post
+    it was taken from, hangs from the first one (:data:`RESHARE`, a tie-break)."""
     by_file: dict = {}
     for p in posts:
         by_file.setdefault(G.nodes[p]["media_sha256"], []).append(p)
     out: dict = {}
     for same in by_file.values():
         if len(same) > 1:
-            first, *later = sorted(same, key=lambda p: (*_when(G.nodes[p]), p))
-            out.update({p: first for p in later})
+            t0 = min(_when(G.nodes[p]) for p in same)
+            close = [p for p in same if _when(G.nodes[p])[0] == t0[0] and _when(G.nodes[p])[1] - t0[1] <= CLEAR_S]
+            first = min(close, key=lambda p: (-named.get(p, 0), *_when(G.nodes[p]), p))
+            out.update({p: first for p in same if p != first})
     return out
 
 
@@ -282,9 +302,9 @@ def _candidate(G: nx.DiGraph, u: str, v: str, first: str, rows: dict, root_like:
 
 
 def _choice_graph(G: nx.DiGraph, ids: list, incoming: dict, analyst: dict) -> nx.DiGraph:
-    """Every candidate edge with its cost, below a virtual root: the first copy of a group (or a post
-    without candidates) is an origin for free, any other post pays :data:`BIG`. An analyst's decision
-    is the only edge into its post."""
+    """Every candidate edge with its cost, below a virtual root: a group's first copy, its material
+    (:func:`_material`: no parent but its link) or a post without candidates is an origin for free, any
+    other post pays :data:`BIG`. An analyst's decision is the only edge into its post."""
     H = nx.DiGraph()
     H.add_nodes_from([_ROOT, *ids])
     for v in ids:
@@ -292,8 +312,10 @@ def _choice_graph(G: nx.DiGraph, ids: list, incoming: dict, analyst: dict) -> nx
             u = analyst[v]
             H.add_edge(_ROOT if u is None else u, v, cost=-1.0, kind="analyst", info={"algorithm": "analyst"})
             continue
-        for c, u, info in incoming[v]:
-            H.add_edge(u, v, cost=c, kind="explicit" if u == G.nodes[v]["explicit_parent"] else "inferred", info=info)
+        for c, u, info in incoming[v]:  # the material is no repost of a copy made after it: its own link only
+            kind = "explicit" if u == G.nodes[v]["explicit_parent"] else "inferred"
+            if kind == "explicit" or not G.nodes[v].get("material"):
+                H.add_edge(u, v, cost=c, kind=kind, info=info)
         is_first = G.nodes[v].get("first_copy") or G.nodes[v].get("material") or not incoming[v]
         H.add_edge(_ROOT, v, cost=0.0 if is_first else BIG, kind="root", info={})
     return H
