@@ -229,6 +229,24 @@ def test_a_paste_joined_to_a_vignettes_corner_is_still_found(host, donor, frac, 
     assert c.composite, c.edits
 
 
+@pytest.mark.parametrize("donor", ["coins", "camera"])
+def test_chroma_subsampling_of_a_dark_photo_is_no_gray_filter_and_a_gray_filter_still_is(donor):
+    """The Hubble deep field's colour lies in small points on black: a JPEG with 4:2:0 chroma dims it
+    (mean chroma 3.5 -> 2.3 in the spread benchmark's copy), under the 3.0 that made the composite
+    "colour or tone changed" too, so the spread took its source photo for no source
+    (kit.spread.composite.SOURCE_EDITS). A grayscale filter leaves almost no chroma."""
+    photo = _photo("hubble_deep_field")
+    box = (int(photo.width * 0.45), int(photo.height * 0.13), int(photo.width * 0.65), int(photo.height * 0.39))
+    c = compare(photo, _feathered_paste(photo, _photo(donor), box, q=91))
+    assert c.composite and [e["edit"] for e in c.edits] == ["region replaced"], c.edits
+    from kit.demo.edits import colour_filter
+
+    coffee = _photo("coffee")
+    buf = io.BytesIO()
+    colour_filter(coffee, "grayscale").save(buf, "JPEG", quality=80)
+    assert "colour or tone changed" in [e["edit"] for e in compare(coffee, Image.open(buf)).edits]
+
+
 def test_a_texture_pasted_where_the_source_is_not_photograph_is_found_by_its_detail():
     """Gravel pasted on the astronaut's smooth suit and backdrop: the paste is photograph, the source
     there is not, and the source's detail does not run on through most of the region."""
