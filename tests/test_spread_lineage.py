@@ -385,6 +385,31 @@ def test_a_source_photo_that_differs_in_colour_only_leaves_the_composites_group(
     assert rel["b"] in ("fake", "repost", "small")  # the row says which group it left
 
 
+def _source_leaves(host: str, donor: str, centre: tuple, radius: int, fake_q: int):
+    """``donor`` pasted on ``host`` (320 x 240, a feathered disc), the fake with a logo, a half-size and a
+    meme repost, and the host photo posted last: asserts the source leaves the fake's group with a
+    ``source`` row and the reposts stay; returns that row."""
+    from PIL import Image
+    from skimage import data
+
+    def photo(name):
+        return np.asarray(Image.fromarray(getattr(data, name)()).convert("RGB").resize((320, 240), Image.LANCZOS))
+
+    base, m = photo(host), np.zeros((240, 320), np.float32)
+    cv2.circle(m, centre, radius, 1.0, -1)
+    m = cv2.GaussianBlur(m, (0, 0), 2)[..., None]
+    fake = (base * (1 - m) + photo(donor) * m).astype(np.uint8)
+    pics = {"fake": _jpeg(fake, fake_q), "logo": _jpeg(_logo(fake), 85), "small": _jpeg(fake[::2, ::2].copy(), 80),
+            "meme": _jpeg(_meme(fake), 80), "source": _jpeg(base, 90)}
+    ev = lineage_evidence(pics, pd.DataFrame({"id": list(pics), "cluster": 0}),
+                          first_seen={"fake": 0, "logo": 1, "small": 2, "meme": 3, "source": 4})
+    grp = dict(zip(ev.groups["id"], ev.groups["group"]))
+    assert grp["source"] != grp["fake"] == grp["logo"] == grp["small"] == grp["meme"]
+    rel = ev.relations.set_index("a").loc["source"]
+    assert rel["b"] == "fake" and rel["relation"] == "source"
+    return rel
+
+
 @pytest.mark.parametrize("host, donor, centre", [("astronaut", "coffee", (200, 60)), ("coffee", "astronaut", (240, 170))])
 def test_a_source_photo_posted_after_its_composite_leaves_the_group_as_its_source(host, donor, centre):
     """A photo pasted into another (3 % of the frame, feathered) on a picture that no grey-level test
@@ -393,27 +418,20 @@ def test_a_source_photo_posted_after_its_composite_leaves_the_group_as_its_sourc
     finds the pasted region standing out in the fake and the scene running on in the source, and
     nothing else between them: the source leaves with a ``source`` row naming the region. Reposts
     with a logo, meme text or a resize stay (each differs from the fake by more than a region)."""
-    from PIL import Image
-    from skimage import data
-
-    def photo(name):
-        return np.asarray(Image.fromarray(getattr(data, name)()).convert("RGB").resize((320, 240), Image.LANCZOS))
-
-    base, m = photo(host), np.zeros((240, 320), np.float32)
-    cv2.circle(m, centre, 28, 1.0, -1)
-    m = cv2.GaussianBlur(m, (0, 0), 2)[..., None]
-    fake = (base * (1 - m) + photo(donor) * m).astype(np.uint8)
-    pics = {"fake": _jpeg(fake, 92), "logo": _jpeg(_logo(fake), 85), "small": _jpeg(fake[::2, ::2].copy(), 80),
-            "meme": _jpeg(_meme(fake), 80), "source": _jpeg(base, 90)}
-    ev = lineage_evidence(pics, pd.DataFrame({"id": list(pics), "cluster": 0}),
-                          first_seen={"fake": 0, "logo": 1, "small": 2, "meme": 3, "source": 4})
-    grp = dict(zip(ev.groups["id"], ev.groups["group"]))
-    assert grp["source"] != grp["fake"] == grp["logo"] == grp["small"] == grp["meme"]
-    rel = ev.relations.set_index("a").loc["source"]
-    assert rel["b"] == "fake" and rel["relation"] == "source"
+    rel = _source_leaves(host, donor, centre, 28, 92)
     x, y = centre
     truth = ((x - 28) / 320, (y - 28) / 240, (x + 28) / 320, (y + 28) / 240)
     assert _iou(rel["box"], truth) >= 0.6
+
+
+@pytest.mark.parametrize("donor, radius", [("coins", 20), ("camera", 20), ("astronaut", 18)])
+def test_a_source_photo_whose_own_changes_are_a_small_share_still_gets_the_source_test(donor, radius):
+    """A paste of 2 % of the frame on the Hubble deep field: against the fake the source photo's own
+    changes measure 1.4-1.7 % of the frame (the black sky matches the paste's dark parts), under the
+    2 % at which the source test was asked (twitter_delays 303's source photo: 1.8 %), and the
+    comparison also called the fake's chroma-subsampled colour a gray filter, which no source may
+    differ by. Asked from 1 %, with that fixed, the source leaves with its row; the reposts stay."""
+    _source_leaves("hubble_deep_field", donor, (200, 60), radius, 91)
 
 
 @pytest.mark.parametrize("host, donor", [("coins", "rocket"), ("camera", "coffee"), ("astronaut", "rocket")])

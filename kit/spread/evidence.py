@@ -267,7 +267,7 @@ def _group_evidence(task: tuple, opts: dict) -> dict:
 
 def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, first_seen: dict, relations: list,
                     *, canvas: int, side: int, split: float, confirm: Any, boxes: dict | None = None,
-                    displaced: float = 2.0, own_split: float = 0.04, source_min: float = 0.02,
+                    displaced: float = 2.0, own_split: float = 0.04, source_min: float = 0.01,
                     spread: int = 3) -> Iterator[tuple]:
     """Register a group and take out the copies that are no copies of its picture (:func:`_odd`: another
     shot of the scene, a composite of the reference or the reference's source photo). Yields
