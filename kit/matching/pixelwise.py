@@ -28,6 +28,7 @@ __all__ = [
     "dense_regions",
     "detail_lost",
     "difference",
+    "disk",
     "gradient",
     "looks_like_photo",
     "masked_correlation",
@@ -68,6 +69,13 @@ def looks_like_photo(L: np.ndarray, g: np.ndarray) -> bool:
     return extreme < 0.35 and one_tone < 0.5 and float(L.std()) >= 3.0 and float((g < 1.0).mean()) < 0.9
 
 
+def disk(r: int) -> np.ndarray:
+    """OpenCV's elliptical structuring element of radius ``r`` (an odd size: centred on its anchor)."""
+    import cv2
+
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+
+
 def context_gap(lab: np.ndarray, m: np.ndarray, valid: np.ndarray) -> float:
     """How much region ``m`` differs from the picture around it (Lab mean and lightness spread,
     inside vs a ring outside as wide as a sixth of the region): small where the scene runs on
@@ -76,7 +84,7 @@ def context_gap(lab: np.ndarray, m: np.ndarray, valid: np.ndarray) -> float:
     import cv2
 
     r = max(5, int(round(np.sqrt(float(m.sum())) / 6.0)))
-    ring = cv2.dilate(m.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    ring = cv2.dilate(m.astype(np.uint8), disk(r))
     ring = ring.astype(bool) & ~m & valid
     if ring.sum() < 20 or m.sum() < 20:
         return float("nan")
@@ -347,7 +355,6 @@ def half_level_edge(region: np.ndarray, d: np.ndarray, valid: np.ndarray, *, sig
     from scipy.ndimage import binary_fill_holes
 
     h, w = region.shape
-    disk = lambda r: cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))  # noqa: E731
     u8 = region.astype(np.uint8)
     inner = cv2.erode(u8, disk(max(1, round(core * max(h, w))))).astype(bool)
     if inner.sum() < 20:

@@ -17,6 +17,7 @@ from kit.matching.pixelwise import (
     band_pass,
     context_gap,
     dense_regions,
+    disk,
     gradient,
     looks_like_photo,
     masked_correlation,
@@ -120,8 +121,7 @@ def _lost_patch(lost: np.ndarray, m: np.ndarray) -> bool:
 
     h, w = m.shape
     r = max(1, round(LOST_OPEN * max(h, w)))
-    inside = cv2.morphologyEx((lost & m).astype(np.uint8), cv2.MORPH_OPEN,
-                              cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    inside = cv2.morphologyEx((lost & m).astype(np.uint8), cv2.MORPH_OPEN, disk(r))
     n, _lab, stats, _c = cv2.connectedComponentsWithStats(inside, connectivity=8)
     return n > 1 and int(stats[1:, cv2.CC_STAT_AREA].max()) >= LOST_PATCH * h * w
 
@@ -130,9 +130,9 @@ SHAPES, NO_SHAPES, SHAPES_RUN_ON = (2.0, 8.0), 0.3, 0.7
 """The band (Gaussian sigmas, analysis pixels) in which the shapes of a picture are compared; the
 correlation under which the source's shapes do not run on through a region; and the one over which
 they do, and the region is the source's own picture with its tone changed (a vignette's corners, a
-local grade), unless it holds a solid patch of other texture (:data:`LOST_PATCH`). Colour filters and vignettes over the kit's repost edits kept
-0.77-1.00 where they made a region (flat fills aside); 116 pasted regions of the splice benchmark's
-tuning seeds measured -0.18 to 0.54."""
+local grade), unless it holds a solid patch of other texture (:data:`LOST_PATCH`). Colour filters
+and vignettes over the kit's repost edits kept 0.77-1.00 where they made a region (flat fills aside);
+116 pasted regions of the splice benchmark's tuning seeds measured -0.18 to 0.54."""
 
 
 def _other_content(m: np.ndarray, strong: np.ndarray, valid: np.ndarray, Ls: np.ndarray, nr: np.ndarray,
@@ -142,7 +142,7 @@ def _other_content(m: np.ndarray, strong: np.ndarray, valid: np.ndarray, Ls: np.
     change; ``"tone changed in a region"`` where the source's shapes run on through it and it is not
     text), and the region's context gap in the suspect and in the tone-matched source. ``lost``: where
     the source's detail does not run on (both sides detailed; either side). ``bands``: the suspect's and
-    the source's fine detail, and with the scene cues their shapes (:data:`SHAPES`). ``src``: the source's own
+    the source's fine detail, and their shapes (:data:`SHAPES`). ``src``: the source's own
     lightness and its gradient, where text on the source side is asked too."""
     lost, unmatched = lost
     solid = float(strong[m].mean()) >= 0.5  # text leaves the picture between the letters

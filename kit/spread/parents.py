@@ -255,20 +255,20 @@ def _same_bytes_first(cands: list, margin: float = 1.0) -> list:
 
 
 def _reshares(G: nx.DiGraph, posts: list, named: Counter) -> dict:
-    """The posts of ``posts`` that are not the first post of their file, each with that first post: of
-    those within :data:`CLEAR_S` of the earliest (undated ones after the dated; reported times are off
-    by minutes) the one most links name (``named``; a share's export names the original), then the
-    earliest, as :func:`_first_copy` does. A copy made from that file, with nothing to say which post
-    it was taken from, hangs from the first one (:data:`RESHARE`, a tie-break)."""
+    """Posts of ``posts`` that are not their file's first post -> that post: of those within :data:`CLEAR_S`
+    of the earliest (undated after dated; reported times are off by minutes) the one most links name
+    (``named``; a share's export names the original), then the earliest, as :func:`_first_copy` does.
+    A copy made from the file hangs from it when nothing says which post it was taken from (:data:`RESHARE`)."""
     by_file: dict = {}
     for p in posts:
         by_file.setdefault(G.nodes[p]["media_sha256"], []).append(p)
     out: dict = {}
     for same in by_file.values():
         if len(same) > 1:
-            t0 = min(_when(G.nodes[p]) for p in same)
-            close = [p for p in same if _when(G.nodes[p])[0] == t0[0] and _when(G.nodes[p])[1] - t0[1] <= CLEAR_S]
-            first = min(close, key=lambda p: (-named.get(p, 0), *_when(G.nodes[p]), p))
+            when = {p: _when(G.nodes[p]) for p in same}
+            t0 = min(when.values())
+            close = [p for p in same if when[p][0] == t0[0] and when[p][1] - t0[1] <= CLEAR_S]
+            first = min(close, key=lambda p: (-named.get(p, 0), *when[p], p))
             out.update({p: first for p in same if p != first})
     return out
 
