@@ -434,6 +434,72 @@ def test_a_source_photo_whose_own_changes_are_a_small_share_still_gets_the_sourc
     _source_leaves("hubble_deep_field", donor, (200, 60), radius, 91)
 
 
+@pytest.mark.parametrize("host, donor, centre", [("astronaut", "coffee", (200, 60)), ("coffee", "astronaut", (240, 170))])
+def test_a_source_photo_is_asked_beside_the_copy_like_it_when_the_composite_spread_mirrored(host, donor, centre):
+    """The composite spread mirrored: four of its five copies are mirrored, so the group is registered
+    on a mirrored copy, and against it the source photo (posted last) is "mirrored" too, which no
+    source may be. The old code kept it as a copy of the fake (deep_chains 502's source photo hung
+    under its composite's origin). Asked beside the copy mirrored like it with no changes of its own
+    (the fake as first posted), the source leaves with a ``source`` row naming that copy and the
+    region; the mirrored reposts, one with a logo and one with meme text, stay."""
+    from PIL import Image
+    from skimage import data
+
+    def photo(name):
+        return np.asarray(Image.fromarray(getattr(data, name)()).convert("RGB").resize((320, 240), Image.LANCZOS))
+
+    base, m = photo(host), np.zeros((240, 320), np.float32)
+    cv2.circle(m, centre, 28, 1.0, -1)
+    m = cv2.GaussianBlur(m, (0, 0), 2)[..., None]
+    fake = (base * (1 - m) + photo(donor) * m).astype(np.uint8)
+    mir = np.ascontiguousarray(fake[:, ::-1])
+    pics = {"fake": _jpeg(fake, 92), "mirror": _jpeg(mir, 90), "mirror_logo": _jpeg(_logo(mir), 85),
+            "mirror_small": _jpeg(mir[::2, ::2].copy(), 80), "mirror_meme": _jpeg(_meme(mir), 80),
+            "source": _jpeg(base, 90)}
+    ev = lineage_evidence(pics, pd.DataFrame({"id": list(pics), "cluster": 0}),
+                          first_seen={k: t for t, k in enumerate(pics)})
+    grp = dict(zip(ev.groups["id"], ev.groups["group"]))
+    assert grp["source"] != grp["fake"]
+    assert {grp[k] for k in pics if k != "source"} == {grp["fake"]}
+    rel = ev.relations.set_index("a").loc["source"]
+    assert rel["b"] == "fake" and rel["relation"] == "source"
+    x, y = centre
+    assert _iou(rel["box"], ((x - 28) / 320, (y - 28) / 240, (x + 28) / 320, (y + 28) / 240)) >= 0.6
+
+
+def test_a_long_thin_region_or_one_across_the_frame_is_no_pasted_object_for_the_source_test():
+    """deep_chains 303: a screenshot repost, asked beside its child that added one line of meme text
+    at the bottom, was "the source photo" of that line (a region 452 x 26 px, 17 : 1, standing out in
+    the child and not in it). Regions pasted to fake a scene measured 1.0-1.6 : 1 on the benchmark's
+    source photos; a region over 4 : 1 is a line of text or a band along an edge, and one across the
+    whole frame (two reposts letterboxed on blurred fills) is another framing."""
+    from kit.spread.composite import _compact
+
+    shape = (732, 540, 3)
+    assert not _compact((43 / 540, 706 / 732, 495 / 540, 732 / 732), shape)
+    assert _compact((376 / 720, 371 / 720, 596 / 720, 549 / 720), (720, 720, 3))  # deep_chains 501's paste
+    assert _compact((0.4, 0.1, 0.6, 0.7), (100, 300))  # 60 x 60 px: square in pixels, not in fractions
+    assert not _compact((0.1, 0.5, 0.9, 0.55), (100, 100)) and not _compact((0.2, 0.2, 0.2, 0.5), (100, 100))
+    assert not _compact((0, 0, 1, 1240 / 1280), (1280, 720, 3))  # twitter_delays 301: two letterboxed reposts
+
+
+def test_a_source_photo_is_asked_only_beside_a_copy_framed_alike():
+    """deep_chains 500's origin, no frame around it, was asked beside a phone screenshot of its own
+    spread, and the screenshot's page read as a region replaced: the origin left its cascade as a
+    "source". A copy is asked beside another only when the hash step found a frame around neither, or
+    around both with the same content box (a dusk sky read as a frame reads alike in the composite)."""
+    from kit.spread.composite import _framed_alike
+
+    framed = {"photo": False, "shot": True, "sky": True, "sky_fake": True, "bar": True}
+    boxes = {"shot": [0.03, 0.2, 0.97, 0.7], "sky": [0, 0.22, 1, 1], "sky_fake": [0, 0.225, 1, 1],
+             "bar": [0, 0, 1, 0.85]}
+    assert _framed_alike("photo", "fake", framed, boxes)  # no frame around either
+    assert not _framed_alike("photo", "shot", framed, boxes) and not _framed_alike("shot", "photo", framed, boxes)
+    assert _framed_alike("sky", "sky_fake", framed, boxes)
+    assert not _framed_alike("sky", "bar", framed, boxes)
+    assert not _framed_alike("sky", "unknown_box", {**framed, "unknown_box": True}, boxes)
+
+
 @pytest.mark.parametrize("host, donor", [("coins", "rocket"), ("camera", "coffee"), ("astronaut", "rocket")])
 def test_a_source_photo_leaves_when_its_region_stands_out_clearly_more_in_the_composite(host, donor):
     """A paste over busy content (two coins, a tripod) stands out from the picture around it less than
@@ -544,7 +610,7 @@ def test_a_grey_level_region_the_matcher_refuses_still_gets_the_source_test(matc
     The two verdicts are given here: they are measured on pictures elsewhere in this module."""
     from types import SimpleNamespace
 
-    from kit.spread.evidence import _odd
+    from kit.spread.composite import _odd
 
     class Verdicts:
         def __call__(self, ref, i):

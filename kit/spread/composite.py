@@ -88,6 +88,26 @@ development collections the source photos left in a group measured 1.48-2.82, an
 compared against a group reference that is the source photo itself 1.03-1.08 (a tie says nothing of
 the direction). Session 18's 2x + 5 guarded against meme reposts seen the other way round, which the
 comparison's text test on the source's side now tells."""
+
+SOURCE_ASPECT, SOURCE_SPAN = 4.0, 0.9
+"""What a source test accepts as a pasted object (:func:`_compact`): its region's longest side over its
+shortest at most ``SOURCE_ASPECT``, and under ``SOURCE_SPAN`` of the frame's width and of its height.
+A line of meme text or a band along an edge is long and thin (deep_chains 303: a meme line read as
+a region replaced, 17 : 1); a difference across the whole frame is another framing (twitter_delays
+301: two blur-letterboxed reposts, a region of 0, 0, 720, 1240 in a 720 x 1280 frame). The
+benchmark's source photos' regions: 1.0-1.6 : 1, at most half the frame across."""
+
+
+def _compact(box: Any, shape: tuple) -> bool:
+    """Whether ``box`` (fractions of a frame of ``shape`` (h, w, ...)) is a pasted object's
+    (:data:`SOURCE_ASPECT`, :data:`SOURCE_SPAN`)."""
+    h, w = shape[:2]
+    fw, fh = box[2] - box[0], box[3] - box[1]
+    bw, bh = fw * w, fh * h
+    return bool(bw > 0 and bh > 0 and max(bw / bh, bh / bw) <= SOURCE_ASPECT
+                and fw < SOURCE_SPAN and fh < SOURCE_SPAN)
+
+
 SOURCE_EDITS = {"region replaced", "resized", "border or frame added"}
 """What may tell a composite from its source photo besides the region (:meth:`_Composite.source_of`)."""
 
@@ -147,10 +167,11 @@ class _Composite:
                                 features=(feats[ref], feats[i]))
                 except Exception:  # noqa: BLE001 - an unreadable pair leaves the copy where it is
                     c = None
+                box = None if c is None else next((e["box"] for e in c.edits if e["edit"] == "region replaced"), None)
                 if c is not None and c.composite and np.isfinite(c.context_suspect) and np.isfinite(c.context_source) \
                         and c.context_suspect >= SOURCE_GAP * c.context_source + SOURCE_MARGIN \
-                        and {e["edit"] for e in c.edits} <= SOURCE_EDITS:
-                    box = next(e["box"] for e in c.edits if e["edit"] == "region replaced")
+                        and {e["edit"] for e in c.edits} <= SOURCE_EDITS and box is not None \
+                        and _compact(box, pics[ref].shape):
                     self.sources[(ref, i)] = (tuple(float(x) for x in box), float(c.changed_fraction))
         return self.sources[(ref, i)] is not None
 
@@ -235,3 +256,86 @@ def _parts(reg: Any, odd: list, split: float, canvas: int, confirm: Any, pics: d
         else:
             parts.append([i])
     return parts
+
+
+def _odd(ref: Any, c: Any, confirm: Any, pics: dict, feats: dict, *, split: float, displaced: float,
+         own_split: float, source_min: float) -> bool:
+    """Whether copy ``c`` leaves the group of reference ``ref`` (:func:`_register_split`): another shot of
+    the scene (its parts displaced differently by over ``displaced`` canvas px, between the quarters of
+    the picture); a composite of the reference or its source by the matcher's own test (a grey-level
+    replaced region over ``split``, ``confirm(reference, copy)``); by the colour comparison (own marks
+    over ``own_split`` and no such region, ``confirm.compared``: grey pebbles pasted on brown cells, a
+    flat stretch of scene where the composite has texture; without a typed relation, which tripled the
+    wrong source / donor edges on the benchmark); or the reference's source photo (own changes over
+    ``source_min``, neither mirrored nor rotated, nothing around its picture: its extent is its picture
+    box; :meth:`kit.spread.composite._Composite.source_of`; one posted after its composite otherwise hung
+    under it as a copy), asked also where a grey-level region over ``split`` did not convince the
+    matcher (2 of the 9 source photos left as copies on 12 generated collections)."""
+    from kit.spread.cost import ROT
+
+    return (c.displaced > displaced or (c.replaced > split and confirm(ref, c.id))
+            or (c.replaced <= split and c.own_share > own_split and confirm.compared(ref, c.id, pics, feats))
+            or (c.own_share > source_min and not c.mirror and abs(c.rotation) < ROT
+                and all(abs(a - b) <= 2 for a, b in zip(c.extent, c.box)) and confirm.source_of(ref, c.id, pics, feats)))
+
+
+def _sources_beside(reg: Any, odd: list, confirm: Any, pics: dict, feats: dict, source_min: float, framed: dict,
+                    boxes: dict) -> dict:
+    """Copy -> the copy it was found the source photo of (:meth:`_Composite.source_of`), for the copies of
+    registration ``reg`` with own changes over ``source_min`` that do not leave against the reference
+    (``odd``), each asked beside the copies like it (:func:`_beside`; ``framed`` and ``boxes``:
+    :func:`_framed_alike`)."""
+    added = _added(reg) if any(c.own_share > source_min for c in reg.copies.values()) else {}
+    found = {}
+    for i, c in reg.copies.items():
+        if i in odd or c.own_share <= source_min:
+            continue
+        asked = _beside(reg, c, odd, added, source_min, lambda a, b: _framed_alike(a, b, framed, boxes))
+        p = next((p for p in asked if confirm.source_of(p, i, pics, feats)), None)
+        if p is not None:
+            found[i] = p
+    return found
+
+
+def _beside(reg: Any, c: Any, odd: list, added: dict, most: float, alike: Any, ask: int = 2) -> list:
+    """The copies of registration ``reg`` to ask whether copy ``c`` is the source photo of the group's
+    picture where the reference cannot be asked: at most ``ask``, best first. Of the copies mirrored
+    and turned like ``c`` (within :data:`kit.spread.cost.ROT`), with own changes of at most ``most``
+    of the frame, that show at least as much outside the reference frame (``added``, :func:`_added`;
+    within 1 %), framed alike (``alike(c, j)``, :func:`_framed_alike`), and that do not leave
+    (``odd``): those most like ``c`` besides ``c``'s own changes (own share and colour; showing more
+    around the picture is no difference: a composite may be letterboxed, while a copy that shows
+    less is cropped, which no source test passes).
+
+    Asked against the reference only, a source photo stayed a copy of a composite that spread in a
+    mirrored, turned or cropped chain: the reference is then a descendant, and beside it the photo
+    is "mirrored", "turned" or shows picture beyond its crop (7 of the 19 wrong roots of
+    deep_chains, DEVELOPERS.md). A copy like it, as the composite was first posted, answers."""
+    from kit.spread.cost import ROT
+
+    def apart(j: Any) -> float:
+        return j.own_share + 0.01 * float(np.abs(j.colour - c.colour).sum())
+
+    ok = [j for j in reg.copies.values() if j.id != c.id and j.id not in odd and j.mirror == c.mirror
+          and abs(j.rotation - c.rotation) < ROT and j.own_share <= most and added[j.id] + 0.01 >= added[c.id]
+          and alike(c.id, j.id)]
+    return [j.id for j in sorted(ok, key=lambda j: (apart(j), str(j.id)))[:ask]]
+
+
+def _added(reg: Any) -> dict:
+    """Copy -> the share of the reference frame's area it shows outside that frame."""
+    C = reg.frame_mask
+    area = max(1.0, float(C.sum()))
+    return {i: float((c.valid & ~C).sum()) / area for i, c in reg.copies.items()}
+
+
+def _framed_alike(i: Any, p: Any, framed: dict, boxes: dict) -> bool:
+    """Whether copies ``i`` and ``p`` show alike around their pictures: the hash step found a frame, bar
+    or screenshot around neither (``framed``), or around both with content boxes (``boxes``, fractions)
+    within 2 % on every side. A source photo shows nothing of its own around its picture (a dusk sky
+    read as a frame is read alike in its composite), and a copy framed otherwise (a screenshot) differs
+    from it by more than the region: its page was read as a region replaced."""
+    if bool(framed.get(i)) != bool(framed.get(p)):
+        return False
+    a, b = boxes.get(i), boxes.get(p)
+    return not framed.get(i) or (a is not None and b is not None and max(abs(x - y) for x, y in zip(a, b)) <= 0.02)

@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kit.spread.composite import _Composite, _donors, _left, _parts
+from kit.spread.composite import _Composite, _donors, _left, _odd, _parts, _sources_beside
 from kit.spread.majority import reattribute
 
 __all__ = ["COPY_COLUMNS", "LineageEvidence", "lineage_evidence"]
@@ -231,7 +231,8 @@ def _group_evidence(task: tuple, opts: dict) -> dict:
     confirm = _Composite(images, kinds, opts["boxes"])
     t_pair = 0.0
     for key, reg in _register_split(g, pics, ref, feats, scales, first_seen, out["relations"], canvas=opts["canvas"],
-                                    side=side, split=opts["split"], confirm=confirm, boxes=opts["boxes"]):
+                                    side=side, split=opts["split"], confirm=confirm, boxes=opts["boxes"],
+                                    framed=opts["added"]):
         tb = time.perf_counter()  # each part measured once final: its canvas planes go before the next
         reg = reattribute(reg)  # the reference's own additions, given back
         for i, why in reg.failed.items():
@@ -267,6 +268,7 @@ def _group_evidence(task: tuple, opts: dict) -> dict:
 
 def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, first_seen: dict, relations: list,
                     *, canvas: int, side: int, split: float, confirm: Any, boxes: dict | None = None,
+                    framed: dict | None = None,
                     displaced: float = 2.0, own_split: float = 0.04, source_min: float = 0.01,
                     spread: int = 3) -> Iterator[tuple]:
     """Register a group and take out the copies that are no copies of its picture (:func:`_odd`: another
@@ -291,8 +293,13 @@ def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, fir
         return _odd(ref, c, confirm, pics, feats, split=split, displaced=displaced, own_split=own_split,
                     source_min=source_min)
 
+    beside: dict = {}  # copy -> the copy its source test was asked against, where not the reference
+
     def odd_ones(reg: Any) -> list:
-        return [i for i, c in reg.copies.items() if is_odd(reg.reference, c)]
+        odd = [i for i, c in reg.copies.items() if is_odd(reg.reference, c)]
+        found = _sources_beside(reg, odd, confirm, pics, feats, source_min, framed or {}, boxes or {})
+        beside.update(found)
+        return odd + list(found)
 
     def keep(ref: Any, c: Any) -> Any:  # an odd copy leaves: its lightness and validity are enough (_parts)
         return _slim(c) if is_odd(ref, c) else c
@@ -324,9 +331,11 @@ def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, fir
         if odd and len(odd) < len(reg.copies):
             rest = [i for i in ids if i not in odd]
             k += 1
-            relations += [_left(reg.copies[i], reg.reference, split, displaced, confirm.found(reg.reference, i))
-                          for i in odd]
-            for part in _parts(reg, odd, split, canvas, confirm, pics, feats):
+            relations += [_left(reg.copies[i], beside.get(i, reg.reference), split, displaced,
+                                confirm.found(beside.get(i, reg.reference), i)) for i in odd]
+            rest_odd = [i for i in odd if i not in beside]  # a source found beside a copy: a picture of its own
+            parts = _parts(reg, rest_odd, split, canvas, confirm, pics, feats) if rest_odd else []
+            for part in parts + [[i] for i in odd if i in beside]:
                 todo.append((f"{key}.{k}", part, part[0]))
                 k += 1
             if reg.reference in rest:  # the rest keep their registration: only the odd ones leave
@@ -336,27 +345,6 @@ def _register_split(g: Any, pics: dict, ref: Any, feats: dict, scales: dict, fir
         if failed:
             reg = replace(reg, failed={**reg.failed, **failed})
         yield key, reg
-
-
-def _odd(ref: Any, c: Any, confirm: Any, pics: dict, feats: dict, *, split: float, displaced: float,
-         own_split: float, source_min: float) -> bool:
-    """Whether copy ``c`` leaves the group of reference ``ref`` (:func:`_register_split`): another shot of
-    the scene (its parts displaced differently by over ``displaced`` canvas px, between the quarters of
-    the picture); a composite of the reference or its source by the matcher's own test (a grey-level
-    replaced region over ``split``, ``confirm(reference, copy)``); by the colour comparison (own marks
-    over ``own_split`` and no such region, ``confirm.compared``: grey pebbles pasted on brown cells, a
-    flat stretch of scene where the composite has texture; without a typed relation, which tripled the
-    wrong source / donor edges on the benchmark); or the reference's source photo (own changes over
-    ``source_min``, neither mirrored nor rotated, nothing around its picture: its extent is its picture
-    box; :meth:`kit.spread.composite._Composite.source_of`; one posted after its composite otherwise hung
-    under it as a copy), asked also where a grey-level region over ``split`` did not convince the
-    matcher (2 of the 9 source photos left as copies on 12 generated collections)."""
-    from kit.spread.cost import ROT
-
-    return (c.displaced > displaced or (c.replaced > split and confirm(ref, c.id))
-            or (c.replaced <= split and c.own_share > own_split and confirm.compared(ref, c.id, pics, feats))
-            or (c.own_share > source_min and not c.mirror and abs(c.rotation) < ROT
-                and all(abs(a - b) <= 2 for a, b in zip(c.extent, c.box)) and confirm.source_of(ref, c.id, pics, feats)))
 
 
 def _align(ids: list, pics: dict, feats: dict, r: Any) -> tuple:
