@@ -260,8 +260,8 @@ def _parts(reg: Any, odd: list, split: float, canvas: int, confirm: Any, pics: d
 
 def _odd(ref: Any, c: Any, confirm: Any, pics: dict, feats: dict, *, split: float, displaced: float,
          own_split: float, source_min: float) -> bool:
-    """Whether copy ``c`` leaves the group of reference ``ref`` (:func:`_register_split`): another shot of
-    the scene (its parts displaced differently by over ``displaced`` canvas px, between the quarters of
+    """Whether copy ``c`` leaves the group of reference ``ref`` (``kit.spread.evidence._register_split``):
+    another shot of the scene (its parts displaced differently by over ``displaced`` canvas px, between the quarters of
     the picture); a composite of the reference or its source by the matcher's own test (a grey-level
     replaced region over ``split``, ``confirm(reference, copy)``); by the colour comparison (own marks
     over ``own_split`` and no such region, ``confirm.compared``: grey pebbles pasted on brown cells, a
@@ -271,12 +271,17 @@ def _odd(ref: Any, c: Any, confirm: Any, pics: dict, feats: dict, *, split: floa
     box; :meth:`kit.spread.composite._Composite.source_of`; one posted after its composite otherwise hung
     under it as a copy), asked also where a grey-level region over ``split`` did not convince the
     matcher (2 of the 9 source photos left as copies on 12 generated collections)."""
-    from kit.spread.cost import ROT
-
     return (c.displaced > displaced or (c.replaced > split and confirm(ref, c.id))
             or (c.replaced <= split and c.own_share > own_split and confirm.compared(ref, c.id, pics, feats))
-            or (c.own_share > source_min and not c.mirror and abs(c.rotation) < ROT
-                and all(abs(a - b) <= 2 for a, b in zip(c.extent, c.box)) and confirm.source_of(ref, c.id, pics, feats)))
+            or (c.own_share > source_min and _askable(c) and confirm.source_of(ref, c.id, pics, feats)))
+
+
+def _askable(c: Any) -> bool:
+    """Whether the reference's source test can ask copy ``c`` (:func:`_odd`): neither mirrored nor turned
+    against the reference, and nothing around its picture (its extent is its picture box)."""
+    from kit.spread.cost import ROT
+
+    return not c.mirror and abs(c.rotation) < ROT and all(abs(a - b) <= 2 for a, b in zip(c.extent, c.box))
 
 
 def _sources_beside(reg: Any, odd: list, confirm: Any, pics: dict, feats: dict, source_min: float, framed: dict,
@@ -287,13 +292,10 @@ def _sources_beside(reg: Any, odd: list, confirm: Any, pics: dict, feats: dict, 
     than its picture box against it, :func:`_odd`), each asked beside the copies like it
     (:func:`_beside`; ``framed`` and ``boxes``: :func:`_framed_alike`). Asking the others too cost 29 %
     more lineage time on 963 posts (DEVELOPERS.md)."""
-    from kit.spread.cost import ROT
-
     added = _added(reg) if any(c.own_share > source_min for c in reg.copies.values()) else {}
     found = {}
     for i, c in reg.copies.items():
-        asked_ref = not c.mirror and abs(c.rotation) < ROT and all(abs(a - b) <= 2 for a, b in zip(c.extent, c.box))
-        if i in odd or c.own_share <= source_min or asked_ref:  # the reference test was asked (:func:`_odd`)
+        if i in odd or c.own_share <= source_min or _askable(c):  # the reference test was asked
             continue
         asked = _beside(reg, c, odd, added, source_min, lambda a, b: _framed_alike(a, b, framed, boxes))
         p = next((p for p in asked if confirm.source_of(p, i, pics, feats)), None)
