@@ -86,7 +86,9 @@ def test_dq_finds_a_first_compression_only_a_little_coarser_than_the_second(tmp_
     r = det.score(tmp_path / "c.jpg")
     assert r.score is not None and r.score > 0.5
     hot = r.heatmap >= 0.5
-    assert (hot & truth).sum() / (hot | truth).sum() >= 0.45  # 0.76 and 0.54 when written
+    # IoU 0.76 and 0.54 when written; 0.74 and 0.44 since the map is taken in by half a block (dq.EDGE_PX):
+    # these weak fits cover the region short of its edge, where most composites' hot blocks reach past it
+    assert (hot & truth).sum() / (hot | truth).sum() >= 0.4
     quiet = det.score(tmp_path / "a.jpg")
     assert quiet.score < 0.5 and (quiet.heatmap >= 0.5).mean() < 0.02
 
@@ -102,6 +104,44 @@ def test_a_lone_hot_block_is_shown_under_the_threshold_and_a_region_stays():
     assert shown[2, 2] < 0.5 and (shown[5, 1:6] < 0.5).all()
     assert (shown[7:10, 7:10] == 0.95).all() and hot.sum() == 9
     assert (shown <= bm).all()
+
+
+def test_hot_blocks_scattered_over_the_picture_are_no_pasted_region():
+    """The score reads the largest hot region as a share of all hot blocks too: one region of 6 % of
+    the blocks scores high alone, and low when as many hot blocks again lie scattered in small
+    patches over the picture (a weak fit on busy or clipped areas; an authentic twin at the held-out
+    seeds scored 0.96 so)."""
+    from kit.detectors.dq import region_score
+
+    info = np.ones((40, 40), bool)
+    hot = np.zeros((40, 40), np.uint8)
+    hot[5:15, 5:15] = 1  # 100 blocks: 6 % of 1600
+    alone, region, share = region_score(hot, info)
+    assert alone > 0.9 and share == 1.0
+    for y in range(20, 40, 5):
+        for x in range(0, 40, 5):
+            hot[y:y + 2, x:x + 2] = 1  # 32 patches of 2 x 2 blocks: 128 more
+    scattered, region2, share2 = region_score(hot, info)
+    assert region2 == region and share2 < 0.5
+    assert scattered < 0.5
+
+
+def test_the_map_is_taken_in_by_half_a_block_from_the_hot_blocks(tmp_path):
+    """A region of hot blocks reaches about a block past a pasted edge (the neighbour sum): the map
+    shows it half a block (dq.EDGE_PX) inside the hot blocks' edge."""
+    from skimage import data
+
+    from kit.detectors.dq import EDGE_PX
+
+    comp, _twin, truth = _splice(data.astronaut(), data.coffee(), q_host=65, q_final=90, centre=(300, 200),
+                                 axes=(70, 50))
+    (tmp_path / "c.jpg").write_bytes(comp)
+    r = get_detector("dq").score(tmp_path / "c.jpg")
+    hot = r.heatmap >= 0.5
+    ys, xs = np.nonzero(hot)
+    assert ys.min() % 8 == EDGE_PX and xs.min() % 8 == EDGE_PX  # block edges are multiples of 8
+    precision, recall = (hot & truth).sum() / hot.sum(), (hot & truth).sum() / truth.sum()
+    assert precision >= 0.8 and recall >= 0.95, (precision, recall)  # 0.72 and 1.00 untaken; 0.86 and 0.98
 
 
 def test_dq_estimates_the_first_quantisation_step(tmp_path):
