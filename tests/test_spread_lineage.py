@@ -641,3 +641,36 @@ def test_a_filters_tone_residue_is_carried_by_no_other_copy():
     rows = pair_lineage(g, [("u", "o"), ("u", "s"), ("u", "c")]).set_index(["u", "v"])["inherited"]
     assert rows[("u", "o")] == 0.0 and rows[("u", "s")] < 0.001
     assert rows[("u", "c")] > 0.01
+
+
+def test_a_copy_that_differs_by_a_line_of_meme_text_does_not_leave_its_group_as_a_composite():
+    """deep_chains seed 0: 17 reposts left their groups because the colour comparison (no scene cues in
+    the spread) read a line of meme text, after a resize and a colour boost down the chain, as a
+    region replaced (12 : 1, 8 : 1, 5.5 : 1): each became a root of its own. A pasted object is
+    compact (:func:`kit.spread.composite._long`); the same photo with a patch pasted still leaves."""
+    import io
+
+    from PIL import Image, ImageEnhance
+    from skimage import data
+
+    from kit.demo import edits
+    from kit.spread.composite import _Composite
+
+    def jp(im: Image.Image, q: int) -> Image.Image:
+        b = io.BytesIO()
+        im.save(b, "JPEG", quality=q)
+        return Image.open(io.BytesIO(b.getvalue())).convert("RGB")
+
+    photo = Image.fromarray(data.chelsea()).convert("RGB")
+    x = jp(photo.resize((int(photo.width * 0.7), int(photo.height * 0.7))), 85)
+    x = jp(edits.meme_text(x, "", "AGAIN IS DELETED UPDATE", size=[x.width // 11] * 2, fit=0.94, min_size=10,
+                           bottom_at=0.96, stroke=1), 80)
+    x = jp(ImageEnhance.Color(x).enhance(1.4), 75)
+    meme = np.asarray(jp(x.resize((int(x.width * 0.8), int(x.height * 0.8))), 75))
+    pasted = np.asarray(photo).copy()
+    rocket = cv2.resize(data.rocket()[150:330, 200:380], (110, 110))
+    pasted[60:170, 200:310] = rocket
+    images = {"photo": np.asarray(jp(photo, 92)), "meme": meme, "pasted": np.asarray(jp(Image.fromarray(pasted), 85))}
+    c = _Composite(images, {k: "image" for k in images}, {})
+    assert not c.compared("photo", "meme")
+    assert c.compared("photo", "pasted")

@@ -108,6 +108,17 @@ def _compact(box: Any, shape: tuple) -> bool:
                 and fw < SOURCE_SPAN and fh < SOURCE_SPAN)
 
 
+def _long(box: Any) -> bool:
+    """Whether a region's box ``(x0, y0, x1, y1)`` is over :data:`SOURCE_ASPECT` times as long as it is
+    wide: a line of meme text, a caption or a band, not a pasted object. Without the scene cues' text
+    test, the colour comparison read the meme lines a deep chain's copies differ by as regions
+    replaced (12 : 1, 8 : 1, 5.5 : 1 on deep_chains seed 0), and the copies left their group."""
+    if not box:
+        return False
+    bw, bh = box[2] - box[0], box[3] - box[1]
+    return bool(bw > 0 and bh > 0 and max(bw / bh, bh / bw) > SOURCE_ASPECT)
+
+
 SOURCE_EDITS = {"region replaced", "resized", "border or frame added"}
 """What may tell a composite from its source photo besides the region (:meth:`_Composite.source_of`)."""
 
@@ -131,7 +142,8 @@ class _Composite:
         Without the comparison's scene cues (``scene_cues=False``): they were measured on single
         edits of one photo, while a group's copies carry chains of edits and re-encodes and are
         compared with a reference that is edited too; on the spread benchmark they split reposts
-        off (edge F1 0.02-0.06 lower on three collections, DEVELOPERS.md)."""
+        off (edge F1 0.02-0.06 lower on three collections, DEVELOPERS.md). A region over
+        :data:`SOURCE_ASPECT` : 1 is no pasted object either (:func:`_long`)."""
         from kit.matching.comparison import compare_either
 
         key = (ref, i) if str(ref) <= str(i) else (i, ref)
@@ -143,7 +155,7 @@ class _Composite:
                 try:
                     c = compare_either(a, b, a_id=ref, b_id=i, side=self.side, scene_cues=False, direction=False,
                                        **kw)
-                    self.seen[key] = c.composite  # the verdict only: a Comparison holds full-size maps
+                    self.seen[key] = c.composite and not _long(c.changed_box)  # the verdict only: no maps
                 except Exception:  # noqa: BLE001 - an unreadable file leaves the copy where it is
                     pass
         return self.seen[key]
