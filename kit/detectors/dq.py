@@ -40,8 +40,8 @@ coarser than the second leaves its empty bins further out.
 Score: the largest connected region of hot blocks, as a share of the
 picture's informative blocks, times its share of all hot blocks (a pasted
 region is one piece; hot blocks scattered over the picture are a weak fit
-on clipped, flat or busy areas, not a paste), or ``None`` when the file is not a JPEG or shows no double
-compression over most of it (under 3 coefficients kept, or ``alpha`` under
+on clipped, flat or busy areas, not a paste), or ``None`` when the file is
+not a JPEG or shows no double compression over most of it (under 3 coefficients kept, or ``alpha`` under
 0.65: the model then explains too little of the picture to say which part
 lacks the history; with the far fit, 0.5 let 26 of the demo's 229 pictures
 score over 0.5, with patches of the photo itself hot, and 0.65 left 8, all

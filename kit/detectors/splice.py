@@ -17,9 +17,8 @@ Measured on ``benchmarks/bench_splices.py`` (camera family: the host a camera JP
 rescaled and pasted off the grid; tuning / held-out seed groups): dq alone AUC 0.880 / 0.880,
 pixel F1 at 0.5 0.451 / 0.427; this map 0.904 / 0.904 and 0.582 / 0.513 (fresh groups 50-57, 80
 composites: 0.940 and 0.637). It gains where dq is silent: 17 of 40 composites there had a second
-compression as coarse as the first. Noise and error
-level are weaker evidence: read their regions with the picture (textured and flat areas differ
-in noise too).
+compression as coarse as the first. Noise and error level are weaker evidence: read their regions
+with the picture (textured and flat areas differ in noise too).
 
 Examples
 --------

@@ -98,14 +98,18 @@ a region replaced, 17 : 1); a difference across the whole frame is another frami
 benchmark's source photos' regions: 1.0-1.6 : 1, at most half the frame across."""
 
 
+def _elongation(bw: float, bh: float) -> float | None:
+    """A box's longest side over its shortest (``bw``, ``bh`` in pixels), or None when it has no area."""
+    return max(bw / bh, bh / bw) if bw > 0 and bh > 0 else None
+
+
 def _compact(box: Any, shape: tuple) -> bool:
     """Whether ``box`` (fractions of a frame of ``shape`` (h, w, ...)) is a pasted object's
     (:data:`SOURCE_ASPECT`, :data:`SOURCE_SPAN`)."""
     h, w = shape[:2]
     fw, fh = box[2] - box[0], box[3] - box[1]
-    bw, bh = fw * w, fh * h
-    return bool(bw > 0 and bh > 0 and max(bw / bh, bh / bw) <= SOURCE_ASPECT
-                and fw < SOURCE_SPAN and fh < SOURCE_SPAN)
+    e = _elongation(fw * w, fh * h)
+    return bool(e is not None and e <= SOURCE_ASPECT and fw < SOURCE_SPAN and fh < SOURCE_SPAN)
 
 
 def _long(box: Any) -> bool:
@@ -113,10 +117,8 @@ def _long(box: Any) -> bool:
     wide: a line of meme text, a caption or a band, not a pasted object. Without the scene cues' text
     test, the colour comparison read the meme lines a deep chain's copies differ by as regions
     replaced (12 : 1, 8 : 1, 5.5 : 1 on deep_chains seed 0), and the copies left their group."""
-    if not box:
-        return False
-    bw, bh = box[2] - box[0], box[3] - box[1]
-    return bool(bw > 0 and bh > 0 and max(bw / bh, bh / bw) > SOURCE_ASPECT)
+    e = _elongation(box[2] - box[0], box[3] - box[1]) if box else None
+    return e is not None and e > SOURCE_ASPECT
 
 
 SOURCE_EDITS = {"region replaced", "resized", "border or frame added"}
