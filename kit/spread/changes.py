@@ -79,11 +79,14 @@ def other_picture(a_L: np.ndarray, b_L: np.ndarray, ov: np.ndarray, frame: tuple
     return _replaced(_solid(a, b, o, canvas, t0), a, b, fr, changed)[0]
 
 
-def _displacement(x: np.ndarray, r: np.ndarray, ov: np.ndarray, min_response: float = 0.3) -> float:
+def _displacement(x: np.ndarray, r: np.ndarray, ov: np.ndarray, min_response: float = 0.5) -> float:
     """How differently the quarters of the overlap are shifted (canvas pixels, phase correlation):
     near 0 for a copy that a similarity brings onto the reference, several pixels for another shot
     of the scene (parallax, perspective), which no scale, rotation and shift can align. Only
-    quarters whose correlation peak reaches ``min_response`` count, and at least three of them."""
+    quarters whose correlation peak reaches ``min_response`` count, and at least three of them: a
+    quarter mostly of other content (app chrome, meme text, a small overlap of 35-55 px quarters)
+    peaked at 0.3-0.45 somewhere else and split the demo's mirrored branch off as another shot,
+    while the pictures' own quarters peak at 0.5-1.2 (DEVELOPERS.md)."""
     import cv2
 
     h, w = ov.shape
