@@ -409,10 +409,9 @@ def test_a_source_photo_that_differs_in_colour_only_leaves_the_composites_group(
     assert rel["b"] in ("fake", "repost", "small")  # the row says which group it left
 
 
-def _source_leaves(host: str, donor: str, centre: tuple, radius: int, fake_q: int):
-    """``donor`` pasted on ``host`` (320 x 240, a feathered disc), the fake with a logo, a half-size and a
-    meme repost, and the host photo posted last: asserts the source leaves the fake's group with a
-    ``source`` row and the reposts stay; returns that row."""
+def _pasted(host: str, donor: str, centre: tuple, radius: int) -> tuple:
+    """``(host photo, composite)``: skimage's ``donor`` pasted on ``host`` (both 320 x 240) in a
+    feathered disc of ``radius`` px at ``centre``."""
     from PIL import Image
     from skimage import data
 
@@ -422,7 +421,28 @@ def _source_leaves(host: str, donor: str, centre: tuple, radius: int, fake_q: in
     base, m = photo(host), np.zeros((240, 320), np.float32)
     cv2.circle(m, centre, radius, 1.0, -1)
     m = cv2.GaussianBlur(m, (0, 0), 2)[..., None]
-    fake = (base * (1 - m) + photo(donor) * m).astype(np.uint8)
+    return base, (base * (1 - m) + photo(donor) * m).astype(np.uint8)
+
+
+def _leaves_beside_the_fake(pics: dict, centre: tuple) -> None:
+    """Asserts the ``source`` photo leaves the group of the other ``pics`` (posted in their order) with a
+    ``source`` row naming ``fake`` and the region (a radius 28 disc at ``centre``)."""
+    ev = lineage_evidence(pics, pd.DataFrame({"id": list(pics), "cluster": 0}),
+                          first_seen={k: t for t, k in enumerate(pics)})
+    grp = dict(zip(ev.groups["id"], ev.groups["group"]))
+    assert grp["source"] != grp["fake"]
+    assert {grp[k] for k in pics if k != "source"} == {grp["fake"]}
+    rel = ev.relations.set_index("a").loc["source"]
+    assert rel["b"] == "fake" and rel["relation"] == "source"
+    x, y = centre
+    assert _iou(rel["box"], ((x - 28) / 320, (y - 28) / 240, (x + 28) / 320, (y + 28) / 240)) >= 0.6
+
+
+def _source_leaves(host: str, donor: str, centre: tuple, radius: int, fake_q: int):
+    """``donor`` pasted on ``host`` (320 x 240, a feathered disc), the fake with a logo, a half-size and a
+    meme repost, and the host photo posted last: asserts the source leaves the fake's group with a
+    ``source`` row and the reposts stay; returns that row."""
+    base, fake = _pasted(host, donor, centre, radius)
     pics = {"fake": _jpeg(fake, fake_q), "logo": _jpeg(_logo(fake), 85), "small": _jpeg(fake[::2, ::2].copy(), 80),
             "meme": _jpeg(_meme(fake), 80), "source": _jpeg(base, 90)}
     ev = lineage_evidence(pics, pd.DataFrame({"id": list(pics), "cluster": 0}),
@@ -466,29 +486,31 @@ def test_a_source_photo_is_asked_beside_the_copy_like_it_when_the_composite_spre
     under its composite's origin). Asked beside the copy mirrored like it with no changes of its own
     (the fake as first posted), the source leaves with a ``source`` row naming that copy and the
     region; the mirrored reposts, one with a logo and one with meme text, stay."""
-    from PIL import Image
-    from skimage import data
-
-    def photo(name):
-        return np.asarray(Image.fromarray(getattr(data, name)()).convert("RGB").resize((320, 240), Image.LANCZOS))
-
-    base, m = photo(host), np.zeros((240, 320), np.float32)
-    cv2.circle(m, centre, 28, 1.0, -1)
-    m = cv2.GaussianBlur(m, (0, 0), 2)[..., None]
-    fake = (base * (1 - m) + photo(donor) * m).astype(np.uint8)
+    base, fake = _pasted(host, donor, centre, 28)
     mir = np.ascontiguousarray(fake[:, ::-1])
     pics = {"fake": _jpeg(fake, 92), "mirror": _jpeg(mir, 90), "mirror_logo": _jpeg(_logo(mir), 85),
             "mirror_small": _jpeg(mir[::2, ::2].copy(), 80), "mirror_meme": _jpeg(_meme(mir), 80),
             "source": _jpeg(base, 90)}
-    ev = lineage_evidence(pics, pd.DataFrame({"id": list(pics), "cluster": 0}),
-                          first_seen={k: t for t, k in enumerate(pics)})
-    grp = dict(zip(ev.groups["id"], ev.groups["group"]))
-    assert grp["source"] != grp["fake"]
-    assert {grp[k] for k in pics if k != "source"} == {grp["fake"]}
-    rel = ev.relations.set_index("a").loc["source"]
-    assert rel["b"] == "fake" and rel["relation"] == "source"
-    x, y = centre
-    assert _iou(rel["box"], ((x - 28) / 320, (y - 28) / 240, (x + 28) / 320, (y + 28) / 240)) >= 0.6
+    _leaves_beside_the_fake(pics, centre)
+
+
+@pytest.mark.parametrize("host, donor, centre", [("astronaut", "coffee", (200, 60)), ("coffee", "astronaut", (240, 170))])
+def test_a_source_photo_is_asked_beside_a_plain_copy_when_the_reference_carries_edits_of_its_own(host, donor, centre):
+    """The composite spread with a warm filter and a frame: four of its five copies carry them, so the
+    group is registered on a warm framed copy, and against it the source photo differs by the
+    pasted region and by colour, which no source may. The old code kept it as a copy of the fake
+    (deep_chains 1's source photo, posted 11 h before its composite, became the group's first copy
+    and the composite's origin hung under it). Asked beside the copy like it with no changes of its
+    own (the fake as first posted), the source leaves with a ``source`` row naming that copy and the
+    region; the warm reposts, one with meme text, stay."""
+    base, fake = _pasted(host, donor, centre, 28)
+    warm = fake.astype(np.float32) * (1.12, 1.0, 0.85) + (12, 0, 0)
+    warm = cv2.copyMakeBorder(np.clip(warm, 0, 255).astype(np.uint8), 14, 14, 14, 14, cv2.BORDER_CONSTANT,
+                              value=(245, 245, 245))
+    pics = {"source": _jpeg(base, 90), "fake": _jpeg(fake, 92), "warm": _jpeg(warm, 90),
+            "warm_small": _jpeg(warm[::2, ::2].copy(), 85), "warm_meme": _jpeg(_meme(warm), 85),
+            "warm_q75": _jpeg(warm, 75)}
+    _leaves_beside_the_fake(pics, centre)
 
 
 def test_a_long_thin_region_or_one_across_the_frame_is_no_pasted_object_for_the_source_test():
@@ -532,16 +554,7 @@ def test_a_source_photo_leaves_when_its_region_stands_out_clearly_more_in_the_co
     meme reposts seen the other way round, which the comparison's text test on the source's side now
     tells. A quarter more is enough; a tie (ratio 1.03-1.08: the group's reference is the source photo
     itself and a composite copy is compared against it) is not."""
-    from PIL import Image
-    from skimage import data
-
-    def photo(name):
-        return np.asarray(Image.fromarray(getattr(data, name)()).convert("RGB").resize((320, 240), Image.LANCZOS))
-
-    base, m = photo(host), np.zeros((240, 320), np.float32)
-    cv2.circle(m, (160, 120), 30, 1.0, -1)
-    m = cv2.GaussianBlur(m, (0, 0), 2)[..., None]
-    fake = (base * (1 - m) + photo(donor) * m).astype(np.uint8)
+    base, fake = _pasted(host, donor, (160, 120), 30)
     pics = {"fake": _jpeg(fake, 92), "meme": _jpeg(_meme(fake), 80), "source": _jpeg(base, 90)}
     ev = lineage_evidence(pics, pd.DataFrame({"id": list(pics), "cluster": 0}),
                           first_seen={"fake": 0, "meme": 1, "source": 2})

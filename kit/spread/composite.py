@@ -134,6 +134,7 @@ class _Composite:
     def __init__(self, images: dict, kinds: dict, boxes: dict, side: int = 320) -> None:
         self.images, self.kinds, self.boxes, self.feats = images, kinds, boxes, {}
         self.side, self.seen, self.verdicts, self.sources = side, {}, {}, {}
+        self.edited: set = set()  # (reference, copy): a pasted region, and other edits of the reference's
 
     def compared(self, ref: Any, i: Any, pics: dict | None = None, feats: dict | None = None) -> bool:
         """Whether the colour comparison finds one of two still images to be a composite of the
@@ -170,7 +171,9 @@ class _Composite:
         runs on through it: other content was put into the reference, nothing was put onto ``i``), and
         nothing else tells the two apart but their size or a border. A repost with meme text, a logo, a
         caption bar, a crop or a colour filter is no source (scratch measurement on 28 benchmark
-        collections, DEVELOPERS.md). Kept per pair with the region (:meth:`found`)."""
+        collections, DEVELOPERS.md). Kept per pair with the region (:meth:`found`). Where such a region
+        stands out but the reference differs from ``i`` by edits of its own besides, the pair goes into
+        ``edited``: :func:`_sources_beside` asks a plainer copy of the group instead."""
         from kit.matching.comparison import compare
 
         if (ref, i) not in self.sources:
@@ -184,9 +187,11 @@ class _Composite:
                 box = None if c is None else next((e["box"] for e in c.edits if e["edit"] == "region replaced"), None)
                 if c is not None and c.composite and np.isfinite(c.context_suspect) and np.isfinite(c.context_source) \
                         and c.context_suspect >= SOURCE_GAP * c.context_source + SOURCE_MARGIN \
-                        and {e["edit"] for e in c.edits} <= SOURCE_EDITS and box is not None \
-                        and _compact(box, pics[ref].shape):
-                    self.sources[(ref, i)] = (tuple(float(x) for x in box), float(c.changed_fraction))
+                        and box is not None and _compact(box, pics[ref].shape):
+                    if {e["edit"] for e in c.edits} <= SOURCE_EDITS:
+                        self.sources[(ref, i)] = (tuple(float(x) for x in box), float(c.changed_fraction))
+                    else:  # the region, and the reference's own edits besides: a plainer copy is asked
+                        self.edited.add((ref, i))
         return self.sources[(ref, i)] is not None
 
     def found(self, ref: Any, i: Any) -> tuple | None:
@@ -303,13 +308,15 @@ def _sources_beside(reg: Any, odd: list, confirm: Any, pics: dict, feats: dict, 
     """Copy -> the copy it was found the source photo of (:meth:`_Composite.source_of`), for the copies of
     registration ``reg`` with own changes over ``source_min`` that do not leave against the reference
     (``odd``) and that the reference's source test could not ask (mirrored, turned or showing more
-    than its picture box against it, :func:`_odd`), each asked beside the copies like it
-    (:func:`_beside`; ``framed`` and ``boxes``: :func:`_framed_alike`). Asking the others too cost 29 %
-    more lineage time on 963 posts (DEVELOPERS.md)."""
+    than its picture box against it, :func:`_odd`) or found a pasted region in the reference beside
+    edits of the reference's own (``confirm.edited``: a colour filter, text; deep_chains 1's source
+    photo, posted 11 h before its composite, became the group's first copy that way), each asked
+    beside the copies like it (:func:`_beside`; ``framed`` and ``boxes``: :func:`_framed_alike`).
+    Asking all the others too cost 29 % more lineage time on 963 posts (DEVELOPERS.md)."""
     added = _added(reg) if any(c.own_share > source_min for c in reg.copies.values()) else {}
     found = {}
     for i, c in reg.copies.items():
-        if i in odd or c.own_share <= source_min or _askable(c):  # the reference test was asked
+        if i in odd or c.own_share <= source_min or (_askable(c) and (reg.reference, i) not in confirm.edited):
             continue
         asked = _beside(reg, c, odd, added, source_min, lambda a, b: _framed_alike(a, b, framed, boxes))
         p = next((p for p in asked if confirm.source_of(p, i, pics, feats)), None)
