@@ -473,3 +473,22 @@ def test_gray_is_no_change_of_a_copy_in_a_gray_photo(picture_gray, parent):
     copies = lin.copies.assign(reference="so", gray=[picture_gray, False, False])
     g = build(posts, lineage=LineageEvidence(lin.pairs, copies, lin.groups, {}))
     assert next(iter(g.predecessors("v"))) == parent
+
+
+@pytest.mark.parametrize("gray_copies, first", [(("so", "su", "sv"), "o"), (("so",), "r")])
+def test_a_near_gray_photo_is_gray_when_most_of_its_copies_are_whatever_its_reference(gray_copies, first):
+    # no times: r, a contrast-boosted repost, is the group's reference and measures as colour; the
+    # origin o and the other copies measure gray. As r's parent, o "has colour where the candidate is
+    # gray" (never regained), so r was the copy every other could have been made from, and o hung
+    # under it (no_time_no_links seed 100, 16 of 24 copies gray). When most copies are gray the
+    # picture is gray and that says nothing: o, at the finer JPEG quality, is the first copy. With one
+    # gray copy only, the photo has colour and o lost it.
+    media = ["so", "sr", "su", "sv"]
+    posts = _posts([("o", None, "so", None), ("r", None, "sr", None), ("u", None, "su", None),
+                    ("v", None, "sv", None)])
+    rows = {(u, v): {"gray_u": True} for u in gray_copies for v in media if v not in gray_copies}
+    lin = _lineage(rows, media)
+    copies = lin.copies.assign(reference="sr", gray=[m in gray_copies for m in media])
+    facts = pd.DataFrame({"sha256": media, "jpeg_quality": [93, 90, 85, 80]})
+    g = build(posts, lineage=LineageEvidence(lin.pairs, copies, lin.groups, {}), media=facts)
+    assert [n for n in g if g.nodes[n].get("first_copy")] == [first]
