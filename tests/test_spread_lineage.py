@@ -494,7 +494,8 @@ def test_a_source_photo_is_asked_beside_the_copy_like_it_when_the_composite_spre
     _leaves_beside_the_fake(pics, centre)
 
 
-@pytest.mark.parametrize("host, donor, centre", [("astronaut", "coffee", (200, 60)), ("coffee", "astronaut", (240, 170))])
+@pytest.mark.parametrize("host, donor, centre", [("astronaut", "coffee", (200, 60)),
+                                                 ("coffee", "astronaut", (240, 170))])
 def test_a_source_photo_is_asked_beside_a_plain_copy_when_the_reference_carries_edits_of_its_own(host, donor, centre):
     """The composite spread with a warm filter and a frame: four of its five copies carry them, so the
     group is registered on a warm framed copy, and against it the source photo differs by the
