@@ -686,18 +686,13 @@ def test_a_copy_that_differs_by_a_line_of_meme_text_does_not_leave_its_group_as_
     the spread) read a line of meme text, after a resize and a colour boost down the chain, as a
     region replaced (12 : 1, 8 : 1, 5.5 : 1): each became a root of its own. A pasted object is
     compact (:func:`kit.spread.composite._long`); the same photo with a patch pasted still leaves."""
-    import io
-
     from PIL import Image, ImageEnhance
     from skimage import data
 
     from kit.demo import edits
     from kit.spread.composite import _Composite
 
-    def jp(im: Image.Image, q: int) -> Image.Image:
-        b = io.BytesIO()
-        im.save(b, "JPEG", quality=q)
-        return Image.open(io.BytesIO(b.getvalue())).convert("RGB")
+    jp = edits.reencode  # a JPEG round trip, 4:2:0 as Pillow's default
 
     photo = Image.fromarray(data.chelsea()).convert("RGB")
     x = jp(photo.resize((int(photo.width * 0.7), int(photo.height * 0.7))), 85)
