@@ -26,7 +26,9 @@ A candidate parent ``u`` of ``v`` is another post of ``v``'s variant group
   Real cascades are mostly stars: a post hangs from the first copy unless a
   candidate is supported over it.
 * ``support`` / ``conflict``: :func:`kit.spread.cost.lineage_cost` of the
-  lineage row ``(u's media, v's media)``: the changes ``v`` inherited from
+  lineage row ``(u's media, v's media)``, its mirror, rotation and colour
+  measured against the group's first copy
+  (:func:`kit.spread.rebase.against_first_copy`): the changes ``v`` inherited from
   ``u`` and the ones it would have had to undo. Two posts of the same bytes
   share everything: ``identical_support`` when that copy has changes of its
   own (0 for the original's bytes). Similarity alone never makes a parent.
@@ -96,6 +98,7 @@ from kit.spread.candidates import apply_match_decisions, parent_decisions, val
 from kit.spread.errors import SpreadError
 from kit.spread.parents import BIG  # noqa: F401 - the cost of an origin, importable from here as before
 from kit.spread.parents import _annotate, _arborescence, _choice_graph, _first_copies, _incoming, _Knobs, _when
+from kit.spread.rebase import against_first_copy
 
 __all__ = ["MEDIA_ATTRS", "add_relations", "build", "copy_graph", "matcher_relations"]
 
@@ -192,7 +195,9 @@ def build(posts: pd.DataFrame, matches: pd.DataFrame | None = None, *, media: pd
                    identical_support=identical_support, time_weight=time_weight, time_tau_min=time_tau_min,
                    support=support, conflict=conflict)
     first = _first_copies(G, members, rows, own, knobs)
-    incoming = _incoming(G, ids, members, first, rows, root_like, lineage is not None, knobs)
+    based, root_like = against_first_copy(rows, {g: (G.nodes[first[g]]["media_sha256"], {
+        G.nodes[p]["media_sha256"] for p in m}) for g, m in members.items()}, root_like)
+    incoming = _incoming(G, ids, members, first, based, root_like, lineage is not None, knobs)
     H = _choice_graph(G, ids, incoming, analyst)
     _annotate(G, _arborescence(H, ids), H, incoming)
     _typed_relations(G, compared, lineage, first)
