@@ -10,7 +10,9 @@ A candidate parent ``u`` of ``v`` is another post of ``v``'s variant group
 
 ``prior - support + conflict + time + link``
 
-* ``prior``: ``theta`` for every candidate but the group's *first copy*: the
+* ``prior``: ``theta`` for every candidate but the group's *first copy* (less
+  in a group whose copies mostly carry another copy's changes, a chain:
+  :func:`kit.spread.prior.group_prior`): the
   copy every other copy could have been made from (least summed conflict as
   their parent: an origin carries no change that a copy lacks), its earliest
   post; unless a post of the group was clearly posted earlier (platform
@@ -98,6 +100,7 @@ from kit.spread.candidates import apply_match_decisions, parent_decisions, val
 from kit.spread.errors import SpreadError
 from kit.spread.parents import BIG  # noqa: F401 - the cost of an origin, importable from here as before
 from kit.spread.parents import _annotate, _arborescence, _choice_graph, _first_copies, _incoming, _Knobs, _when
+from kit.spread.prior import group_prior
 from kit.spread.rebase import against_first_copy
 
 __all__ = ["MEDIA_ATTRS", "add_relations", "build", "copy_graph", "matcher_relations"]
@@ -197,7 +200,8 @@ def build(posts: pd.DataFrame, matches: pd.DataFrame | None = None, *, media: pd
     first = _first_copies(G, members, rows, own, knobs)
     based, root_like = against_first_copy(rows, {g: (G.nodes[first[g]]["media_sha256"], {
         G.nodes[p]["media_sha256"] for p in m}) for g, m in members.items()}, root_like)
-    incoming = _incoming(G, ids, members, first, based, root_like, lineage is not None, knobs)
+    incoming = group_prior(_incoming(G, ids, members, first, based, root_like, lineage is not None, knobs), members,
+                           first, theta)
     H = _choice_graph(G, ids, incoming, analyst)
     _annotate(G, _arborescence(H, ids), H, incoming)
     _typed_relations(G, compared, lineage, first)
