@@ -38,15 +38,20 @@ def test_one_weak_cue_makes_a_parent_in_a_chain_not_in_a_star(chain, parent):
     assert next(iter(g.predecessors("v"))) == parent
     if chain:
         assert [next(iter(g.predecessors(f"c{k}"))) for k in range(2, 9)] == [f"c{k}" for k in range(1, 8)]
+        assert "spread as a chain (7 of 10 copies" in g.edges["t", "v"]["evidence"]
+        assert g.graph["chain_groups"]
+    else:
+        assert "chain" not in g.edges["o", "v"]["evidence"] and not g.graph["chain_groups"]
 
 
 def test_the_prior_moves_only_the_other_candidates_and_never_below_the_floor():
     strong = {"support": 9.0, "conflict": 1.0, "algorithm": "lineage"}
     incoming = {f"c{k}": [(0.0, "o", {"algorithm": "first-copy"}), (-6.0, "x", strong)] for k in range(40)}
-    out = group_prior(incoming, {0: ["o", *incoming]}, {0: "o"}, 2.0)
+    out, chains = group_prior(incoming, {0: ["o", *incoming]}, {0: "o"}, 2.0)
+    assert chains == {0: (1.0, 40, 40)}
     assert out["c0"] == [(0.0, "o", {"algorithm": "first-copy"}), (-7.0, "x", strong)]  # theta 2.0 -> floor 1.0
     assert incoming["c0"][1][0] == -6.0  # the input is not changed
     # identical bytes are no evidence of a chain (a share is no edit)
     same = {"support": 12.0, "conflict": 0.0, "algorithm": "identical"}
     shares = {f"c{k}": [(0.0, "o", {}), (-10.0, "x", same)] for k in range(40)}
-    assert group_prior(shares, {0: ["o", *shares]}, {0: "o"}, 2.0) == shares
+    assert group_prior(shares, {0: ["o", *shares]}, {0: "o"}, 2.0) == (shares, {})

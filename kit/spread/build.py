@@ -74,8 +74,10 @@ cost margin over the runner-up), ``cost``, ``support``, ``conflict``,
 ``refines_explicit`` (the linked post this edge replaced, or None).
 
 Graph attributes: ``alternatives`` (post -> the 5 cheapest candidate parents
-as ``(parent, cost)``), ``skipped_decisions`` and ``groups`` (group -> first
-copy).
+as ``(parent, cost)``), ``skipped_decisions``, ``groups`` (group -> first
+copy) and ``chain_groups`` (group -> its own prior, the posts with a strongly
+supported other candidate, its posts: the groups charged less than ``theta``;
+their inferred edges from another parent than the first copy say so).
 
 Examples
 --------
@@ -100,7 +102,7 @@ from kit.spread.candidates import apply_match_decisions, parent_decisions, val
 from kit.spread.errors import SpreadError
 from kit.spread.parents import BIG  # noqa: F401 - the cost of an origin, importable from here as before
 from kit.spread.parents import _annotate, _arborescence, _choice_graph, _first_copies, _incoming, _Knobs, _when
-from kit.spread.prior import group_prior
+from kit.spread.prior import chain_sentence, group_prior
 from kit.spread.rebase import against_first_copy
 
 __all__ = ["MEDIA_ATTRS", "add_relations", "build", "copy_graph", "matcher_relations"]
@@ -200,14 +202,29 @@ def build(posts: pd.DataFrame, matches: pd.DataFrame | None = None, *, media: pd
     first = _first_copies(G, members, rows, own, knobs)
     based, root_like = against_first_copy(rows, {g: (G.nodes[first[g]]["media_sha256"], {
         G.nodes[p]["media_sha256"] for p in m}) for g, m in members.items()}, root_like)
-    incoming = group_prior(_incoming(G, ids, members, first, based, root_like, lineage is not None, knobs), members,
-                           first, theta)
+    incoming, chains = group_prior(_incoming(G, ids, members, first, based, root_like, lineage is not None, knobs),
+                                   members, first, theta)
     H = _choice_graph(G, ids, incoming, analyst)
     _annotate(G, _arborescence(H, ids), H, incoming)
+    _say_chains(G, members, first, chains, theta)
     _typed_relations(G, compared, lineage, first)
     G.graph["skipped_decisions"] = problems
     G.graph["groups"] = {str(g): p for g, p in first.items()}
     return G
+
+
+def _say_chains(G: nx.DiGraph, members: dict, first: dict, chains: dict, theta: float) -> None:
+    """The group's own prior (:func:`kit.spread.prior.group_prior`) in the evidence of its inferred edges
+    from a parent other than its first copy, and on the graph (``chain_groups``: group -> prior, posts
+    strongly supported, posts)."""
+    G.graph["chain_groups"] = {str(g): tuple(v) for g, v in chains.items()}
+    for g, (prior, strong, n) in chains.items():
+        said = chain_sentence(prior, strong, n, theta)
+        for v in members[g]:
+            for u in G.predecessors(v):
+                d = G.edges[u, v]
+                if d.get("relation") == "copy" and d.get("kind") == "inferred" and u != first[g]:
+                    d["evidence"] = f"{d['evidence']}. {said}"
 
 
 def _match_pairs(posts: pd.DataFrame, matches: pd.DataFrame | None, decisions: pd.DataFrame | None,

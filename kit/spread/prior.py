@@ -23,28 +23,30 @@ Examples
 >>> first = {0: "o"}
 >>> strong = {"support": 6.0, "conflict": 0.0, "algorithm": "lineage"}
 >>> chain = {f"c{k}": [(1.0, "o", {}), (-4.0, "x", strong)] for k in range(12)}
->>> out = group_prior(chain, {0: ["o", *chain]}, first, 2.0)
+>>> out, chains = group_prior(chain, {0: ["o", *chain]}, first, 2.0)
 >>> out["c0"][1][0], out["c0"][0][0]  # 12 of 12 strongly supported: the floor, 1.0 instead of 2.0
 (-5.0, 1.0)
 >>> weak = {"support": 1.0, "conflict": 0.0, "algorithm": "lineage"}
 >>> star = {f"c{k}": [(0.0, "o", {}), (1.0, "x", weak)] for k in range(12)}
->>> group_prior(star, {0: ["o", *star]}, first, 2.0)["c0"][1][0]
-1.0
+>>> out, chains = group_prior(star, {0: ["o", *star]}, first, 2.0)
+>>> out["c0"][1][0], chains
+(1.0, {})
 """
 
 from __future__ import annotations
 
 import math
 
-__all__ = ["FLOOR", "PRIOR_POSTS", "STRONG", "group_prior"]
+__all__ = ["FLOOR", "PRIOR_POSTS", "STRONG", "chain_sentence", "group_prior"]
 
 STRONG = 3.0  # support less conflict of a candidate that is clearly a parent (e^3 = 20 to 1)
 PRIOR_POSTS = 8  # the default prior (1 post in 8 not from the first copy) weighs as much as 8 posts
 FLOOR = 1.0  # the first copy stays e (2.7) times likelier than another candidate before evidence
 
 
-def _odds(incoming: dict, posts: list, first: str, theta: float) -> float:
-    """The prior of a candidate other than ``first`` for the group of ``posts`` (module doc)."""
+def _odds(incoming: dict, posts: list, first: str, theta: float) -> tuple[float, int, int]:
+    """``(prior, strong, n)``: the prior of a candidate other than ``first`` for the group of ``posts``,
+    and how many of its ``n`` posts besides ``first`` have a strongly supported candidate (module doc)."""
     n = strong = 0
     for v in posts:
         if v == first or v not in incoming:
@@ -55,20 +57,33 @@ def _odds(incoming: dict, posts: list, first: str, theta: float) -> float:
         strong += best >= STRONG
     pi0 = 1.0 / (1.0 + math.exp(theta))
     pi = (strong + PRIOR_POSTS * pi0) / (n + PRIOR_POSTS)
-    return min(theta, max(FLOOR, math.log((1.0 - pi) / pi)))
+    return min(theta, max(FLOOR, math.log((1.0 - pi) / pi))), strong, n
 
 
-def group_prior(incoming: dict, members: dict, first: dict, theta: float) -> dict:
-    """``incoming`` (post -> candidates ``(cost, parent, info)``) with each group's candidates other
-    than its first copy charged the group's own prior (:func:`_odds`) instead of ``theta``;
-    ``members``: group -> its posts, ``first``: group -> its first copy. The input is not changed."""
-    out = dict(incoming)
+def group_prior(incoming: dict, members: dict, first: dict, theta: float) -> tuple[dict, dict]:
+    """``(incoming, chains)``: ``incoming`` (post -> candidates ``(cost, parent, info)``) with each
+    group's candidates other than its first copy charged the group's own prior (:func:`_odds`) instead
+    of ``theta``, and group -> ``(prior, strong, n)`` for the groups charged less; ``members``: group ->
+    its posts, ``first``: group -> its first copy. The input is not changed."""
+    out, chains = dict(incoming), {}
     for g, posts in members.items():
         f = first[g]
-        shift = theta - _odds(incoming, posts, f, theta)
-        if shift <= 0:
+        prior, strong, n = _odds(incoming, posts, f, theta)
+        if prior >= theta:
             continue
+        chains[g] = (prior, strong, n)
         for v in posts:
             if v in incoming:
-                out[v] = [(c[0] - shift, *c[1:]) if c[1] != f else c for c in incoming[v]]
-    return out
+                out[v] = [(c[0] - (theta - prior), *c[1:]) if c[1] != f else c for c in incoming[v]]
+    return out, chains
+
+
+def chain_sentence(prior: float, strong: int, n: int, theta: float) -> str:
+    """What an edge's evidence says of its group's prior (:func:`group_prior`).
+
+    >>> said = chain_sentence(1.0, 25, 30, 2.0)
+    >>> said.startswith("its group spread as a chain (25 of 30 copies"), said.endswith("charged 1.0, not 2.0")
+    (True, True)
+    """
+    return (f"its group spread as a chain ({strong} of {n} copies carry another copy's changes), so a parent "
+            f"other than the first copy was charged {prior:.1f}, not {theta:.1f}")
