@@ -52,7 +52,7 @@ def test_the_first_copy_is_measured_against_itself():
     based, like = against_first_copy(rows, {0: ("so", set(MEDIA))}, {"so": True, "sr": True, "sc": False})
     o_r = based[("so", "sr")]
     assert (o_r["mirror_u"], o_r["rotation_u"], o_r["colour_u"]) == (False, 0.0, 0.0)
-    # r is o mirrored back and turned the other way (mirroring reverses the sense of a rotation)
+    # o maps onto r as R(-2.5) F: r maps onto o as F R(2.5) = R(-2.5) F, mirrored and turned by -2.5
     assert (o_r["mirror_v"], o_r["rotation_v"], o_r["colour_v"]) == (True, -2.5, 12.0)
     assert like == {"so": True, "sr": False, "sc": False}
     assert rows[("so", "sr")]["mirror_u"] is True  # the input is not changed
@@ -65,3 +65,37 @@ def test_a_group_without_rows_for_its_first_copy_is_left_alone():
     rows = {("sr", "sc"): {"mirror_u": True, "mirror_v": True, "rotation_u": 0.0, "rotation_v": 0.0,
                            "colour_u": 0.0, "colour_v": 0.0, "colour_uv": 0.0}}
     assert against_first_copy(rows, {0: ("so", {"so", "sr", "sc"})}, {"sr": True}) == (rows, {"sr": True})
+
+
+@pytest.mark.parametrize("first_mirrored, copy_mirrored, first_turn, copy_turn, turn", [
+    pytest.param(False, True, 3.0, 3.0, 0.0, id="copy-mirrored-turned-like-the-first"),
+    pytest.param(False, False, 3.0, 1.0, -2.0, id="neither-mirrored"),
+    pytest.param(True, False, 3.0, 3.0, 0.0, id="first-mirrored-turned-like-the-copy"),
+    pytest.param(True, True, 3.0, 1.0, 2.0, id="both-mirrored"),
+])
+def test_a_turn_is_measured_against_the_first_copy_whichever_is_mirrored(first_mirrored, copy_mirrored, first_turn,
+                                                                         copy_turn, turn):
+    # each copy maps onto the reference as R(turn) F^mirrored (lineage.py reads the turn with the
+    # mirror taken out); onto the first copy f the copy is then F^mf R(r - rf) F^m: a turn of r - rf,
+    # or of rf - r where f is the mirrored one, and mirrored where the two differ
+    import numpy as np
+
+    def onto_reference(mirrored, deg):
+        t = np.radians(deg)
+        R = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+        return R @ np.diag([-1.0, 1.0]) if mirrored else R
+
+    rel = np.linalg.inv(onto_reference(first_mirrored, first_turn)) @ onto_reference(copy_mirrored, copy_turn)
+    mirrored = bool(np.linalg.det(rel) < 0)
+    B = rel @ np.diag([-1.0, 1.0]) if mirrored else rel
+    assert (mirrored, round(float(np.degrees(np.arctan2(B[1, 0], B[0, 0]))), 6)) == (first_mirrored != copy_mirrored,
+                                                                                      turn)
+    plain = {"colour_u": 0.0, "colour_v": 0.0, "colour_uv": 0.0}
+    rows = {("sf", "sc"): {**plain, "mirror_u": first_mirrored, "mirror_v": copy_mirrored, "rotation_u": first_turn,
+                           "rotation_v": copy_turn},
+            ("sc", "sf"): {**plain, "mirror_u": copy_mirrored, "mirror_v": first_mirrored, "rotation_u": copy_turn,
+                           "rotation_v": first_turn}}
+    based, _ = against_first_copy(rows, {0: ("sf", {"sf", "sc"})}, {})
+    row = based[("sf", "sc")]
+    assert (row["mirror_u"], row["rotation_u"]) == (False, 0.0)
+    assert (row["mirror_v"], round(row["rotation_v"], 6)) == (first_mirrored != copy_mirrored, turn)

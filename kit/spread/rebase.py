@@ -72,7 +72,9 @@ def against_first_copy(rows: dict, groups: dict, root_like: dict) -> tuple[dict,
         if not mf and abs(rf) < 1e-6 and all(abs(c - float(rows[(x, f)]["colour_u"])) < 1e-6
                                              for x, (_, _, c) in seen.items() if x != f):
             continue  # the first copy is the reference: nothing moves
-        rel = {x: (m != mf, r - rf if m == mf else r + rf, c) for x, (m, r, c) in seen.items()}
+        # a copy maps onto the reference as R(r) F^m (its mirror F first): onto the first copy as
+        # F^mf R(r - rf) F^m, a turn by r - rf, or by rf - r where the first copy is the mirrored one
+        rel = {x: (m != mf, rf - r if mf else r - rf, c) for x, (m, r, c) in seen.items()}
         for x, (m, r, c) in rel.items():
             if x != f and (m or abs(r) > ROT or c > FILTER):
                 like[x] = False
