@@ -38,10 +38,10 @@ def test_one_weak_cue_makes_a_parent_in_a_chain_not_in_a_star(chain, parent):
     assert next(iter(g.predecessors("v"))) == parent
     if chain:
         assert [next(iter(g.predecessors(f"c{k}"))) for k in range(2, 9)] == [f"c{k}" for k in range(1, 8)]
-        assert "spread as a chain (7 of 10 copies" in g.edges["t", "v"]["evidence"]
+        assert "in its group 7 of 10 copies carry another copy's changes" in g.edges["t", "v"]["evidence"]
         assert g.graph["chain_groups"]
     else:
-        assert "chain" not in g.edges["o", "v"]["evidence"] and not g.graph["chain_groups"]
+        assert "in its group" not in g.edges["o", "v"]["evidence"] and not g.graph["chain_groups"]
 
 
 def test_the_prior_moves_only_the_other_candidates_and_never_below_the_floor():

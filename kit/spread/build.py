@@ -75,9 +75,10 @@ cost margin over the runner-up), ``cost``, ``support``, ``conflict``,
 
 Graph attributes: ``alternatives`` (post -> the 5 cheapest candidate parents
 as ``(parent, cost)``), ``skipped_decisions``, ``groups`` (group -> first
-copy) and ``chain_groups`` (group -> its own prior, the posts with a strongly
-supported other candidate, its posts: the groups charged less than ``theta``;
-their inferred edges from another parent than the first copy say so).
+copy) and ``chain_groups`` (group -> ``(prior, strong, n)``: its own prior,
+how many of its ``n`` posts besides the first copy have a strongly supported
+other candidate; the groups charged less than ``theta``, whose inferred edges
+from another parent than the first copy say so).
 
 Examples
 --------
@@ -215,8 +216,9 @@ def build(posts: pd.DataFrame, matches: pd.DataFrame | None = None, *, media: pd
 
 def _say_chains(G: nx.DiGraph, members: dict, first: dict, chains: dict, theta: float) -> None:
     """The group's own prior (:func:`kit.spread.prior.group_prior`) in the evidence of its inferred edges
-    from a parent other than its first copy, and on the graph (``chain_groups``: group -> prior, posts
-    strongly supported, posts)."""
+    from a parent other than its first copy, and on the graph (``chain_groups``: group -> ``(prior,
+    strong, n)``, the prior and how many of the ``n`` posts besides the first copy have a strongly
+    supported other candidate)."""
     G.graph["chain_groups"] = {str(g): tuple(v) for g, v in chains.items()}
     for g, (prior, strong, n) in chains.items():
         said = chain_sentence(prior, strong, n, theta)

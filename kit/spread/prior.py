@@ -14,9 +14,13 @@ share ``pi`` of its posts whose best candidate other than the first copy is
 strongly supported (support less conflict at least :data:`STRONG`, odds of 20
 to 1), with the default prior counted as :data:`PRIOR_POSTS` posts, and
 charges ``log((1 - pi) / pi)``, never less than :data:`FLOOR` nor more than
-``theta``. A star group (strong candidates in 0-15 % of posts on the spread
-benchmark) keeps ``theta``; a chain (30-90 %) pays less. Only the prior moves:
-the evidence each candidate carries is what it was.
+``theta``. The default share is ``1 / (1 + e^theta)``, 12 % for 2.0: a group
+with fewer strong candidates keeps ``theta``, one with more pays less by
+degrees. On the spread benchmark star groups have 0-15 % (15 of 100 would pay
+1.75) and deep chains 29-89 % (the floor from about 27 %). Only the prior
+moves: the evidence each candidate carries is what it was. Posts are counted,
+not files: each share of an edited file whose best other candidate is strong
+counts.
 
 Examples
 --------
@@ -69,7 +73,7 @@ def group_prior(incoming: dict, members: dict, first: dict, theta: float) -> tup
     for g, posts in members.items():
         f = first[g]
         prior, strong, n = _odds(incoming, posts, f, theta)
-        if prior >= theta:
+        if prior >= theta - 1e-9:  # log((1 - pi0) / pi0) comes back within rounding of theta
             continue
         chains[g] = (prior, strong, n)
         for v in posts:
@@ -82,8 +86,8 @@ def chain_sentence(prior: float, strong: int, n: int, theta: float) -> str:
     """What an edge's evidence says of its group's prior (:func:`group_prior`).
 
     >>> said = chain_sentence(1.0, 25, 30, 2.0)
-    >>> said.startswith("its group spread as a chain (25 of 30 copies"), said.endswith("charged 1.0, not 2.0")
+    >>> said.startswith("in its group 25 of 30 copies carry another copy's changes"), said.endswith("1.0, not 2.0")
     (True, True)
     """
-    return (f"its group spread as a chain ({strong} of {n} copies carry another copy's changes), so a parent "
-            f"other than the first copy was charged {prior:.1f}, not {theta:.1f}")
+    return (f"in its group {strong} of {n} copies carry another copy's changes strongly, so a parent other than "
+            f"the first copy was charged {prior:.1f}, not {theta:.1f}")
