@@ -4,26 +4,27 @@
 group on one copy, the *reference*, and measures each copy's global
 characters against it: ``mirror``, ``rotation`` and ``colour`` (the colour
 change). The reference is the copy closest to the group's consensus, and that
-can be a repost: a big branch that inherited a colour filter from a copy
-nobody collected outvotes the original. Measured against it, the original
-"has a colour filter", every unfiltered copy "would have to undo" it, and
-the filtered copies share nothing (all_edited seed 0: 24 of 39 copies
-descend from an uncollected filtered repost, and the origin, timed first,
-paid 2.0 as the parent of each of its children).
+can be a repost whose branch outvotes the original (all_edited seed 1: the
+group was registered on a mirrored repost with 32 of its 47 copies below it).
+Measured against it the origin, timed first, is the mirrored one, and each
+unmirrored child of it "would have to be mirrored back" (3.0); the same with a
+turn or a colour filter that a big branch inherited.
 
 The lineage pairs are measured against the reference; the tracer believes the
 group's *first copy* (:func:`kit.spread.parents._first_copies`: by content, or
 by time where time is clear) is the original, so :func:`against_first_copy`
 re-expresses the global characters of each pair row against it: a copy is
-mirrored when its mirror state differs from the first copy's, rotated by its
-rotation less the first copy's, and its colour change is its distance from the
-first copy's colour (the pair row of the copy and the first copy holds it).
-Then a filter that the first copy lacks is the filtered copies' own change, the
-ones that carry it support each other, and no child of the first copy is
+mirrored when its mirror state differs from the first copy's; it is turned by
+its turn less the first copy's, or the other way round where the first copy is
+the mirrored one (each copy maps onto the reference as a turn after its mirror,
+so onto the first copy as ``F^mf R(r - rf) F^m``); and its colour change is its
+distance from the first copy's colour (the pair row of the copy and the first
+copy holds it). Then a change the first copy lacks is the changed copies' own,
+the ones that carry it support each other, and no child of the first copy is
 charged with undoing it. A copy that differs from the first copy in one of
 these is no longer "like an origin" (``root_like``), so its byte-identical
 shares count as shares of a changed file. Where the first copy is the
-reference nothing changes.
+reference nothing changes (and nothing is copied).
 
 Examples
 --------
