@@ -3,7 +3,7 @@
 :func:`build` makes one node per post and chooses one parent per post (or
 none: an origin) with a minimum-cost arborescence (Edmonds' algorithm,
 :func:`networkx.minimum_spanning_arborescence`), one variant group at a time
-(the choice itself is in :mod:`kit.spread.parents`).
+(the choice itself is in :mod:`kit.spread.first` and :mod:`kit.spread.parents`).
 
 A candidate parent ``u`` of ``v`` is another post of ``v``'s variant group
 (copies of the same picture). Its cost is
@@ -102,7 +102,8 @@ import pandas as pd
 from kit.spread.candidates import apply_match_decisions, parent_decisions, val
 from kit.spread.errors import SpreadError
 from kit.spread.parents import BIG  # noqa: F401 - the cost of an origin, importable from here as before
-from kit.spread.parents import _annotate, _arborescence, _choice_graph, _first_copies, _incoming, _Knobs, _when
+from kit.spread.first import _first_copies, _when
+from kit.spread.parents import _annotate, _arborescence, _choice_graph, _incoming, _Knobs
 from kit.spread.prior import chain_sentence, group_prior
 from kit.spread.rebase import against_first_copy
 
@@ -200,7 +201,7 @@ def build(posts: pd.DataFrame, matches: pd.DataFrame | None = None, *, media: pd
     knobs = _Knobs(theta=theta, explicit_bonus=explicit_bonus, platform_penalty=platform_penalty,
                    identical_support=identical_support, time_weight=time_weight, time_tau_min=time_tau_min,
                    support=support, conflict=conflict)
-    first = _first_copies(G, members, rows, own, knobs)
+    first = _first_copies(G, members, rows, own, knobs.support, knobs.conflict)
     based, root_like = against_first_copy(rows, {g: (G.nodes[first[g]]["media_sha256"], {
         G.nodes[p]["media_sha256"] for p in m}) for g, m in members.items()}, root_like)
     incoming, chains = group_prior(_incoming(G, ids, members, first, based, root_like, lineage is not None, knobs),

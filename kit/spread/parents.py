@@ -1,18 +1,10 @@
-"""One parent per post: first copies, candidate costs, the arborescence and its annotation.
+"""One parent per post: candidate costs, the arborescence and its annotation.
 
-Private to :mod:`kit.spread.build` (whose module doc states the rules and the attributes):
-:func:`_first_copies` picks each variant group's first copy, :func:`_incoming` prices every
-candidate parent of every post (:func:`_candidate`), :func:`_choice_graph` adds the analyst's
-decisions and the virtual root, :func:`_arborescence` chooses the minimum-cost forest one
-component at a time, and :func:`_annotate` writes the chosen edges with their evidence.
-
-Examples
---------
->>> import pandas as pd
->>> _when({"posted_at": pd.Timestamp("2026-01-01T00:00Z"), "time_source": "platform"})
-(False, 1767225600.0)
->>> _when({"posted_at": None})
-(True, 0.0)
+Private to :mod:`kit.spread.build` (whose module doc states the rules and the attributes), on the
+first copies :mod:`kit.spread.first` chose: :func:`_incoming` prices every candidate parent of
+every post (:func:`_candidate`), :func:`_choice_graph` adds the analyst's decisions and the virtual
+root, :func:`_arborescence` chooses the minimum-cost forest one component at a time, and
+:func:`_annotate` writes the chosen edges with their evidence.
 """
 
 from __future__ import annotations
@@ -20,20 +12,15 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
 
 import networkx as nx
 import pandas as pd
 
 from kit.spread.cost import lineage_cost, time_penalty
 from kit.spread.errors import SpreadError
-from kit.spread.orient import TIME_RELIABILITY
-from kit.values import present
+from kit.spread.first import CLEAR_S, _seconds, _when
 
 _ROOT = ("__spread_virtual_root__",)
-CLEAR_S = 1800.0  # reported times are off by minutes: a gap over this is clear
-MATERIAL_S = 7 * 86400.0  # a photo posted this much earlier is what a fake was made from
-OWN_MAX = 0.02  # a region of its own over this share of the frame: the material, not a copy
 BIG = 1000.0
 RESHARE = 0.01  # the price of a later post of a file as a parent, over the file's first post
 
@@ -52,160 +39,8 @@ class _Knobs:
     conflict: dict | None
 
 
-def _when(d: dict) -> tuple:
-    """Sort key of a post's time: known times first, by time (seconds; any year, 9999 included)."""
-    t = d.get("posted_at")
-    ok = t is not None and not pd.isna(t) and d.get("time_source") != "none"
-    return (not ok, _seconds(t) if ok else 0.0)
 
 
-def _quality(d: dict) -> float:
-    """A post's estimated JPEG quality (node attribute ``jpeg_quality``), 0 when unknown: among copies
-    that look alike and have no time between them, every re-encode loses, so the finest
-    quantisation is the likeliest first copy (a tie-break, never a parent on its own)."""
-    q = present(d.get("jpeg_quality"))
-    return float(q) if isinstance(q, (int, float)) else 0.0
-
-
-def _seconds(t: Any) -> float:
-    """``t`` in seconds since the epoch (0.0 when it has none)."""
-    try:
-        return float(t.timestamp())
-    except (AttributeError, OverflowError, ValueError, OSError):
-        return 0.0
-
-
-def _first_copies(G: nx.DiGraph, members: dict, rows: dict, own: dict, k: _Knobs) -> dict:
-    """Group -> its first copy (:func:`_first_copy`; again among the other media while the one it
-    chose was posted a week before all of them, :func:`_alone_before`), marked on the node with
-    ``first_copy`` and ``first_copy_why``."""
-    conflict_of = {key: lineage_cost(r, support=k.support, conflict=k.conflict)[1] for key, r in rows.items()}
-    first = {}
-    for g, m in members.items():
-        rest = m
-        while True:
-            first[g], why = _first_copy(G, rest, conflict_of, own)
-            later = _alone_before(G, rest, first[g])
-            if not later:
-                break
-            rest = later
-        G.nodes[first[g]]["first_copy"] = True
-        G.nodes[first[g]]["first_copy_why"] = why
-        for p, why_material in _material(G, m, first[g], own).items():
-            G.nodes[p]["material"] = True
-            G.nodes[p]["material_why"] = why_material
-    return first
-
-
-def _alone_before(G: nx.DiGraph, posts: list, first: str) -> list:
-    """The posts of the group that show other media than ``first`` when ``first``'s file was posted (a
-    platform time) at least :data:`MATERIAL_S` before any of them: a photo a week older than every
-    other copy of its picture is what they were made from, or an earlier use of the photo, not the
-    first post of their spread (the rule :func:`_first_copy` applies to a week-older post it passes
-    over, applied to the copy it chose). Empty when that is not so."""
-    d = G.nodes[first]
-    if _when(d)[0] or TIME_RELIABILITY.get(str(d.get("time_source")), 0.0) < 1.0:
-        return []
-    others = [p for p in posts if G.nodes[p]["media_sha256"] != d["media_sha256"]]
-    timed = [_when(G.nodes[p])[1] for p in others if not _when(G.nodes[p])[0]]
-    return others if timed and min(timed) - _when(d)[1] >= MATERIAL_S else []
-
-
-def _is_material(gap: float, share: float) -> bool:
-    """Whether a post ``gap`` seconds before the first copy, with ``share`` of the frame its own, is
-    the material of the fake rather than its first post: over :data:`MATERIAL_S` older, or a region
-    of its own over :data:`OWN_MAX` (the source photo lacks the pasted region every copy carries)."""
-    return gap >= MATERIAL_S or share >= OWN_MAX
-
-
-def _material(G: nx.DiGraph, posts: list, first: str, own: dict | None) -> dict:
-    """Posts of the group published before its first copy (platform times, more than :data:`CLEAR_S`
-    apart) that :func:`_first_copy` passed over as the material of the fake (:func:`_is_material`).
-    A post cannot be a copy of one made after it, so each is an origin of its own, not a
-    repost hung under the first copy. Post -> the sentence that says why."""
-    tf = _when(G.nodes[first])
-    if tf[0]:
-        return {}
-    out = {}
-    for p in posts:
-        d = G.nodes[p]
-        if p == first or d["media_sha256"] == G.nodes[first]["media_sha256"] or _when(d)[0] \
-                or TIME_RELIABILITY.get(str(d.get("time_source")), 0.0) < 1.0:
-            continue
-        gap = tf[1] - _when(d)[1]
-        share = (own or {}).get(d["media_sha256"], 0.0)
-        if gap > CLEAR_S and _is_material(gap, share):
-            why = (f"over {MATERIAL_S / 86400:.0f} days older" if gap >= MATERIAL_S else
-                   f"it has a region of its own ({100 * share:.0f} % of the frame) that no copy shows")
-            out[p] = (f"posted {gap / 3600:.1f} h before the group's first copy {first}, so not a repost of it, "
-                      f"and not its first post: {why}: the material the picture was made from")
-    return out
-
-
-def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, own: dict | None = None, cap: float = 5.0,
-                tie: float = 1.0) -> tuple[str, str]:
-    """The group's first copy: the media every other copy could have been made from (the least
-    summed conflict as their parent, each capped at ``cap``: an origin carries no change that a
-    copy lacks; media within ``tie`` of the best count alike, the earliest seen of them, without
-    times the one with the finest JPEG quantisation: every re-encode loses), then,
-    of its identical posts, the one most exports name as their source, then the earliest
-    (reported times can be off by minutes: the posts that share it name the original).
-
-    Time overrules that choice where it is clear: the earliest post of the group with a platform
-    time more than :data:`CLEAR_S` before it (beyond the minutes reported times are off) that is no
-    material (below) is the first copy. In a
-    chain of reposts most copies inherit the first edit, so the majority, and the copy that looks
-    least edited against it, are descendants. Not when it is over :data:`MATERIAL_S` older (a photo
-    posted a week before is what a fake was made from, not its first post) or has a region of its
-    own over :data:`OWN_MAX` of the frame that no other copy shows (``own``: media -> share of the
-    frame, the larger of the lineage's replaced region and the own changes no other copy shows alike,
-    :func:`kit.spread.build._lineage_tables`): the composite's source photo lacks the pasted region
-    every copy carries. Returns the post and the sentence that
-    says why."""
-    media = sorted({G.nodes[p]["media_sha256"] for p in posts})
-    total = {u: sum(min(conflict_of.get((u, v), 0.0), cap) for v in media if v != u) for u in media}
-    best = min(total.values())
-    near = {u for u, t in total.items() if t <= best + tie}
-    named: dict = {}
-    for p in posts:
-        link = G.nodes[p]["explicit_parent"]
-        if link is not None:
-            named[link] = named.get(link, 0) + 1
-    early = min((p for p in posts if G.nodes[p]["media_sha256"] in near),
-                key=lambda p: (*_when(G.nodes[p]), -_quality(G.nodes[p]), p))
-    same = [p for p in posts if G.nodes[p]["media_sha256"] == G.nodes[early]["media_sha256"]]
-    first = min(same, key=lambda p: (-named.get(p, 0), *_when(G.nodes[p]), p))
-    timed = [p for p in posts if not _when(G.nodes[p])[0]
-             and TIME_RELIABILITY.get(str(G.nodes[p].get("time_source")), 0.0) >= 1.0]
-    if timed and not _when(G.nodes[first])[0]:
-        for e in sorted(timed, key=lambda p: (*_when(G.nodes[p]), p)):  # the earliest post that is no material
-            gap = _when(G.nodes[first])[1] - _when(G.nodes[e])[1]
-            if gap <= CLEAR_S:
-                break
-            if _is_material(gap, (own or {}).get(G.nodes[e]["media_sha256"], 0.0)):
-                continue
-            return _named_source(G, posts, e, (
-                f"the first copy of its group by time: posted {gap / 3600:.1f} h before {first}, the copy that "
-                "looks least edited (in a chain of reposts most copies inherit the first edit, so the least "
-                "edited-looking copy can be a descendant)"))
-    return _named_source(G, posts, first, ("the first copy of its group: its picture is the one every other copy "
-                                           "could have been made from, and this is its earliest post"))
-
-
-def _named_source(G: nx.DiGraph, posts: list, first: str, why: str) -> tuple[str, str]:
-    """``first``, or the post of the group its link names when that is not clearly later (over
-    :data:`CLEAR_S`; an unknown time is not), followed on: a repost is not the first copy of the post it
-    says it was reposted from (a link names an ancestor), however edited that post looks against it."""
-    group, seen, link = set(posts), {first}, G.nodes[first]["explicit_parent"]
-    while link in group and link not in seen:
-        a, b = _when(G.nodes[first]), _when(G.nodes[link])
-        if not (a[0] or b[0]) and b[1] - a[1] > CLEAR_S:
-            break
-        why = (f"the first copy of its group: {first}, which looks least edited or was posted first, names it "
-               "as the post it was reposted from, and it is not clearly later")
-        first, link = link, G.nodes[link]["explicit_parent"]
-        seen.add(first)
-    return first, why
 
 
 def _incoming(G: nx.DiGraph, ids: list, members: dict, first: dict, rows: dict, root_like: dict,

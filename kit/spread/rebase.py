@@ -11,7 +11,7 @@ unmirrored child of it "would have to be mirrored back" (3.0); the same with a
 turn or a colour filter that a big branch inherited.
 
 The lineage pairs are measured against the reference; the tracer believes the
-group's *first copy* (:func:`kit.spread.parents._first_copies`: by content, or
+group's *first copy* (:func:`kit.spread.first._first_copies`: by content, or
 by time where time is clear) is the original, so :func:`against_first_copy`
 re-expresses the global characters of each pair row against it: a copy is
 mirrored when its mirror state differs from the first copy's; it is turned by
