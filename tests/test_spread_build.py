@@ -414,10 +414,17 @@ def test_time_passes_over_an_earlier_material_post_to_the_earliest_copy():
     assert "by time" in g.nodes["o"]["origin_evidence"]
 
 
-@pytest.mark.parametrize("minutes, first", [((None, None, None), "z_hq"), ((60, 0, 30), "a_lq")])
+@pytest.mark.parametrize("minutes, first", [
+    pytest.param((None, None, None), "z_hq", id="no-times"),
+    pytest.param((60, 0, 30), "a_lq", id="a-clear-time-decides"),
+    pytest.param((None, 0, 30), "z_hq", id="an-unknown-time-is-not-later"),
+    pytest.param((0, None, 30), "z_hq", id="an-unknown-time-is-not-earlier"),
+])
 def test_without_times_the_finest_quantisation_breaks_a_tie_between_look_alike_copies(minutes, first):
     # two copies nothing in the pictures tells apart (a plain re-upload): every re-encode loses, so the
-    # one with the higher JPEG quality is the likelier first copy; a clear time still decides
+    # one with the higher JPEG quality is the likelier first copy; a clear time still decides. A copy
+    # without a time is not after one with a time: the old code took the dated re-upload (all_edited 1:
+    # the undated origin tied with a dated child, and the group's first post by time was another child)
     media = ["s_hq", "s_lq", "s_c"]
     posts = _posts([("z_hq", minutes[0], "s_hq", None), ("a_lq", minutes[1], "s_lq", None),
                     ("c", minutes[2], "s_c", None)])  # ids in the other order: no name decides
@@ -425,6 +432,26 @@ def test_without_times_the_finest_quantisation_breaks_a_tie_between_look_alike_c
     facts = pd.DataFrame({"sha256": media, "jpeg_quality": [93, 71, 80]})
     g = build(posts, lineage=_lineage(rows, media), media=facts)
     assert [n for n in g if g.nodes[n].get("first_copy")] == [first]
+
+
+def test_a_file_named_by_links_hours_after_its_first_post_starts_from_its_first_post():
+    # o posted the original file and r shared the same bytes 3 h later; the copies x and y were made
+    # from r and their exports name it. Measured against a descendant reference the original has a
+    # region of its own, so a post of other bytes published clearly before the first copy would be
+    # its material. The old code took the named post r as the file's first post; measured from r,
+    # o was "material" 3 h earlier and the edited copy e (1 h after o) the first copy by time
+    # (deep_chains 0). Links name a file's original among posts minutes apart, not hours: o is the
+    # first copy, and r a later share of it
+    media = ["so", "s1", "s2"]
+    rows = {(u, v): {"lacking": 0.05} for u in ("s1", "s2") for v in media if u != v}
+    posts = _posts([("o", 0, "so", None), ("e", 60, "s1", None), ("r", 180, "so", None), ("x", 200, "s2", "r"),
+                    ("y", 210, "s2", "r")])
+    lin = _lineage(rows, media)
+    lin.copies["own_share"] = [0.06 if m == "so" else 0.0 for m in lin.copies["id"]]
+    g = build(posts, lineage=lin)
+    assert [n for n in g if g.nodes[n].get("first_copy")] == ["o"]
+    assert not g.nodes["o"].get("material") and g.in_degree("o") == 0
+    assert g.has_edge("o", "r") and g.has_edge("o", "e")
 
 
 def test_a_copy_of_a_file_hangs_from_the_files_first_post_not_from_a_later_share_of_it():

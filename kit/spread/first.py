@@ -127,9 +127,12 @@ def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, own: dict | None 
     """The group's first copy: the media every other copy could have been made from (the least
     summed conflict as their parent, each capped at ``cap``: an origin carries no change that a
     copy lacks; media within ``tie`` of the best count alike, the earliest seen of them, without
-    times the one with the finest JPEG quantisation: every re-encode loses), then,
-    of its identical posts, the one most exports name as their source, then the earliest
-    (reported times can be off by minutes: the posts that share it name the original).
+    times the one with the finest JPEG quantisation: every re-encode loses; an unknown time orders
+    nothing, so where some of them have no time, the quantisation decides between those and the
+    earliest dated one), then, of its identical posts within :data:`CLEAR_S` of the earliest dated
+    one (or undated), the one most exports name as their source, then the earliest (reported times
+    can be off by minutes: the posts that share it name the original; a post hours after the file's
+    first post is a later share of it, however many links name it).
 
     Time overrules that choice where it is clear: the earliest post of the group with a platform
     time more than :data:`CLEAR_S` before it (beyond the minutes reported times are off) that is no
@@ -151,9 +154,14 @@ def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, own: dict | None 
         link = G.nodes[p]["explicit_parent"]
         if link is not None:
             named[link] = named.get(link, 0) + 1
-    early = min((p for p in posts if G.nodes[p]["media_sha256"] in near),
-                key=lambda p: (*_when(G.nodes[p]), -_quality(G.nodes[p]), p))
+    alike = [p for p in posts if G.nodes[p]["media_sha256"] in near]
+    early = min(alike, key=lambda p: (*_when(G.nodes[p]), -_quality(G.nodes[p]), p))
+    if not _when(G.nodes[early])[0]:  # the earliest dated one, beside those without a time
+        early = min([early, *(p for p in alike if _when(G.nodes[p])[0])],
+                    key=lambda p: (-_quality(G.nodes[p]), *_when(G.nodes[p]), p))
     same = [p for p in posts if G.nodes[p]["media_sha256"] == G.nodes[early]["media_sha256"]]
+    dated = [_when(G.nodes[p])[1] for p in same if not _when(G.nodes[p])[0]]
+    same = [p for p in same if _when(G.nodes[p])[0] or _when(G.nodes[p])[1] - min(dated) <= CLEAR_S]
     first = min(same, key=lambda p: (-named.get(p, 0), *_when(G.nodes[p]), p))
     timed = [p for p in posts if not _when(G.nodes[p])[0]
              and TIME_RELIABILITY.get(str(G.nodes[p].get("time_source")), 0.0) >= 1.0]
