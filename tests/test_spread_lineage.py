@@ -438,11 +438,17 @@ def _leaves_beside_the_fake(pics: dict, centre: tuple) -> None:
     assert _iou(rel["box"], ((x - 28) / 320, (y - 28) / 240, (x + 28) / 320, (y + 28) / 240)) >= 0.6
 
 
-def _source_leaves(host: str, donor: str, centre: tuple, radius: int, fake_q: int):
-    """``donor`` pasted on ``host`` (320 x 240, a feathered disc), the fake with a logo, a half-size and a
-    meme repost, and the host photo posted last: asserts the source leaves the fake's group with a
-    ``source`` row and the reposts stay; returns that row."""
+def _warm(img: np.ndarray) -> np.ndarray:
+    """A warm grade over the whole picture (red up, blue down)."""
+    return np.clip(img.astype(np.float32) * (1.12, 1.0, 0.85) + (12, 0, 0), 0, 255).astype(np.uint8)
+
+
+def _source_leaves(host: str, donor: str, centre: tuple, radius: int, fake_q: int, grade=None):
+    """``donor`` pasted on ``host`` (320 x 240, a feathered disc; then ``grade``d, when given), the fake
+    with a logo, a half-size and a meme repost, and the host photo posted last: asserts the source
+    leaves the fake's group with a ``source`` row and the reposts stay; returns that row."""
     base, fake = _pasted(host, donor, centre, radius)
+    fake = fake if grade is None else grade(fake)
     pics = {"fake": _jpeg(fake, fake_q), "logo": _jpeg(_logo(fake), 85), "small": _jpeg(fake[::2, ::2].copy(), 80),
             "meme": _jpeg(_meme(fake), 80), "source": _jpeg(base, 90)}
     ev = lineage_evidence(pics, pd.DataFrame({"id": list(pics), "cluster": 0}),
@@ -505,13 +511,25 @@ def test_a_source_photo_is_asked_beside_a_plain_copy_when_the_reference_carries_
     own (the fake as first posted), the source leaves with a ``source`` row naming that copy and the
     region; the warm reposts, one with meme text, stay."""
     base, fake = _pasted(host, donor, centre, 28)
-    warm = fake.astype(np.float32) * (1.12, 1.0, 0.85) + (12, 0, 0)
-    warm = cv2.copyMakeBorder(np.clip(warm, 0, 255).astype(np.uint8), 14, 14, 14, 14, cv2.BORDER_CONSTANT,
-                              value=(245, 245, 245))
+    warm = cv2.copyMakeBorder(_warm(fake), 14, 14, 14, 14, cv2.BORDER_CONSTANT, value=(245, 245, 245))
     pics = {"source": _jpeg(base, 90), "fake": _jpeg(fake, 92), "warm": _jpeg(warm, 90),
             "warm_small": _jpeg(warm[::2, ::2].copy(), 85), "warm_meme": _jpeg(_meme(warm), 85),
             "warm_q75": _jpeg(warm, 75)}
     _leaves_beside_the_fake(pics, centre)
+
+
+@pytest.mark.parametrize("host, donor, centre", [("astronaut", "coffee", (200, 60)),
+                                                 ("coffee", "astronaut", (240, 170))])
+def test_a_source_photo_leaves_a_composite_graded_after_the_paste(host, donor, centre):
+    """The composite was graded warm after the paste, and every copy carries the grade. Against the
+    reference the source photo (posted last) differs by the pasted region and by colour; the old code
+    then asked it beside a plainer copy, found none (all are warm), and kept it as a copy of the fake
+    (deep_chains 100's and no_time_no_links 100's source photos). The region stands out in the fake
+    more than twice as much as in the photo (``SOURCE_CLEAR``): the source leaves with a ``source``
+    row naming the fake and the region; the warm reposts with a logo, meme text or a resize stay."""
+    rel = _source_leaves(host, donor, centre, 28, 92, grade=_warm)
+    x, y = centre
+    assert _iou(rel["box"], ((x - 28) / 320, (y - 28) / 240, (x + 28) / 320, (y + 28) / 240)) >= 0.6
 
 
 def test_a_long_thin_region_or_one_across_the_frame_is_no_pasted_object_for_the_source_test():

@@ -124,6 +124,14 @@ def _long(box: Any) -> bool:
 SOURCE_EDITS = {"region replaced", "resized", "border or frame added"}
 """What may tell a composite from its source photo besides the region (:meth:`_Composite.source_of`)."""
 
+SOURCE_CLEAR = 2.0
+"""A region standing out this many times as much in the reference as in the copy is pasted beyond doubt:
+then a colour or tone change over the whole picture may tell the two apart too
+(:meth:`_Composite.source_of`). A composite is often graded to make the paste blend in, and its
+reposts all carry the grade: the benchmark's source photos left in a group that the grade kept there
+measured 2.7-4.3 (colour or tone the only other difference); reposts compared with a reference carrying
+their own marks measured 2.2-2.4 when those marks were allowed too, so marks still are not."""
+
 
 class _Composite:
     """``(reference, copy) -> bool``: the matcher's own verdict that two aligned pictures differ by a
@@ -135,6 +143,7 @@ class _Composite:
         self.images, self.kinds, self.boxes, self.feats = images, kinds, boxes, {}
         self.side, self.seen, self.verdicts, self.sources = side, {}, {}, {}
         self.edited: set = set()  # (reference, copy): a pasted region, and other edits of the reference's
+        self.graded: dict = {}  # (reference, copy) -> found: of those, the region and a grade only, clearly
 
     def compared(self, ref: Any, i: Any, pics: dict | None = None, feats: dict | None = None) -> bool:
         """Whether the colour comparison finds one of two still images to be a composite of the
@@ -173,7 +182,10 @@ class _Composite:
         caption bar, a crop or a colour filter is no source (scratch measurement on 28 benchmark
         collections, DEVELOPERS.md). Kept per pair with the region (:meth:`found`). Where such a region
         stands out but the reference differs from ``i`` by edits of its own besides, the pair goes into
-        ``edited``: :func:`_sources_beside` asks a plainer copy of the group instead."""
+        ``edited``: :func:`_sources_beside` asks a plainer copy of the group instead; where those edits
+        are a colour or tone change over the whole picture only and the region stands out
+        :data:`SOURCE_CLEAR` times as much, also into ``graded``: where no plainer copy answers (every
+        copy carries the grade), the reference does."""
         from kit.matching.comparison import compare
 
         if (ref, i) not in self.sources:
@@ -188,10 +200,15 @@ class _Composite:
                 if c is not None and c.composite and np.isfinite(c.context_suspect) and np.isfinite(c.context_source) \
                         and c.context_suspect >= SOURCE_GAP * c.context_source + SOURCE_MARGIN \
                         and box is not None and _compact(box, pics[ref].shape):
-                    if {e["edit"] for e in c.edits} <= SOURCE_EDITS:
-                        self.sources[(ref, i)] = (tuple(float(x) for x in box), float(c.changed_fraction))
+                    kinds = {e["edit"] for e in c.edits}
+                    found = (tuple(float(x) for x in box), float(c.changed_fraction))
+                    if kinds <= SOURCE_EDITS:
+                        self.sources[(ref, i)] = found
                     else:  # the region, and the reference's own edits besides: a plainer copy is asked
                         self.edited.add((ref, i))
+                        if kinds <= SOURCE_EDITS | {"colour or tone changed"} \
+                                and c.context_suspect >= SOURCE_CLEAR * c.context_source:
+                            self.graded[(ref, i)] = found  # ... and where none answers, the reference
         return self.sources[(ref, i)] is not None
 
     def found(self, ref: Any, i: Any) -> tuple | None:
@@ -311,8 +328,10 @@ def _sources_beside(reg: Any, odd: list, confirm: Any, pics: dict, feats: dict, 
     than its picture box against it, :func:`_odd`) or found a pasted region in the reference beside
     edits of the reference's own (``confirm.edited``: a colour filter, text; deep_chains 1's source
     photo, posted 11 h before its composite, became the group's first copy that way), each asked
-    beside the copies like it (:func:`_beside`; ``framed`` and ``boxes``: :func:`_framed_alike`).
-    Asking all the others too cost 29 % more lineage time on 963 posts (DEVELOPERS.md)."""
+    beside the copies like it (:func:`_beside`; ``framed`` and ``boxes``: :func:`_framed_alike`), and
+    where none answers and the reference differs from it by the region and a grade only
+    (``confirm.graded``), beside the reference. Asking all the others too cost 29 % more lineage time
+    on 963 posts (DEVELOPERS.md)."""
     added = _added(reg) if any(c.own_share > source_min for c in reg.copies.values()) else {}
     found = {}
     for i, c in reg.copies.items():
@@ -320,6 +339,9 @@ def _sources_beside(reg: Any, odd: list, confirm: Any, pics: dict, feats: dict, 
             continue
         asked = _beside(reg, c, odd, added, source_min, lambda a, b: _framed_alike(a, b, framed, boxes))
         p = next((p for p in asked if confirm.source_of(p, i, pics, feats)), None)
+        if p is None and (reg.reference, i) in confirm.graded:  # every copy graded alike: the reference answers
+            p = reg.reference
+            confirm.sources[(p, i)] = confirm.graded[(p, i)]
         if p is not None:
             found[i] = p
     return found
