@@ -532,6 +532,29 @@ def test_a_source_photo_leaves_a_composite_graded_after_the_paste(host, donor, c
     assert _iou(rel["box"], ((x - 28) / 320, (y - 28) / 240, (x + 28) / 320, (y + 28) / 240)) >= 0.6
 
 
+@pytest.mark.parametrize("host, donor, centre", [("astronaut", "coffee", (200, 60)),
+                                                 ("coffee", "astronaut", (240, 170))])
+def test_a_source_photo_leaves_a_composite_known_only_from_a_repost_with_a_logo(host, donor, centre):
+    """The composite was not collected, only a repost with a broadcaster's logo and copies of that
+    repost, so every copy carries the logo. Against the reference the source photo (posted last)
+    differs by the pasted region and by the logo; no plainer copy exists, and the old code kept it
+    as a copy (no_counts 1's source photo, in a group with one repost that has a caption bar and a
+    logo). The region, off the frame's edges, stands out more than twice as much in the repost as
+    in the photo: the source leaves with a ``source`` row and the region; the reposts stay."""
+    base, fake = _pasted(host, donor, centre, 28)
+    logo = _logo(fake)
+    pics = {"logo": _jpeg(logo, 88), "logo_small": _jpeg(logo[::2, ::2].copy(), 80), "logo_q75": _jpeg(logo, 75),
+            "source": _jpeg(base, 90)}
+    ev = lineage_evidence(pics, pd.DataFrame({"id": list(pics), "cluster": 0}),
+                          first_seen={k: t for t, k in enumerate(pics)})
+    grp = dict(zip(ev.groups["id"], ev.groups["group"]))
+    assert grp["source"] != grp["logo"] == grp["logo_small"] == grp["logo_q75"]
+    rel = ev.relations.set_index("a").loc["source"]
+    assert rel["relation"] == "source" and rel["b"] in ("logo", "logo_small", "logo_q75")
+    x, y = centre
+    assert _iou(rel["box"], ((x - 28) / 320, (y - 28) / 240, (x + 28) / 320, (y + 28) / 240)) >= 0.6
+
+
 def test_a_long_thin_region_or_one_across_the_frame_is_no_pasted_object_for_the_source_test():
     """deep_chains 303: a screenshot repost, asked beside its child that added one line of meme text
     at the bottom, was "the source photo" of that line (a region 452 x 26 px, 17 : 1, standing out in

@@ -126,11 +126,19 @@ SOURCE_EDITS = {"region replaced", "resized", "border or frame added"}
 
 SOURCE_CLEAR = 2.0
 """A region standing out this many times as much in the reference as in the copy is pasted beyond doubt:
-then a colour or tone change over the whole picture may tell the two apart too
-(:meth:`_Composite.source_of`). A composite is often graded to make the paste blend in, and its
-reposts all carry the grade: the benchmark's source photos left in a group that the grade kept there
-measured 2.7-4.3 (colour or tone the only other difference); reposts compared with a reference carrying
-their own marks measured 2.2-2.4 when those marks were allowed too, so marks still are not."""
+then the reference may differ by a grade (:data:`GRADE_EDITS`) or a repost's marks (:data:`MARK_EDITS`)
+too, where no plainer copy can be asked (:meth:`_Composite.source_of`; benchmark sources: 2.8-12.6)."""
+GRADE_EDITS = {"colour or tone changed"}  # a grade after the paste, on every repost then
+MARK_EDITS = {"text, logo or sticker", "caption bar"}
+"""A repost's marks: beside a region :data:`EDGE_MARGIN` off every edge only (:func:`_off_the_edges`). At
+the edge a band of meme text, a letterbox or app chrome can read as a region (the three reposts called
+sources with marks beside any region: 2.2-2.4, each within 3 % of an edge)."""
+EDGE_MARGIN = 0.05  # a share of the frame's side
+
+
+def _off_the_edges(box: Any) -> bool:
+    """Whether a region's box (fractions of the frame) keeps :data:`EDGE_MARGIN` from every edge."""
+    return bool(min(box[0], box[1], 1 - box[2], 1 - box[3]) >= EDGE_MARGIN)
 
 
 class _Composite:
@@ -183,9 +191,10 @@ class _Composite:
         collections, DEVELOPERS.md). Kept per pair with the region (:meth:`found`). Where such a region
         stands out but the reference differs from ``i`` by edits of its own besides, the pair goes into
         ``edited``: :func:`_sources_beside` asks a plainer copy of the group instead; where those edits
-        are a colour or tone change over the whole picture only and the region stands out
-        :data:`SOURCE_CLEAR` times as much, also into ``graded``: where no plainer copy answers (every
-        copy carries the grade), the reference does."""
+        are a grade over the whole picture (:data:`GRADE_EDITS`) or a repost's marks beside a region
+        off the frame's edges (:data:`MARK_EDITS`), and the region stands out :data:`SOURCE_CLEAR`
+        times as much, also into ``graded``: where no plainer copy answers (every copy carries the
+        grade, or the marked repost is the only copy), the reference does."""
         from kit.matching.comparison import compare
 
         if (ref, i) not in self.sources:
@@ -206,8 +215,8 @@ class _Composite:
                         self.sources[(ref, i)] = found
                     else:  # the region, and the reference's own edits besides: a plainer copy is asked
                         self.edited.add((ref, i))
-                        if kinds <= SOURCE_EDITS | {"colour or tone changed"} \
-                                and c.context_suspect >= SOURCE_CLEAR * c.context_source:
+                        besides = GRADE_EDITS | (MARK_EDITS if _off_the_edges(box) else set())
+                        if kinds <= SOURCE_EDITS | besides and c.context_suspect >= SOURCE_CLEAR * c.context_source:
                             self.graded[(ref, i)] = found  # ... and where none answers, the reference
         return self.sources[(ref, i)] is not None
 
@@ -329,8 +338,8 @@ def _sources_beside(reg: Any, odd: list, confirm: Any, pics: dict, feats: dict, 
     edits of the reference's own (``confirm.edited``: a colour filter, text; deep_chains 1's source
     photo, posted 11 h before its composite, became the group's first copy that way), each asked
     beside the copies like it (:func:`_beside`; ``framed`` and ``boxes``: :func:`_framed_alike`), and
-    where none answers and the reference differs from it by the region and a grade only
-    (``confirm.graded``), beside the reference. Asking all the others too cost 29 % more lineage time
+    where none answers and the reference differs from it by the region and a grade or a repost's
+    marks only (``confirm.graded``), beside the reference. Asking all the others too cost 29 % more lineage time
     on 963 posts (DEVELOPERS.md)."""
     added = _added(reg) if any(c.own_share > source_min for c in reg.copies.values()) else {}
     found = {}
