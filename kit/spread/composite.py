@@ -151,7 +151,7 @@ class _Composite:
         self.images, self.kinds, self.boxes, self.feats = images, kinds, boxes, {}
         self.side, self.seen, self.verdicts, self.sources = side, {}, {}, {}
         self.edited: set = set()  # (reference, copy): a pasted region, and other edits of the reference's
-        self.graded: dict = {}  # (reference, copy) -> found: of those, the region and a grade only, clearly
+        self.graded: dict = {}  # (reference, copy) -> found: of those, a clear region beside a grade or marks
 
     def compared(self, ref: Any, i: Any, pics: dict | None = None, feats: dict | None = None) -> bool:
         """Whether the colour comparison finds one of two still images to be a composite of the
@@ -348,7 +348,7 @@ def _sources_beside(reg: Any, odd: list, confirm: Any, pics: dict, feats: dict, 
             continue
         asked = _beside(reg, c, odd, added, source_min, lambda a, b: _framed_alike(a, b, framed, boxes))
         p = next((p for p in asked if confirm.source_of(p, i, pics, feats)), None)
-        if p is None and (reg.reference, i) in confirm.graded:  # every copy graded alike: the reference answers
+        if p is None and (reg.reference, i) in confirm.graded:  # no plainer copy answered: the reference does
             p = reg.reference
             confirm.sources[(p, i)] = confirm.graded[(p, i)]
         if p is not None:
