@@ -175,3 +175,25 @@ def test_bench_trace_small_prints_every_method(tmp_path):
     t = table.set_index("method")
     assert t.loc["ours", "edge_f1"] >= t.loc["earliest", "edge_f1"]
     assert info["posts"] > 10 and info["lineage_s"] > 0
+
+
+def test_every_repost_is_made_from_its_parents_file_as_posted(tmp_path):
+    # the origin's re-uploads too: they were made from the composite's pixels before its JPEG encode,
+    # so none carried the origin's JPEG history, which every later re-upload carries of its parent's
+    import io
+
+    from PIL import Image
+
+    from kit.demo.collections import _repost, _Writer
+    from kit.media import load_image
+
+    (tmp_path / "media").mkdir()
+    wr = _Writer(tmp_path, np.random.default_rng(4))
+    fake = Image.fromarray(base_images(("coffee.png",), side=160)[0])
+    p = {"share_p": 0.0, "edits": (1, 1)}
+    origin = _repost(wr, fake, None, p)
+    posted = load_image(Path(wr.media[origin["sha"]]["path"]), mode="RGB")
+    assert np.array_equal(np.asarray(origin["img"]), posted)
+    child = _repost(wr, fake, origin, p)
+    assert np.array_equal(np.asarray(child["img"]), np.asarray(Image.open(io.BytesIO(
+        Path(wr.media[child["sha"]]["path"]).read_bytes())).convert("RGB")))

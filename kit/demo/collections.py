@@ -215,8 +215,8 @@ def _repost(wr: _Writer, fake: Any, par: dict | None, p: dict) -> dict:
 
     rng = wr.rng
     if par is None:
-        data, enc = encode(fake, rng, quality=(88, 95))
-        return {"img": fake, "sha": wr.store(data), "platform": str(rng.choice(PLATFORMS)), "role": "origin",
+        data, enc = encode(fake, rng, quality=(88, 95))  # reposts are made from the file as posted
+        return {"img": Image.open(io.BytesIO(data)).convert("RGB"), "sha": wr.store(data), "platform": str(rng.choice(PLATFORMS)), "role": "origin",
                 "edits": [enc]}
     if rng.random() < p["share_p"]:
         return {"img": par["img"], "sha": par["sha"], "platform": par["platform"], "role": "share", "edits": []}
