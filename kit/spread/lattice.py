@@ -1,0 +1,141 @@
+"""Whether one JPEG was re-encoded from another: the earlier file's quantisation lattice in the later one.
+
+A JPEG stores each 8x8 block's DCT coefficients as whole multiples of a step per frequency (the
+quantisation table). Decode a JPEG and save it again with finer steps, and the new coefficients
+still sit where the old steps put them: ``k * s`` falls within rounding of a multiple of the first
+step ``p`` (Lukas and Fridrich's double quantisation; the same trace :mod:`kit.detectors.dq`
+reads without knowing the first table). Here the first table is a candidate's own, so the test is
+direct: of the child's coefficient values that the parent's step rules out (no multiple of ``p``
+rounds to them), how many does the child use? A file saved once from other pixels uses them as
+often as its neighbours (the share expected when every value is as likely as the next); a
+re-encode of the parent almost never.
+
+It speaks only where the later steps are finer than the earlier ones (a coarser re-encode reaches
+every value) and the block grid was kept (a crop off the 8 px grid, a resize or a rotation remake
+the coefficients, a colour filter most of them). So it tells a re-encode at a higher quality from
+its original, which the finer quantisation would otherwise rank first
+(:func:`kit.spread.first._first_copy`), and it is silent, never against, elsewhere.
+
+Examples
+--------
+>>> import io, numpy as np
+>>> from PIL import Image
+>>> rng = np.random.default_rng(0)
+>>> img = Image.fromarray(rng.normal(128, 40, (128, 128)).clip(0, 255).astype(np.uint8))
+>>> def jpeg(im, q):
+...     b = io.BytesIO(); im.save(b, "JPEG", quality=q); return b.getvalue()
+>>> first = jpeg(img, 80)
+>>> again = jpeg(Image.open(io.BytesIO(first)), 92)
+>>> a, b = lattice_of(first), lattice_of(again)
+>>> carries(b, a)[0], carries(a, b)[0], carries(lattice_of(jpeg(img, 92)), a)[0]
+(True, False, False)
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Lattice", "carries", "lattice_of"]
+
+ZIGZAG_AC = [(0, 1), (1, 0), (2, 0), (1, 1), (0, 2), (0, 3), (1, 2), (2, 1), (3, 0), (4, 0), (3, 1), (2, 2),
+             (1, 3), (0, 4), (0, 5)]
+"""The 15 lowest AC frequencies (row, column): the ones most blocks carry non-zero values in."""
+K = 60
+"""Coefficient values counted, in steps of the file's own table (larger ones are clipped)."""
+TOL = 0.25
+"""Slack beyond half the later step, in DCT units, for the rounding of the decoded pixels (any value
+under 0.5 rules out the same values: the margins come in halves of a step)."""
+MIN_VALUES = 200
+"""Coefficient values the test needs before it says anything."""
+MAX_SHARE = 0.5
+"""A re-encode holds at most this share of what a file saved once holds at the ruled-out values.
+Five of scikit-image's photos (resized by 2/3 first, so without a JPEG history of their own), saved
+at q88, q90, q85, q75, q60, q91, q70 and re-encoded at q91, q92, q90, q80, q90, q93, q72: 0.01-0.43
+(0.43: q70 then q72; 3 of the 35 too few values to tell); the same photos saved once at the later
+quality: 0.84-1.07. On the benchmark collections an origin against its screenshot re-upload's
+coarser table: 0.83; a re-upload against its parent after a colour filter: 0.47 (true)."""
+
+
+@dataclass(frozen=True)
+class Lattice:
+    """A JPEG's luma table ``q`` (8 x 8, natural order) and ``hist``: for each of :data:`ZIGZAG_AC`,
+    how many blocks hold each value ``-K .. K`` (clipped)."""
+
+    q: np.ndarray
+    hist: np.ndarray
+
+
+def lattice_of(src: Any, max_pixels: int | None = None) -> Lattice | None:
+    """The :class:`Lattice` of a JPEG (path or bytes); None for anything else, for a file libjpeg
+    cannot read, or one over the media pixel limit (its coefficients are not decoded)."""
+    import jpeglib
+    from PIL import Image
+
+    from kit.media import DEFAULT_MAX_PIXELS
+
+    try:
+        with Image.open(io.BytesIO(src) if isinstance(src, (bytes, bytearray)) else src) as im:
+            fmt, (w, h) = im.format, im.size
+        if fmt != "JPEG" or w * h > (max_pixels or DEFAULT_MAX_PIXELS):
+            return None
+        if isinstance(src, (bytes, bytearray)):
+            import tempfile
+
+            with tempfile.TemporaryDirectory() as d:  # jpeglib reads files
+                p = Path(d) / "x.jpg"
+                p.write_bytes(bytes(src))
+                return lattice_of(p, max_pixels)
+        im = jpeglib.read_dct(str(src))
+        qt = np.asarray(im.qt)
+        q = qt[int(np.asarray(im.quant_tbl_no)[0])] if hasattr(im, "quant_tbl_no") else qt[0]
+        Y = np.asarray(im.Y)
+    except Exception:  # noqa: BLE001 - an unreadable file gives no evidence; the trace goes on
+        return None
+    hist = np.stack([np.bincount(np.clip(Y[:, :, u, v].ravel().astype(np.int64), -K, K) + K, minlength=2 * K + 1)
+                     for u, v in ZIGZAG_AC])
+    return Lattice(q.astype(np.int64), hist)
+
+
+def _ruled_out(s: int, p: int) -> np.ndarray:
+    """For values ``-K .. K`` at step ``s``: True where no multiple of ``p`` rounds to them."""
+    val = np.arange(-K, K + 1) * s
+    return np.abs(val - p * np.round(val / p)) > s / 2 + TOL
+
+
+def carries(child: Lattice | None, parent: Lattice | None) -> tuple[bool, float, int]:
+    """Whether ``child`` was re-encoded from a file with ``parent``'s table: ``(verdict, share, n)``.
+    ``share``: the child's counts at the values ``parent``'s steps rule out, against what a file saved
+    once would hold there (each such value's count read off the nearest values on either side that
+    the steps allow, on a straight line in the logarithm: without a history the histogram falls off
+    smoothly, about exponentially, from zero); a verdict at
+    most :data:`MAX_SHARE`. ``n``: the counts behind it (:data:`MIN_VALUES`); ``(False, nan, n)``
+    where they are too few to tell."""
+    if child is None or parent is None:
+        return False, float("nan"), 0
+    ks = np.arange(-K, K + 1)
+    used = expected = 0.0
+    for i, (u, v) in enumerate(ZIGZAG_AC):
+        s, p = int(child.q[u, v]), int(parent.q[u, v])
+        if p <= s:  # a coarser or equal first step reaches every value: no trace
+            continue
+        out = _ruled_out(s, p)
+        allowed = np.flatnonzero(~out)
+        h = child.hist[i].astype(float)
+        for k in np.flatnonzero(out & (np.abs(ks) < K) & (np.abs(ks * s) >= p)):  # near zero all are peaked
+            j = np.searchsorted(allowed, k)
+            if j == 0 or j == len(allowed) or ks[allowed[j - 1]] * ks[allowed[j]] <= 0:
+                continue  # no allowed value on both sides on the same side of zero
+            a, b = allowed[j - 1], allowed[j]
+            used += h[k]
+            la, lb = np.log1p(h[a]), np.log1p(h[b])
+            expected += float(np.expm1(la + (lb - la) * (k - a) / (b - a)))
+    n = int(used + expected)
+    if n < MIN_VALUES or expected <= 0:
+        return False, float("nan"), n
+    share = used / expected
+    return bool(share <= MAX_SHARE), float(share), n
