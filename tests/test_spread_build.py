@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import networkx as nx
 import pandas as pd
 import pytest
@@ -432,6 +434,60 @@ def test_without_times_the_finest_quantisation_breaks_a_tie_between_look_alike_c
     facts = pd.DataFrame({"sha256": media, "jpeg_quality": [93, 71, 80]})
     g = build(posts, lineage=_lineage(rows, media), media=facts)
     assert [n for n in g if g.nodes[n].get("first_copy")] == [first]
+
+
+def _jpeg_file(folder, img, q, name):
+    """``img`` saved as a JPEG at quality ``q`` in ``folder``; the path."""
+    img.save(folder / name, "JPEG", quality=q)
+    return str(folder / name)
+
+
+@pytest.mark.parametrize("minutes", [
+    pytest.param((None, None, None), id="no-times"),
+    pytest.param((None, 0, 30), id="the-re-encode-dated"),
+    pytest.param((120, 0, 150), id="the-re-encode-clearly-earlier-by-its-time"),
+])
+def test_a_look_alike_that_carries_another_copys_jpeg_lattice_is_not_the_first_copy(tmp_path, minutes):
+    # the origin saved at q85; a re-upload of its file at q95, nothing in the picture changed: the finer
+    # quantisation alone would make the re-upload the first copy, and its time too where it is the only
+    # one or clearly earlier (a reported time can be wrong); its coefficients still sit on the origin's
+    # steps (kit.spread.lattice), so it was made from the origin's file
+    from PIL import Image
+    from skimage import data
+
+    save = functools.partial(_jpeg_file, tmp_path)
+    origin = save(Image.fromarray(data.astronaut()), 85, "o.jpg")
+    again = save(Image.open(origin).convert("RGB"), 95, "r.jpg")
+    mark = save(Image.fromarray(data.astronaut()), 80, "c.jpg")
+    media = ["s_o", "s_r", "s_c"]
+    posts = _posts([("z_origin", minutes[0], "s_o", None), ("a_reup", minutes[1], "s_r", None),
+                    ("c", minutes[2], "s_c", None)])
+    rows = {("s_c", v): {"lacking": 0.05} for v in ("s_o", "s_r")}
+    facts = pd.DataFrame({"sha256": media, "jpeg_quality": [85, 95, 80], "path": [origin, again, mark]})
+    g = build(posts, lineage=_lineage(rows, media), media=facts)
+    assert [n for n in g if g.nodes[n].get("first_copy")] == ["z_origin"]
+    assert "a_reup looks alike but its JPEG carries z_origin's quantisation" in g.nodes["z_origin"]["first_copy_why"]
+    g = build(posts, lineage=_lineage(rows, media), media=facts.drop(columns="path"))  # without the files
+    assert [n for n in g if g.nodes[n].get("first_copy")] == ["a_reup"]
+
+
+def test_a_re_encodes_time_bounds_the_file_it_was_made_from(tmp_path):
+    # the least edited-looking file has no time, but a re-encode of it was posted at 4 h: the file existed
+    # then, so a copy posted 4 h earlier is the first copy by time, as it would be against a dated file
+    from PIL import Image
+    from skimage import data
+
+    save = functools.partial(_jpeg_file, tmp_path)
+    plain = save(Image.fromarray(data.astronaut()), 85, "a.jpg")
+    again = save(Image.open(plain).convert("RGB"), 95, "b.jpg")
+    early = save(Image.fromarray(data.astronaut()), 75, "e.jpg")
+    media = ["s_a", "s_b", "s_e"]
+    posts = _posts([("a", None, "s_a", None), ("b", 240, "s_b", None), ("e", 0, "s_e", None)])
+    rows = {("s_e", v): {"lacking": 0.05} for v in ("s_a", "s_b")}  # e carries a mark the others lack
+    facts = pd.DataFrame({"sha256": media, "jpeg_quality": [85, 95, 75], "path": [plain, again, early]})
+    g = build(posts, lineage=_lineage(rows, media), media=facts)
+    assert [n for n in g if g.nodes[n].get("first_copy")] == ["e"]
+    assert "4.0 h before b, a re-encode of the file of a" in g.nodes["e"]["first_copy_why"]
 
 
 def test_a_file_named_by_links_hours_after_its_first_post_starts_from_its_first_post():

@@ -14,8 +14,9 @@ A candidate parent ``u`` of ``v`` is another post of ``v``'s variant group
   in a group whose copies mostly carry another copy's changes, a chain:
   :func:`kit.spread.prior.group_prior`): the
   copy every other copy could have been made from (least summed conflict as
-  their parent: an origin carries no change that a copy lacks), its earliest
-  post; unless a post of the group was clearly posted earlier (platform
+  their parent: an origin carries no change that a copy lacks; a file whose
+  JPEG carries another copy's quantisation was re-encoded from it, and that
+  one takes its place, :mod:`kit.spread.lattice`), its earliest post; unless a post of the group was clearly posted earlier (platform
   times, more than 30 min, less than 7 days): in a chain of reposts most
   copies inherit the first edit, so the copy that looks least edited is then
   a descendant, and time settles it. A photo that old, or one with a region
@@ -201,7 +202,9 @@ def build(posts: pd.DataFrame, matches: pd.DataFrame | None = None, *, media: pd
     knobs = _Knobs(theta=theta, explicit_bonus=explicit_bonus, platform_penalty=platform_penalty,
                    identical_support=identical_support, time_weight=time_weight, time_tau_min=time_tau_min,
                    support=support, conflict=conflict)
-    first = _first_copies(G, members, rows, own, knobs.support, knobs.conflict)
+    paths = {} if media is None or "path" not in media else {r["sha256"]: val(r["path"]) for r in
+                                                              media[["sha256", "path"]].to_dict("records")}
+    first = _first_copies(G, members, rows, own, knobs.support, knobs.conflict, paths)
     based, root_like = against_first_copy(rows, {g: (G.nodes[first[g]]["media_sha256"], {
         G.nodes[p]["media_sha256"] for p in m}) for g, m in members.items()}, root_like)
     incoming, chains = group_prior(_incoming(G, ids, members, first, based, root_like, lineage is not None, knobs),

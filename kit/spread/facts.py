@@ -33,6 +33,9 @@ media file (``sha256``), the ``media=`` table of :func:`kit.spread.build`:
     The picture's box ``[x0, y0, x1, y1]`` in pixels (hash payload).
 ``kind``
     ``"image"`` / ``"video"`` when ``media`` is given.
+``path``
+    The stored file (``media``'s ``path``), else None: the first-copy choice reads the JPEG
+    lattice of look-alike copies from it (:mod:`kit.spread.lattice`).
 ``error``
     Why a file has no facts (no ok result in either step), else None.
 
@@ -61,7 +64,7 @@ import pandas as pd
 __all__ = ["FACT_COLUMNS", "media_facts"]
 
 FACT_COLUMNS = ["sha256", "kind", "width", "height", "jpeg_quality", "jpeg_tables", "has_exif", "has_c2pa",
-                "c2pa_ingredients", "exif_time", "added_content", "added_reason", "content_box", "error"]
+                "c2pa_ingredients", "exif_time", "added_content", "added_reason", "content_box", "path", "error"]
 
 
 def _ok_payloads(results: pd.DataFrame | None) -> dict:
@@ -114,13 +117,14 @@ def media_facts(metadata: pd.DataFrame | None = None, hashes: pd.DataFrame | Non
     if media is not None and len(media):
         shas = list(media["sha256"])
         kinds = dict(zip(media["sha256"], media["kind"])) if "kind" in media else {}
+        paths = dict(zip(media["sha256"], media["path"])) if "path" in media else {}
         names: dict = {}
         if "original_name" in media:
             for s, n in zip(media["sha256"], media["original_name"]):
                 if isinstance(n, str) and n:
                     names.setdefault(n.rsplit("/", 1)[-1], []).append(s)
     else:
-        shas, kinds, names = sorted(set(meta) | set(hsh)), {}, {}
+        shas, kinds, names, paths = sorted(set(meta) | set(hsh)), {}, {}, {}
     rows = []
     for sha in shas:
         m, h = meta.get(sha), hsh.get(sha)
@@ -150,7 +154,7 @@ def media_facts(metadata: pd.DataFrame | None = None, hashes: pd.DataFrame | Non
             "has_c2pa": bool(c2.get("Present")) if m is not None else None,
             "c2pa_ingredients": ingredients, "exif_time": _exif_time(ex) if ex else None,
             "added_content": (reason is not None) if h is not None else None, "added_reason": reason,
-            "content_box": (h or {}).get("box"),
+            "content_box": (h or {}).get("box"), "path": str(paths[sha]) if paths.get(sha) else None,
             "error": None if (m is not None or h is not None) else "no metadata or hash result",
         })
     return pd.DataFrame(rows, columns=FACT_COLUMNS)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from kit.spread.cost import lineage_cost
@@ -54,17 +55,17 @@ def _seconds(t: Any) -> float:
 
 
 def _first_copies(G: nx.DiGraph, members: dict, rows: dict, own: dict, support: dict | None = None,
-                  conflict: dict | None = None) -> dict:
+                  conflict: dict | None = None, paths: dict | None = None) -> dict:
     """Group -> its first copy (:func:`_first_copy`; again among the other media while the one it
     chose was posted a week before all of them, :func:`_alone_before`), marked on the node with
     ``first_copy`` and ``first_copy_why``. ``support`` / ``conflict``: the cost weights
-    (:func:`kit.spread.cost.lineage_cost`)."""
+    (:func:`kit.spread.cost.lineage_cost`); ``paths``: media -> file, for :func:`_re_encodes`."""
     conflict_of = {key: lineage_cost(r, support=support, conflict=conflict)[1] for key, r in rows.items()}
     first = {}
     for g, m in members.items():
         rest = m
         while True:
-            first[g], why = _first_copy(G, rest, conflict_of, own)
+            first[g], why = _first_copy(G, rest, conflict_of, own, paths=paths)
             later = _alone_before(G, rest, first[g])
             if not later:
                 break
@@ -122,14 +123,51 @@ def _material(G: nx.DiGraph, posts: list, first: str, own: dict | None) -> dict:
     return out
 
 
+def _re_encodes(near: set, total: dict, paths: dict | None) -> tuple[set, dict]:
+    """The look-alike files ``near`` without those whose JPEG carries another group file's quantisation
+    lattice (:func:`kit.spread.lattice.carries`: re-encoded from it at finer steps), each replaced by
+    the file it was made from (a re-encode is never the first copy of its source, whatever its quality
+    or time): of the files with that table, the one every other copy could best have been made from
+    (``total``: media -> summed conflict). ``(candidates, {re-encode: the file it carries})``."""
+    from kit.spread.lattice import carries, lattice_of
+
+    if not paths:
+        return set(near), {}
+    lat: dict = {}
+
+    def of(m: str) -> Any:
+        if m not in lat:
+            lat[m] = lattice_of(paths[m]) if paths.get(m) else None
+        return lat[m]
+
+    cands, out, todo = set(near), {}, sorted(near)
+    while todo:
+        b = todo.pop(0)
+        if of(b) is None:
+            continue
+        for a in sorted(total, key=lambda m: (total[m], m)):
+            if a == b or a in out or not carries(of(b), of(a))[0]:
+                continue
+            a = min((m for m in total if m != b and m not in out and of(m) is not None
+                     and np.array_equal(of(m).q, of(a).q)), key=lambda m: (total[m], m))
+            out[b] = a
+            cands.discard(b)
+            if a not in cands:
+                cands.add(a)
+                todo.append(a)
+            break
+    return (cands, out) if cands else (set(near), {})
+
+
 def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, own: dict | None = None, cap: float = 5.0,
-                tie: float = 1.0) -> tuple[str, str]:
+                tie: float = 1.0, paths: dict | None = None) -> tuple[str, str]:
     """The group's first copy: the media every other copy could have been made from (the least
     summed conflict as their parent, each capped at ``cap``: an origin carries no change that a
     copy lacks; media within ``tie`` of the best count alike, the earliest seen of them, without
     times the one with the finest JPEG quantisation: every re-encode loses; an unknown time orders
     nothing, so where some of them have no time, the quantisation decides between those and the
-    earliest dated one), then, of its identical posts within :data:`CLEAR_S` of the earliest dated
+    earliest dated one; a look-alike whose JPEG carries another's quantisation was re-encoded from it,
+    :func:`_re_encodes`, and is none of them), then, of its identical posts within :data:`CLEAR_S` of the earliest dated
     one (or undated), the one most exports name as their source, then the earliest (reported times
     can be off by minutes: the posts that share it name the original; a post hours after the file's
     first post is a later share of it, however many links name it).
@@ -154,7 +192,8 @@ def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, own: dict | None 
         link = G.nodes[p]["explicit_parent"]
         if link is not None:
             named[link] = named.get(link, 0) + 1
-    alike = [p for p in posts if G.nodes[p]["media_sha256"] in near]
+    cands, later = _re_encodes(near, total, paths)
+    alike = [p for p in posts if G.nodes[p]["media_sha256"] in cands]
     early = min(alike, key=lambda p: (*_when(G.nodes[p]), -_quality(G.nodes[p]), p))
     if not _when(G.nodes[early])[0]:  # the earliest dated one, beside those without a time
         early = min([early, *(p for p in alike if _when(G.nodes[p])[0])],
@@ -163,21 +202,44 @@ def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, own: dict | None 
     dated = [_when(G.nodes[p])[1] for p in same if not _when(G.nodes[p])[0]]
     same = [p for p in same if _when(G.nodes[p])[0] or _when(G.nodes[p])[1] - min(dated) <= CLEAR_S]
     first = min(same, key=lambda p: (-named.get(p, 0), *_when(G.nodes[p]), p))
+    by_time = _by_time(G, posts, first, own, later)
+    if by_time is not None:
+        return _named_source(G, posts, *by_time)
+    why = ("the first copy of its group: its picture is the one every other copy could have been made from, "
+           "and this is its earliest post")
+    if later:
+        names = {G.nodes[p]["media_sha256"]: p for p in sorted(posts, key=lambda p: (*_when(G.nodes[p]), p))}
+        why += "; " + "; ".join(f"{names[b]} looks alike but its JPEG carries {names[a]}'s quantisation: re-encoded "
+                                "from it" for b, a in sorted(later.items(), key=lambda kv: names[kv[0]]))
+    return _named_source(G, posts, first, why)
+
+
+def _by_time(G: nx.DiGraph, posts: list, first: str, own: dict | None, later: dict) -> tuple[str, str] | None:
+    """The earliest post of the group with a platform time more than :data:`CLEAR_S` before ``first``
+    that is no material (:func:`_is_material`) and no re-encode of another copy (``later``), with the
+    sentence that says why; None when there is none. Where ``first`` has no time, a re-encode of its
+    file that has one stands in for it: the file existed before that post."""
+    ref = first
+    if _when(G.nodes[first])[0]:
+        heirs = [p for p in posts if later.get(G.nodes[p]["media_sha256"]) == G.nodes[first]["media_sha256"]
+                 and not _when(G.nodes[p])[0]]
+        ref = min(heirs, key=lambda p: (*_when(G.nodes[p]), p)) if heirs else first
     timed = [p for p in posts if not _when(G.nodes[p])[0]
              and TIME_RELIABILITY.get(str(G.nodes[p].get("time_source")), 0.0) >= 1.0]
-    if timed and not _when(G.nodes[first])[0]:
-        for e in sorted(timed, key=lambda p: (*_when(G.nodes[p]), p)):  # the earliest post that is no material
-            gap = _when(G.nodes[first])[1] - _when(G.nodes[e])[1]
-            if gap <= CLEAR_S:
-                break
-            if _is_material(gap, (own or {}).get(G.nodes[e]["media_sha256"], 0.0)):
-                continue
-            return _named_source(G, posts, e, (
-                f"the first copy of its group by time: posted {gap / 3600:.1f} h before {first}, the copy that "
-                "looks least edited (in a chain of reposts most copies inherit the first edit, so the least "
-                "edited-looking copy can be a descendant)"))
-    return _named_source(G, posts, first, ("the first copy of its group: its picture is the one every other copy "
-                                           "could have been made from, and this is its earliest post"))
+    if not timed or _when(G.nodes[ref])[0]:
+        return None
+    for e in sorted(timed, key=lambda p: (*_when(G.nodes[p]), p)):  # the earliest post that is no material
+        gap = _when(G.nodes[ref])[1] - _when(G.nodes[e])[1]
+        if gap <= CLEAR_S:
+            return None
+        if _is_material(gap, (own or {}).get(G.nodes[e]["media_sha256"], 0.0)) \
+                or G.nodes[e]["media_sha256"] in later:
+            continue
+        said = "" if ref == first else f", a re-encode of the file of {first} (which has no time)"
+        return e, (f"the first copy of its group by time: posted {gap / 3600:.1f} h before {ref}{said}, the copy "
+                   "that looks least edited (in a chain of reposts most copies inherit the first edit, so the "
+                   "least edited-looking copy can be a descendant)")
+    return None
 
 
 def _named_source(G: nx.DiGraph, posts: list, first: str, why: str) -> tuple[str, str]:
