@@ -86,3 +86,18 @@ def test_error_rows_are_not_facts():
     meta = pd.DataFrame({"sha256": ["s"], "status": ["error"], "payload": [None]})
     f = media_facts(meta, None, pd.DataFrame({"sha256": ["s"], "kind": ["image"]}))
     assert f.loc[0, "error"] == "no metadata or hash result" and f.loc[0, "has_exif"] is None
+
+
+def test_the_luma_table_and_the_path_are_the_files_own(files):
+    # the table that kit.spread.lattice tests a re-encode against: the file's first table as libjpeg
+    # (through jpeglib) reads it, in natural order; the path from the media table
+    import kit.metadata as md
+    from kit.spread.lattice import lattice_of
+
+    meta = _step_rows(md.STEP, files)
+    media = pd.DataFrame({"sha256": list(files), "kind": "image", "path": [str(p) for p in files.values()]})
+    f = media_facts(meta, None, media).set_index("sha256")
+    for name in ("orig", "copy"):
+        assert np.array_equal(np.reshape(f.loc[name, "jpeg_luma_table"], (8, 8)), lattice_of(files[name]).q)
+        assert f.loc[name, "path"] == str(files[name])
+    assert f.loc["bar", "jpeg_luma_table"] is None

@@ -202,9 +202,7 @@ def build(posts: pd.DataFrame, matches: pd.DataFrame | None = None, *, media: pd
     knobs = _Knobs(theta=theta, explicit_bonus=explicit_bonus, platform_penalty=platform_penalty,
                    identical_support=identical_support, time_weight=time_weight, time_tau_min=time_tau_min,
                    support=support, conflict=conflict)
-    paths = {} if media is None or "path" not in media else {r["sha256"]: val(r["path"]) for r in
-                                                              media[["sha256", "path"]].to_dict("records")}
-    first = _first_copies(G, members, rows, own, knobs.support, knobs.conflict, paths)
+    first = _first_copies(G, members, rows, own, knobs.support, knobs.conflict, _files(media))
     based, root_like = against_first_copy(rows, {g: (G.nodes[first[g]]["media_sha256"], {
         G.nodes[p]["media_sha256"] for p in m}) for g, m in members.items()}, root_like)
     incoming, chains = group_prior(_incoming(G, ids, members, first, based, root_like, lineage is not None, knobs),
@@ -257,6 +255,16 @@ def _media_facts(media: pd.DataFrame | None) -> dict:
         present = [c for c in MEDIA_ATTRS if c in media.columns]
         facts = {r["sha256"]: {c: val(r[c]) for c in present} for r in media.to_dict("records")}
     return facts
+
+
+def _files(media: pd.DataFrame | None) -> dict:
+    """sha256 -> ``(path, luma table)`` of the files ``media`` names a path for (the first-copy choice
+    reads the JPEG lattice of look-alike copies, :func:`kit.spread.first._re_encodes`)."""
+    if media is None or not len(media) or "path" not in media:
+        return {}
+    tables = media["jpeg_luma_table"] if "jpeg_luma_table" in media else [None] * len(media)
+    return {s: (val(p), t if isinstance(t, (list, tuple)) else None)
+            for s, p, t in zip(media["sha256"], media["path"], tables) if val(p)}
 
 
 def _lineage_tables(lineage: Any) -> tuple[dict, dict, dict]:

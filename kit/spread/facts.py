@@ -13,6 +13,10 @@ media file (``sha256``), the ``media=`` table of :func:`kit.spread.build`:
 ``jpeg_tables``
     A short digest of the quantisation tables (equal digests = same encoder
     settings), or None.
+``jpeg_luma_table``
+    The first quantisation table (the luma one), 64 steps in natural order,
+    or None: whether another file carries its lattice
+    (:func:`kit.spread.lattice.carries`).
 ``has_exif``
     True when an ``EXIF`` group is present.
 ``has_c2pa``
@@ -63,7 +67,8 @@ import pandas as pd
 
 __all__ = ["FACT_COLUMNS", "media_facts"]
 
-FACT_COLUMNS = ["sha256", "kind", "width", "height", "jpeg_quality", "jpeg_tables", "has_exif", "has_c2pa",
+FACT_COLUMNS = ["sha256", "kind", "width", "height", "jpeg_quality", "jpeg_tables", "jpeg_luma_table", "has_exif",
+                "has_c2pa",
                 "c2pa_ingredients", "exif_time", "added_content", "added_reason", "content_box", "path", "error"]
 
 
@@ -135,6 +140,8 @@ def media_facts(metadata: pd.DataFrame | None = None, hashes: pd.DataFrame | Non
         tables = jp.get("QuantizationTables")
         digest = (hashlib.sha256(json.dumps(tables, sort_keys=True).encode()).hexdigest()[:12]
                   if tables else None)
+        luma = tables[min(tables, key=lambda k: int(k) if str(k).isdigit() else 99)] if isinstance(tables, dict) \
+            and tables else None
         ingredients = []
         for ing in c2.get("Ingredients") or []:
             title = str((ing or {}).get("title") or "").rsplit("/", 1)[-1]
@@ -150,6 +157,8 @@ def media_facts(metadata: pd.DataFrame | None = None, hashes: pd.DataFrame | Non
             "sha256": sha, "kind": kinds.get(sha, "video" if vid else "image" if (h or f) else None),
             "width": int(w) if w else None, "height": int(hh) if hh else None,
             "jpeg_quality": int(q) if isinstance(q, (int, float)) else None, "jpeg_tables": digest,
+            "jpeg_luma_table": tuple(int(x) for x in luma) if isinstance(luma, (list, tuple)) and len(luma) == 64
+            else None,
             "has_exif": bool(ex) if m is not None else None,
             "has_c2pa": bool(c2.get("Present")) if m is not None else None,
             "c2pa_ingredients": ingredients, "exif_time": _exif_time(ex) if ex else None,

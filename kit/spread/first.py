@@ -55,17 +55,17 @@ def _seconds(t: Any) -> float:
 
 
 def _first_copies(G: nx.DiGraph, members: dict, rows: dict, own: dict, support: dict | None = None,
-                  conflict: dict | None = None, paths: dict | None = None) -> dict:
+                  conflict: dict | None = None, files: dict | None = None) -> dict:
     """Group -> its first copy (:func:`_first_copy`; again among the other media while the one it
     chose was posted a week before all of them, :func:`_alone_before`), marked on the node with
     ``first_copy`` and ``first_copy_why``. ``support`` / ``conflict``: the cost weights
-    (:func:`kit.spread.cost.lineage_cost`); ``paths``: media -> file, for :func:`_re_encodes`."""
+    (:func:`kit.spread.cost.lineage_cost`); ``files``: media -> (path, luma table), for :func:`_re_encodes`."""
     conflict_of = {key: lineage_cost(r, support=support, conflict=conflict)[1] for key, r in rows.items()}
     first = {}
     for g, m in members.items():
         rest = m
         while True:
-            first[g], why = _first_copy(G, rest, conflict_of, own, paths=paths)
+            first[g], why = _first_copy(G, rest, conflict_of, own, files=files)
             later = _alone_before(G, rest, first[g])
             if not later:
                 break
@@ -123,22 +123,27 @@ def _material(G: nx.DiGraph, posts: list, first: str, own: dict | None) -> dict:
     return out
 
 
-def _re_encodes(near: set, total: dict, paths: dict | None) -> tuple[set, dict]:
+def _re_encodes(near: set, total: dict, files: dict | None) -> tuple[set, dict]:
     """The look-alike files ``near`` without those whose JPEG carries another group file's quantisation
     lattice (:func:`kit.spread.lattice.carries`: re-encoded from it at finer steps), each replaced by
     the file it was made from (a re-encode is never the first copy of its source, whatever its quality
     or time): of the files with that table, the one every other copy could best have been made from
-    (``total``: media -> summed conflict). ``(candidates, {re-encode: the file it carries})``."""
-    from kit.spread.lattice import carries, lattice_of
+    (``total``: media -> summed conflict). ``files``: media -> ``(path, luma table or None)``; only the
+    candidates' own files are read. ``(candidates, {re-encode: the file it carries})``."""
+    from kit.spread.lattice import carries, lattice_of, table_of
 
-    if not paths:
+    if not files:
         return set(near), {}
     lat: dict = {}
 
     def of(m: str) -> Any:
         if m not in lat:
-            lat[m] = lattice_of(paths[m]) if paths.get(m) else None
+            lat[m] = lattice_of(files[m][0]) if m in files and files[m][0] else None
         return lat[m]
+
+    def table(m: str) -> Any:
+        t = table_of(files[m][1]) if m in files and files[m][1] is not None else None
+        return t if t is not None else (None if of(m) is None else of(m).q)
 
     cands, out, todo = set(near), {}, sorted(near)
     while todo:
@@ -146,10 +151,10 @@ def _re_encodes(near: set, total: dict, paths: dict | None) -> tuple[set, dict]:
         if of(b) is None:
             continue
         for a in sorted(total, key=lambda m: (total[m], m)):
-            if a == b or a in out or not carries(of(b), of(a))[0]:
+            if a == b or a in out or not carries(of(b), table(a))[0]:
                 continue
-            a = min((m for m in total if m != b and m not in out and of(m) is not None
-                     and np.array_equal(of(m).q, of(a).q)), key=lambda m: (total[m], m))
+            a = min((m for m in total if m != b and m not in out and table(m) is not None
+                     and np.array_equal(table(m), table(a))), key=lambda m: (total[m], m))
             out[b] = a
             cands.discard(b)
             if a not in cands:
@@ -160,7 +165,7 @@ def _re_encodes(near: set, total: dict, paths: dict | None) -> tuple[set, dict]:
 
 
 def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, own: dict | None = None, cap: float = 5.0,
-                tie: float = 1.0, paths: dict | None = None) -> tuple[str, str]:
+                tie: float = 1.0, files: dict | None = None) -> tuple[str, str]:
     """The group's first copy: the media every other copy could have been made from (the least
     summed conflict as their parent, each capped at ``cap``: an origin carries no change that a
     copy lacks; media within ``tie`` of the best count alike, the earliest seen of them, without
@@ -192,7 +197,7 @@ def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, own: dict | None 
         link = G.nodes[p]["explicit_parent"]
         if link is not None:
             named[link] = named.get(link, 0) + 1
-    cands, later = _re_encodes(near, total, paths)
+    cands, later = _re_encodes(near, total, files)
     alike = [p for p in posts if G.nodes[p]["media_sha256"] in cands]
     early = min(alike, key=lambda p: (*_when(G.nodes[p]), -_quality(G.nodes[p]), p))
     if not _when(G.nodes[early])[0]:  # the earliest dated one, beside those without a time

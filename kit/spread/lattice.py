@@ -33,6 +33,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Lattice", "carries", "lattice_of"]
+__all__ = ["Lattice", "carries", "lattice_of", "table_of"]
 
 ZIGZAG_AC = [(0, 1), (1, 0), (2, 0), (1, 1), (0, 2), (0, 3), (1, 2), (2, 1), (3, 0), (4, 0), (3, 1), (2, 2),
              (1, 3), (0, 4), (0, 5)]
@@ -107,33 +108,58 @@ def _ruled_out(s: int, p: int) -> np.ndarray:
     return np.abs(val - p * np.round(val / p)) > s / 2 + TOL
 
 
-def carries(child: Lattice | None, parent: Lattice | None) -> tuple[bool, float, int]:
-    """Whether ``child`` was re-encoded from a file with ``parent``'s table: ``(verdict, share, n)``.
+@functools.lru_cache(maxsize=4096)
+def _plan(s: int, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Indices (into ``-K .. K``) of the values step ``p`` rules out at step ``s`` that can tell (away
+    from zero, short of the clipped ends, an allowed value on both sides on the same side of zero),
+    the allowed value below and above each, and how far between them it lies."""
+    ks = np.arange(-K, K + 1)
+    out = _ruled_out(s, p)
+    allowed = np.flatnonzero(~out)
+    k = np.flatnonzero(out & (np.abs(ks) < K) & (np.abs(ks * s) >= p))  # near zero every file is peaked
+    j = np.searchsorted(allowed, k)
+    ok = (j > 0) & (j < len(allowed))
+    k, j = k[ok], j[ok]
+    lo, hi = allowed[j - 1], allowed[j]
+    same = ks[lo] * ks[hi] > 0
+    k, lo, hi = k[same], lo[same], hi[same]
+    return k, lo, hi, (k - lo) / (hi - lo)
+
+
+def table_of(parent: Lattice | Any) -> np.ndarray | None:
+    """A luma table as 8 x 8 steps: a :class:`Lattice`'s, or 64 steps in natural order (the metadata
+    step's ``QuantizationTables``); None for anything else."""
+    if isinstance(parent, Lattice):
+        return parent.q
+    try:
+        q = np.asarray(parent, dtype=np.int64).reshape(8, 8)
+    except (TypeError, ValueError):
+        return None
+    return q if (q > 0).all() else None
+
+
+def carries(child: Lattice | None, parent: Lattice | Any) -> tuple[bool, float, int]:
+    """Whether ``child`` was re-encoded from a file with ``parent``'s table (a :class:`Lattice` or its
+    64 steps, :func:`table_of`): ``(verdict, share, n)``.
     ``share``: the child's counts at the values ``parent``'s steps rule out, against what a file saved
     once would hold there (each such value's count read off the nearest values on either side that
     the steps allow, on a straight line in the logarithm: without a history the histogram falls off
     smoothly, about exponentially, from zero); a verdict at
     most :data:`MAX_SHARE`. ``n``: the counts behind it (:data:`MIN_VALUES`); ``(False, nan, n)``
     where they are too few to tell."""
-    if child is None or parent is None:
+    table = None if parent is None else table_of(parent)
+    if child is None or table is None:
         return False, float("nan"), 0
-    ks = np.arange(-K, K + 1)
     used = expected = 0.0
     for i, (u, v) in enumerate(ZIGZAG_AC):
-        s, p = int(child.q[u, v]), int(parent.q[u, v])
+        s, p = int(child.q[u, v]), int(table[u, v])
         if p <= s:  # a coarser or equal first step reaches every value: no trace
             continue
-        out = _ruled_out(s, p)
-        allowed = np.flatnonzero(~out)
-        h = child.hist[i].astype(float)
-        for k in np.flatnonzero(out & (np.abs(ks) < K) & (np.abs(ks * s) >= p)):  # near zero all are peaked
-            j = np.searchsorted(allowed, k)
-            if j == 0 or j == len(allowed) or ks[allowed[j - 1]] * ks[allowed[j]] <= 0:
-                continue  # no allowed value on both sides on the same side of zero
-            a, b = allowed[j - 1], allowed[j]
-            used += h[k]
-            la, lb = np.log1p(h[a]), np.log1p(h[b])
-            expected += float(np.expm1(la + (lb - la) * (k - a) / (b - a)))
+        k, lo, hi, t = _plan(s, p)
+        h = child.hist[i]
+        la, lb = np.log1p(h[lo]), np.log1p(h[hi])
+        used += float(h[k].sum())
+        expected += float(np.expm1(la + (lb - la) * t).sum())
     n = int(used + expected)
     if n < MIN_VALUES or expected <= 0:
         return False, float("nan"), n
