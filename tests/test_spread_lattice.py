@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 from skimage import data
 
-from kit.spread.lattice import MAX_SHARE, carries, lattice_of
+from kit.spread.lattice import MAX_SHARE, Lattice, carries, lattice_of
 
 
 def _jpeg(img: Image.Image, q: int, subsampling: int = 2) -> bytes:
@@ -76,3 +77,17 @@ def test_a_png_gives_no_lattice(tmp_path):
 
 def test_a_jpeg_over_the_pixel_limit_is_not_decoded():
     assert lattice_of(_jpeg(PHOTO, 80), max_pixels=100) is None
+
+
+HOSTILE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "hostile" / "pillow"
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.skipif(not HOSTILE.exists(), reason="../shared/data absent")
+def test_the_hostile_files_give_a_lattice_or_none():
+    # Pillow's crash, bomb and truncation corpus: libjpeg (through jpeglib) reads the damaged JPEGs it
+    # can and every other file is None; nothing raises
+    files = sorted(p for p in HOSTILE.iterdir() if p.is_file())
+    got = {p.name: lattice_of(p) for p in files}
+    assert all(v is None or isinstance(v, Lattice) for v in got.values())
+    assert got["decompression_bomb.gif"] is None and got["hopper_bad_exif.jpg"] is not None
