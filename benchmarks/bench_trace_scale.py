@@ -12,7 +12,9 @@ cascade, each distractor alone): matching a collection is benchmarked by
 bench_scale.py, and the trace's cost depends on the groups' sizes, not on who
 found them. Timed, in one run for each size: kit.spread.trace.posts_lineage
 (registration and pairwise inheritance, ``--workers`` processes) and
-kit.spread.build; printed with seconds per post, so the growth can be read
+kit.spread.build (given each file's path and luma table, as ``dfkit trace`` gives it the
+media facts: the first-copy choice reads the JPEG lattice of look-alike copies, kit.spread.lattice);
+printed with seconds per post, so the growth can be read
 off (linear in the posts for groups of bounded size: each copy is aligned
 once, compared with the others of its group only).
 
@@ -72,6 +74,18 @@ def _collection(family: str, posts: int, seed: int, cache: Path) -> dict:
     return out
 
 
+def _luma(path: str) -> tuple | None:
+    """A JPEG's first quantisation table as the metadata step stores it (``dfkit trace`` has it from
+    there: kit.spread.facts), read before the clock starts; None for other files."""
+    from kit.metadata.jpeg import parse_jpeg
+
+    data = Path(path).read_bytes()
+    if data[:2] != b"\xff\xd8":
+        return None
+    tables = parse_jpeg(data).tables
+    return tables[min(tables)] if tables else None
+
+
 def main(argv: list[str] | None = None) -> int:
     from kit.demo.collections import BASE_IMAGES
     from kit.spread.build import build
@@ -107,10 +121,11 @@ def main(argv: list[str] | None = None) -> int:
         shas = set(posts["media_sha256"])
         media = col.media[col.media["sha256"].isin(shas)].assign(kind="image")
         clusters = pd.DataFrame({"id": list(shas), "cluster": [str(cluster[s]) for s in shas]})
+        facts = media[["sha256", "path"]].assign(jpeg_luma_table=[_luma(p) for p in media["path"]])
         t0 = time.perf_counter()
         lineage = posts_lineage(posts, hashes[hashes["sha256"].isin(shas)], media, clusters, workers=args.workers)
         t1 = time.perf_counter()
-        G = build(posts, None, clusters=clusters, lineage=lineage)
+        G = build(posts, None, media=facts, clusters=clusters, lineage=lineage)
         t2 = time.perf_counter()
         rows.append({"posts": len(posts), "media": len(media), "groups": clusters["cluster"].nunique(),
                      "pairs": len(lineage.pairs), "lineage_s": t1 - t0, "build_s": t2 - t1, "total_s": t2 - t0,
