@@ -16,8 +16,10 @@ A candidate parent ``u`` of ``v`` is another post of ``v``'s variant group
   copy every other copy could have been made from (least summed conflict as
   their parent: an origin carries no change that a copy lacks; a file whose
   JPEG carries another copy's quantisation was re-encoded from it, and that
-  one takes its place, :mod:`kit.spread.lattice`), its earliest post; unless a post of the group was clearly posted earlier (platform
-  times, more than 30 min, less than 7 days): in a chain of reposts most
+  one takes its place, :mod:`kit.spread.lattice`), its earliest post; unless
+  a post of the group was clearly posted earlier (platform times, more than
+  30 min, less than 7 days; a re-encode's time bounds its undated source's):
+  in a chain of reposts most
   copies inherit the first edit, so the copy that looks least edited is then
   a descendant, and time settles it. A photo that old, or one with a region
   of its own that no copy shows (the source photo without the pasted

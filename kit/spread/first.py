@@ -171,11 +171,12 @@ def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, own: dict | None 
     copy lacks; media within ``tie`` of the best count alike, the earliest seen of them, without
     times the one with the finest JPEG quantisation: every re-encode loses; an unknown time orders
     nothing, so where some of them have no time, the quantisation decides between those and the
-    earliest dated one; a look-alike whose JPEG carries another's quantisation was re-encoded from it,
-    :func:`_re_encodes`, and is none of them), then, of its identical posts within :data:`CLEAR_S` of the earliest dated
-    one (or undated), the one most exports name as their source, then the earliest (reported times
-    can be off by minutes: the posts that share it name the original; a post hours after the file's
-    first post is a later share of it, however many links name it).
+    earliest dated one; a look-alike whose JPEG carries another's quantisation was re-encoded from
+    it, :func:`_re_encodes`, and is none of them), then, of its identical posts within
+    :data:`CLEAR_S` of the earliest dated one (or undated), the one most exports name as their
+    source, then the earliest (reported times can be off by minutes: the posts that share it name
+    the original; a post hours after the file's first post is a later share of it, however many
+    links name it).
 
     Time overrules that choice where it is clear: the earliest post of the group with a platform
     time more than :data:`CLEAR_S` before it (beyond the minutes reported times are off) that is no
@@ -213,7 +214,9 @@ def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, own: dict | None 
     why = ("the first copy of its group: its picture is the one every other copy could have been made from, "
            "and this is its earliest post")
     if later:
-        names = {G.nodes[p]["media_sha256"]: p for p in sorted(posts, key=lambda p: (*_when(G.nodes[p]), p))}
+        names: dict = {}
+        for p in sorted(posts, key=lambda p: (*_when(G.nodes[p]), p)):  # each file by its earliest post
+            names.setdefault(G.nodes[p]["media_sha256"], p)
         why += "; " + "; ".join(f"{names[b]} looks alike but its JPEG carries {names[a]}'s quantisation: re-encoded "
                                 "from it" for b, a in sorted(later.items(), key=lambda kv: names[kv[0]]))
     return _named_source(G, posts, first, why)
