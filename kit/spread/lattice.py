@@ -144,9 +144,8 @@ def carries(child: Lattice | None, parent: Lattice | Any) -> tuple[bool, float, 
     ``share``: the child's counts at the values ``parent``'s steps rule out, against what a file saved
     once would hold there (each such value's count read off the nearest values on either side that
     the steps allow, on a straight line in the logarithm: without a history the histogram falls off
-    smoothly, about exponentially, from zero); a verdict at
-    most :data:`MAX_SHARE`. ``n``: the counts behind it (:data:`MIN_VALUES`); ``(False, nan, n)``
-    where they are too few to tell."""
+    smoothly, about exponentially, from zero); a verdict at most :data:`MAX_SHARE`. ``n``: the
+    counts behind it (:data:`MIN_VALUES`); ``(False, nan, n)`` where they are too few to tell."""
     table = None if parent is None else table_of(parent)
     if child is None or table is None:
         return False, float("nan"), 0
