@@ -78,12 +78,10 @@ def _luma(path: str) -> tuple | None:
     """A JPEG's first quantisation table as the metadata step stores it (``dfkit trace`` has it from
     there: kit.spread.facts), read before the clock starts; None for other files."""
     from kit.metadata.jpeg import parse_jpeg
+    from kit.spread.facts import luma_table
 
     data = Path(path).read_bytes()
-    if data[:2] != b"\xff\xd8":
-        return None
-    tables = parse_jpeg(data).tables
-    return tables[min(tables)] if tables else None
+    return luma_table(parse_jpeg(data).tables) if data[:2] == b"\xff\xd8" else None
 
 
 def main(argv: list[str] | None = None) -> int:

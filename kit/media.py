@@ -78,6 +78,7 @@ __all__ = [
     "ImageSource",
     "MediaInfo",
     "MediaWarning",
+    "jpeg_luma_dct",
     "load_image",
     "load_image_safe",
     "open_image",
@@ -190,6 +191,27 @@ def load_image(
         apply_orientation=apply_orientation, formats=formats,
     )
     return np.array(im, dtype=np.uint8, copy=True)
+
+
+def jpeg_luma_dct(src: str | os.PathLike | bytes) -> tuple[np.ndarray, np.ndarray]:
+    """A JPEG's luma as libjpeg stores it: the quantised DCT coefficients (block rows, block columns,
+    8, 8; int32) and the luma quantisation table (8 x 8, natural order), read with ``jpeglib`` (no
+    re-decoding). The caller checks the declared size first: libjpeg allocates the coefficients of
+    the whole picture. Raises what libjpeg raises on a file it cannot read."""
+    import jpeglib
+
+    if isinstance(src, (bytes, bytearray)):
+        import tempfile
+        from pathlib import Path
+
+        with tempfile.TemporaryDirectory() as d:  # jpeglib reads files
+            p = Path(d) / "x.jpg"
+            p.write_bytes(bytes(src))
+            return jpeg_luma_dct(p)
+    im = jpeglib.read_dct(str(src))
+    qt = np.asarray(im.qt)
+    q_luma = qt[int(np.asarray(im.quant_tbl_no)[0])] if hasattr(im, "quant_tbl_no") else qt[0]
+    return np.asarray(im.Y).astype(np.int32), q_luma
 
 
 def load_image_safe(src: ImageSource, *, timeout: float = 10.0, sandbox: Any = None, **kwargs: Any) -> np.ndarray:

@@ -37,7 +37,6 @@ Examples
 from __future__ import annotations
 
 import hashlib
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from kit.demo.collection_edits import apply_edit, encode, load_base, paste_fake
+from kit.demo.edits import decode
 from kit.demo.trees import tree_shapes
 from kit.spread import reduce_to
 
@@ -211,13 +211,11 @@ def _cascade(wr: _Writer, c: int, shape: nx.DiGraph, base: Any, donor: Any, p: d
 
 def _repost(wr: _Writer, fake: Any, par: dict | None, p: dict) -> dict:
     """The origin (``par`` None), a share of ``par`` (same bytes) or a re-upload edited by 1-3 edits."""
-    from PIL import Image
-
     rng = wr.rng
     if par is None:
         data, enc = encode(fake, rng, quality=(88, 95))  # reposts are made from the file as posted
-        return {"img": Image.open(io.BytesIO(data)).convert("RGB"), "sha": wr.store(data), "platform": str(rng.choice(PLATFORMS)), "role": "origin",
-                "edits": [enc]}
+        return {"img": decode(data), "sha": wr.store(data), "platform": str(rng.choice(PLATFORMS)),
+                "role": "origin", "edits": [enc]}
     if rng.random() < p["share_p"]:
         return {"img": par["img"], "sha": par["sha"], "platform": par["platform"], "role": "share", "edits": []}
     ops, w = list(EDIT_WEIGHTS), np.array(list(EDIT_WEIGHTS.values()))
@@ -232,8 +230,7 @@ def _repost(wr: _Writer, fake: Any, par: dict | None, p: dict) -> dict:
     edits.append(enc)
     sha = wr.store(data, png)
     plat = par["platform"] if rng.random() < 0.5 else str(rng.choice(PLATFORMS))
-    return {"img": Image.open(io.BytesIO(data)).convert("RGB"), "sha": sha, "platform": plat, "role": "reupload",
-            "edits": edits}
+    return {"img": decode(data), "sha": sha, "platform": plat, "role": "reupload", "edits": edits}
 
 
 def _extras(wr: _Writer, c: int, base: Any, donor: Any, root_pid: str, start: pd.Timestamp, p: dict) -> None:

@@ -93,20 +93,10 @@ _ZIGZAG_AC = [(0, 1), (1, 0), (2, 0), (1, 1), (0, 2), (0, 3), (1, 2), (2, 1), (3
 
 def _read(src: Any) -> tuple[np.ndarray, np.ndarray]:
     """Luma quantised DCT coefficients (rows, cols, 8, 8) and the luma table (8, 8) of a JPEG."""
-    import jpeglib
+    from kit.media import jpeg_luma_dct
 
-    if isinstance(src, (bytes, bytearray)):
-        import tempfile
-
-        with tempfile.TemporaryDirectory() as d:  # jpeglib reads files
-            p = Path(d) / "x.jpg"
-            p.write_bytes(bytes(src))
-            return _read(p)
-    im = jpeglib.read_dct(str(src))
-    Y = np.asarray(im.Y)
-    qt = np.asarray(im.qt)
-    q_luma = qt[int(np.asarray(im.quant_tbl_no)[0])] if hasattr(im, "quant_tbl_no") else qt[0]
-    return Y.astype(np.int32), q_luma.astype(np.float64)
+    Y, q = jpeg_luma_dct(bytes(src) if isinstance(src, bytearray) else src)
+    return Y, q.astype(np.float64)
 
 
 def _calibration(src: Any) -> np.ndarray:

@@ -48,7 +48,9 @@ union of the sha256 of both tables is used.
 
 Examples
 --------
->>> import pandas as pd
+>>> from typing import Any
+
+import pandas as pd
 >>> meta = pd.DataFrame({"sha256": ["s1"], "status": ["ok"], "payload": [{"groups": {
 ...     "File": {"ImageWidth": 800, "ImageHeight": 600}, "JPEG": {"EstimatedQuality": 85},
 ...     "EXIF": {"DateTimeOriginal": "2026-03-14T19:31:07-04:00"}, "C2PA": {"Present": False}}}]})
@@ -65,11 +67,20 @@ import json
 
 import pandas as pd
 
-__all__ = ["FACT_COLUMNS", "media_facts"]
+__all__ = ["FACT_COLUMNS", "luma_table", "media_facts"]
 
 FACT_COLUMNS = ["sha256", "kind", "width", "height", "jpeg_quality", "jpeg_tables", "jpeg_luma_table", "has_exif",
                 "has_c2pa",
                 "c2pa_ingredients", "exif_time", "added_content", "added_reason", "content_box", "path", "error"]
+
+
+def luma_table(tables: Any) -> tuple | None:
+    """The luma table of a JPEG's quantisation tables (``{id: 64 steps in natural order}``, ids as
+    ints or as the metadata step's strings): the lowest id's, as a tuple; None when there is none."""
+    if not isinstance(tables, dict) or not tables:
+        return None
+    t = tables[min(tables, key=lambda k: int(k) if str(k).isdigit() else 99)]
+    return tuple(int(x) for x in t) if isinstance(t, (list, tuple)) and len(t) == 64 else None
 
 
 def _ok_payloads(results: pd.DataFrame | None) -> dict:
@@ -140,8 +151,6 @@ def media_facts(metadata: pd.DataFrame | None = None, hashes: pd.DataFrame | Non
         tables = jp.get("QuantizationTables")
         digest = (hashlib.sha256(json.dumps(tables, sort_keys=True).encode()).hexdigest()[:12]
                   if tables else None)
-        luma = tables[min(tables, key=lambda k: int(k) if str(k).isdigit() else 99)] if isinstance(tables, dict) \
-            and tables else None
         ingredients = []
         for ing in c2.get("Ingredients") or []:
             title = str((ing or {}).get("title") or "").rsplit("/", 1)[-1]
@@ -157,8 +166,7 @@ def media_facts(metadata: pd.DataFrame | None = None, hashes: pd.DataFrame | Non
             "sha256": sha, "kind": kinds.get(sha, "video" if vid else "image" if (h or f) else None),
             "width": int(w) if w else None, "height": int(hh) if hh else None,
             "jpeg_quality": int(q) if isinstance(q, (int, float)) else None, "jpeg_tables": digest,
-            "jpeg_luma_table": tuple(int(x) for x in luma) if isinstance(luma, (list, tuple)) and len(luma) == 64
-            else None,
+            "jpeg_luma_table": luma_table(tables),
             "has_exif": bool(ex) if m is not None else None,
             "has_c2pa": bool(c2.get("Present")) if m is not None else None,
             "c2pa_ingredients": ingredients, "exif_time": _exif_time(ex) if ex else None,

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from kit.spread.cost import lineage_cost
+from kit.spread.lattice import carries, lattice_of, table_of
 from kit.spread.orient import TIME_RELIABILITY
 from kit.values import present
 
@@ -130,20 +131,21 @@ def _re_encodes(near: set, total: dict, files: dict | None) -> tuple[set, dict]:
     or time): of the files with that table, the one every other copy could best have been made from
     (``total``: media -> summed conflict). ``files``: media -> ``(path, luma table or None)``; only the
     candidates' own files are read. ``(candidates, {re-encode: the file it carries})``."""
-    from kit.spread.lattice import carries, lattice_of, table_of
-
     if not files:
         return set(near), {}
     lat: dict = {}
+    tables: dict = {}
 
     def of(m: str) -> Any:
         if m not in lat:
             lat[m] = lattice_of(files[m][0]) if m in files and files[m][0] else None
         return lat[m]
 
-    def table(m: str) -> Any:
-        t = table_of(files[m][1]) if m in files and files[m][1] is not None else None
-        return t if t is not None else (None if of(m) is None else of(m).q)
+    def table(m: str) -> Any:  # the metadata step's table, else the file's own
+        if m not in tables:
+            t = table_of(files[m][1]) if m in files and files[m][1] is not None else None
+            tables[m] = t if t is not None else (None if of(m) is None else of(m).q)
+        return tables[m]
 
     cands, out, todo = set(near), {}, sorted(near)
     while todo:

@@ -36,7 +36,6 @@ from __future__ import annotations
 import functools
 import io
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -74,27 +73,16 @@ class Lattice:
 def lattice_of(src: Any, max_pixels: int | None = None) -> Lattice | None:
     """The :class:`Lattice` of a JPEG (path or bytes); None for anything else, for a file libjpeg
     cannot read, or one over the media pixel limit (its coefficients are not decoded)."""
-    import jpeglib
     from PIL import Image
 
-    from kit.media import DEFAULT_MAX_PIXELS
+    from kit.media import DEFAULT_MAX_PIXELS, jpeg_luma_dct
 
     try:
         with Image.open(io.BytesIO(src) if isinstance(src, (bytes, bytearray)) else src) as im:
             fmt, (w, h) = im.format, im.size
         if fmt != "JPEG" or w * h > (max_pixels or DEFAULT_MAX_PIXELS):
             return None
-        if isinstance(src, (bytes, bytearray)):
-            import tempfile
-
-            with tempfile.TemporaryDirectory() as d:  # jpeglib reads files
-                p = Path(d) / "x.jpg"
-                p.write_bytes(bytes(src))
-                return lattice_of(p, max_pixels)
-        im = jpeglib.read_dct(str(src))
-        qt = np.asarray(im.qt)
-        q = qt[int(np.asarray(im.quant_tbl_no)[0])] if hasattr(im, "quant_tbl_no") else qt[0]
-        Y = np.asarray(im.Y)
+        Y, q = jpeg_luma_dct(bytes(src) if isinstance(src, bytearray) else src)
     except Exception:  # noqa: BLE001 - an unreadable file gives no evidence; the trace goes on
         return None
     hist = np.stack([np.bincount(np.clip(Y[:, :, u, v].ravel().astype(np.int64), -K, K) + K, minlength=2 * K + 1)
