@@ -9,6 +9,7 @@ registration, re-attribution, pairwise inheritance, then the cost a parent pays.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import numpy as np
 import pytest
@@ -102,3 +103,48 @@ def test_a_small_group_is_left_as_it_is():
     pics = {"o": ORIGIN, "badge": _jpeg(_badge(BASE), 85), "c1": CHILDREN["c1"]}
     g = register_group(pics, "badge", rechoose=False)
     assert reattribute(g) is g
+
+
+def _group_with_edge_strip(depth: int) -> Any:
+    """A group on a hand-made canvas: the reference shows a dark rim in a band ``depth`` canvas px deep
+    along its frame's top edge (a shelf's edge in the scene); five copies show, in that band, what their
+    caption bars leave inside the frame (texture like the scene around it, as a bar's own picture has)
+    and a bar above the frame. Nothing else differs."""
+    from dataclasses import replace as _replace
+
+    from kit.spread.lineage import Copy, Group
+
+    rng = np.random.default_rng(3)
+    shape, frame = (120, 160), (20, 20, 140, 100)
+    x0, y0, x1, y1 = frame
+    C = np.zeros(shape, bool)
+    C[y0:y1, x0:x1] = True
+    lab = np.zeros((*shape, 3), np.float32)
+    lab[..., 0] = 50 + 8 * rng.standard_normal(shape)
+    ref_lab = lab.copy()
+    ref_lab[y0:y0 + depth, x0:x1, 0] = 10.0
+    band = np.zeros(shape, bool)
+    band[y0:y0 + depth, x0:x1] = True
+    plain = Copy("o", 1000, False, 0.0, 1.0, C.copy(), np.zeros(shape, bool), np.zeros(shape, bool), ref_lab,
+                 np.zeros(shape, np.float32), np.zeros(5, np.float32), box=frame, extent=frame)
+    copies = {"o": plain}
+    for k in range(5):
+        valid = C.copy()
+        valid[y0 - 12:y0, x0:x1] = True  # the bar above the picture
+        own = band | (valid & ~C)
+        copies[f"b{k}"] = _replace(plain, id=f"b{k}", valid=valid, own=own, info=own.copy(),
+                                   lab=lab + rng.standard_normal((*shape, 3)).astype(np.float32),
+                                   own_share=float((own & C).sum() / C.sum()))
+    return Group("o", frame, shape, copies, {})
+
+
+@pytest.mark.parametrize("depth, given", [(6, False), (14, True)])
+def test_the_copies_bars_at_the_frames_edge_are_not_the_references(depth, given):
+    # deep_chains 0: where eight copies' caption bars and vignettes met the picture, strips 5-7 px deep
+    # were handed to the clean origin as its own additions, and every copy then "lacked" them. A band
+    # that deep along the frame's edge stays the copies'; the same dark region reaching deeper in is
+    # the reference's, as before.
+    g = _group_with_edge_strip(depth)
+    h = reattribute(g)
+    assert (h.copies["o"].own_share > 0.05) is given
+    assert (h.copies["b0"].own_share < 0.5 * g.copies["b0"].own_share) is given

@@ -22,6 +22,13 @@ group says so, with a meaning an analyst can check:
 * flat content inside the reference's frame that most copies do not show at
   all (letterbox bars, a frame) is the reference's addition too.
 
+A region of difference that reaches no deeper into the frame than
+:data:`EDGE_BAND` is left alone: where the copies' caption bars, screenshot
+chrome and letterboxes meet the picture, registration and resampling leave a
+few pixels of them inside the reference's frame (deep_chains 0: strips of 5 to
+7 px under eight copies' caption bars and beside their vignettes were given to
+the clean origin as "its own", and every copy then "lacked" them).
+
 The other way (the majority's region stands out: a big branch that inherited
 one early logo) is left alone: that branch is not the original. Where neither
 stands out (a composite and its source photo differ by photograph on both
@@ -52,6 +59,8 @@ import numpy as np
 
 __all__ = ["reattribute"]
 
+EDGE_BAND = 8.0  # canvas px from the frame's border: the copies' bars and chrome reach this far in
+
 
 def reattribute(group: Any, *, majority: float = 0.5, min_copies: int = 4, min_share: float = 0.002,
                 flat: float = 3.0, stand_out: float = 1.5) -> Any:
@@ -80,6 +89,7 @@ def reattribute(group: Any, *, majority: float = 0.5, min_copies: int = 4, min_s
         near = cv2.dilate(differ.astype(np.uint8), np.ones((25, 25), np.uint8)).astype(bool)
         med[near] = _median([c.lab[near] for c in others], [c.valid[near] for c in others])
     bars = _opened(C & (cover < 0.25 * n) & R.valid & (R.grad < flat))
+    depth = cv2.distanceTransform(np.pad(C, 1).astype(np.uint8), cv2.DIST_L2, 5)[1:-1, 1:-1]
     mine = np.zeros(C.shape, bool)
     for mask, kind in ((differ, "differ"), (bars, "bars")):
         k, lab, stats, _c = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
@@ -92,7 +102,7 @@ def reattribute(group: Any, *, majority: float = 0.5, min_copies: int = 4, min_s
                     mine |= m
                 continue
             ok = np.isfinite(med[:, :, 0][m])
-            if ok.mean() < 0.8:
+            if ok.mean() < 0.8 or depth[m].max() <= EDGE_BAND:
                 continue
             ML = np.where(np.isfinite(med), med, R.lab)  # the majority's picture (the reference's where none)
             g_r, g_m = context_gap(R.lab, m, C), context_gap(ML, m, C)
