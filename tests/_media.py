@@ -19,13 +19,20 @@ def scene(seed: int = 0, h: int = 256, w: int = 320) -> np.ndarray:
     return np.clip(img + 128 + rng.normal(0, 3, img.shape), 0, 255).astype(np.uint8)
 
 
-def jpeg_bytes(a: np.ndarray, q: int) -> bytes:
-    """``a`` encoded by Pillow (libjpeg) at quality ``q``."""
+def jpeg_bytes(a: np.ndarray, q: int, **options: object) -> bytes:
+    """``a`` encoded by Pillow (libjpeg) at quality ``q`` (``options``: Pillow's, e.g. ``subsampling``)."""
     from PIL import Image
 
     b = io.BytesIO()
-    Image.fromarray(a).save(b, "JPEG", quality=q)
+    Image.fromarray(a).save(b, "JPEG", quality=q, **options)
     return b.getvalue()
+
+
+def decoded(b: bytes) -> np.ndarray:
+    """JPEG (or any image) bytes decoded by Pillow, as an RGB array."""
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(b)).convert("RGB"))
 
 
 def jpeg_roundtrip(a: np.ndarray, q: int = 88) -> np.ndarray:

@@ -25,6 +25,7 @@ import pandas as pd
 from kit.spread.cost import lineage_cost
 from kit.spread.lattice import carries, lattice_of, table_of
 from kit.spread.orient import TIME_RELIABILITY
+from kit.spread.resave import resaved
 from kit.values import present
 
 CLEAR_S = 1800.0  # reported times are off by minutes: a gap over this is clear
@@ -124,15 +125,18 @@ def _material(G: nx.DiGraph, posts: list, first: str, own: dict | None) -> dict:
     return out
 
 
-def _re_encodes(near: set, total: dict, files: dict | None) -> tuple[set, dict]:
-    """The look-alike files ``near`` without those whose JPEG carries another group file's quantisation
-    lattice (:func:`kit.spread.lattice.carries`: re-encoded from it at finer steps), each replaced by
+def _re_encodes(near: set, total: dict, files: dict | None) -> tuple[set, dict, dict]:
+    """The look-alike files ``near`` without those re-encoded from another group file, each replaced by
     the file it was made from (a re-encode is never the first copy of its source, whatever its quality
-    or time): of the files with that table, the one every other copy could best have been made from
-    (``total``: media -> summed conflict). ``files``: media -> ``(path, luma table or None)``; only the
-    candidates' own files are read. ``(candidates, {re-encode: the file it carries})``."""
+    or time): a JPEG that carries another's quantisation lattice (:func:`kit.spread.lattice.carries`:
+    re-encoded at finer steps) gives way to, of the files with that table, the one every other copy
+    could best have been made from (``total``: media -> summed conflict); one that saving another file
+    again at its settings gives back (:func:`kit.spread.resave.resaved`: a re-save at the same size,
+    at any steps) to that file. ``files``: media -> ``(path, luma table or None)``; the lattice reads
+    only the candidates' own files. ``(candidates, {re-encode: the file it was made from}, {re-encode:
+    "lattice" or "resave"})``."""
     if not files:
-        return set(near), {}
+        return set(near), {}, {}
     lat: dict = {}
     tables: dict = {}
 
@@ -147,23 +151,29 @@ def _re_encodes(near: set, total: dict, files: dict | None) -> tuple[set, dict]:
             tables[m] = t if t is not None else (None if of(m) is None else of(m).q)
         return tables[m]
 
-    cands, out, todo = set(near), {}, sorted(near)
+    cands, out, todo, how = set(near), {}, sorted(near), {}
     while todo:
         b = todo.pop(0)
         if of(b) is None:
             continue
         for a in sorted(total, key=lambda m: (total[m], m)):
-            if a == b or a in out or not carries(of(b), table(a))[0]:
+            if a == b or a in out:
                 continue
-            a = min((m for m in total if m != b and m not in out and table(m) is not None
-                     and np.array_equal(table(m), table(a))), key=lambda m: (total[m], m))
+            if carries(of(b), table(a))[0]:
+                how[b] = "lattice"
+                a = min((m for m in total if m != b and m not in out and table(m) is not None
+                         and np.array_equal(table(m), table(a))), key=lambda m: (total[m], m))
+            elif a in files and files[a][0] and resaved(files[b][0], files[a][0])[0]:
+                how[b] = "resave"
+            else:
+                continue
             out[b] = a
             cands.discard(b)
             if a not in cands:
                 cands.add(a)
                 todo.append(a)
             break
-    return (cands, out) if cands else (set(near), {})
+    return (cands, out, how) if cands else (set(near), {}, {})
 
 
 def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, own: dict | None = None, cap: float = 5.0,
@@ -200,7 +210,7 @@ def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, own: dict | None 
         link = G.nodes[p]["explicit_parent"]
         if link is not None:
             named[link] = named.get(link, 0) + 1
-    cands, later = _re_encodes(near, total, files)
+    cands, later, how = _re_encodes(near, total, files)
     alike = [p for p in posts if G.nodes[p]["media_sha256"] in cands]
     early = min(alike, key=lambda p: (*_when(G.nodes[p]), -_quality(G.nodes[p]), p))
     if not _when(G.nodes[early])[0]:  # the earliest dated one, beside those without a time
@@ -219,8 +229,10 @@ def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, own: dict | None 
         names: dict = {}
         for p in sorted(posts, key=lambda p: (*_when(G.nodes[p]), p)):  # each file by its earliest post
             names.setdefault(G.nodes[p]["media_sha256"], p)
-        why += "; " + "; ".join(f"{names[b]} looks alike but its JPEG carries {names[a]}'s quantisation: re-encoded "
-                                "from it" for b, a in sorted(later.items(), key=lambda kv: names[kv[0]]))
+        why += "; " + "; ".join(
+            f"{names[b]} looks alike but " + (f"its JPEG carries {names[a]}'s quantisation" if how[b] == "lattice" else
+                                               f"saving {names[a]}'s file again at its JPEG settings gives it back")
+            + ": re-encoded from it" for b, a in sorted(later.items(), key=lambda kv: names[kv[0]]))
     return _named_source(G, posts, first, why)
 
 
