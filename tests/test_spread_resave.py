@@ -11,7 +11,7 @@ from skimage import data
 
 from _media import decoded, jpeg_bytes as _jpeg
 from kit.spread.lattice import carries, lattice_of
-from kit.spread.resave import RESAVE_MAX, resave_miss, resaved
+from kit.spread.resave import PREFILTER, RESAVE_MAX, luma_of, requantised_miss, resave_miss, resaved, size_of
 
 PHOTO = data.astronaut()
 
@@ -25,6 +25,7 @@ def test_a_re_save_is_given_back_and_the_other_way_is_not(q1, q2):
     said, miss, back = resaved(again, first)
     assert said and miss == 0.0 and back > 0.0
     assert not resaved(first, again)[0]
+    assert requantised_miss(luma_of(again), luma_of(first)) <= PREFILTER  # the quick look lets it through
     if q2 <= q1:
         assert not carries(lattice_of(again), lattice_of(first))[0]  # what this test adds to the lattice
 
@@ -63,6 +64,10 @@ def test_other_sizes_pngs_and_unreadable_files_are_not_compared(tmp_path):
     assert resave_miss(png, first) is None and resave_miss(first, png) is None
     assert resave_miss(bad, first) is None and resaved(first, bad) == (False, None, None)
     assert resave_miss(first, first, max_pixels=100) is None
+    assert luma_of(png) is None and luma_of(bad) is None and luma_of(first, max_pixels=100) is None
+    assert size_of(bad) is None and size_of(png) == (512, 512) and size_of(first) == (512, 512)
+    half = luma_of(_jpeg(decoded(first)[::2, ::2].copy(), 90))
+    assert requantised_miss(half, luma_of(first)) is None
 
 
 HOSTILE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "hostile" / "pillow"

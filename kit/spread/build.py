@@ -15,8 +15,9 @@ A candidate parent ``u`` of ``v`` is another post of ``v``'s variant group
   :func:`kit.spread.prior.group_prior`): the
   copy every other copy could have been made from (least summed conflict as
   their parent: an origin carries no change that a copy lacks; a file whose
-  JPEG carries another copy's quantisation was re-encoded from it, and that
-  one takes its place, :mod:`kit.spread.lattice`), its earliest post; unless
+  JPEG carries another copy's quantisation, or that a re-save of another
+  copy's file gives back, was re-encoded from it, and that one takes its
+  place, :mod:`kit.spread.lattice`, :mod:`kit.spread.resave`), its earliest post; unless
   a post of the group was clearly posted earlier (platform times, more than
   30 min, less than 7 days; a re-encode's time bounds its undated source's):
   in a chain of reposts most
@@ -261,7 +262,7 @@ def _media_facts(media: pd.DataFrame | None) -> dict:
 
 def _files(media: pd.DataFrame | None) -> dict:
     """sha256 -> ``(path, luma table)`` of the files ``media`` names a path for (the first-copy choice
-    reads the JPEG lattice of look-alike copies, :func:`kit.spread.first._re_encodes`)."""
+    reads the JPEG lattice and re-saves of look-alike copies, :func:`kit.spread.first._re_encodes`)."""
     if media is None or not len(media) or "path" not in media:
         return {}
     tables = media["jpeg_luma_table"] if "jpeg_luma_table" in media else [None] * len(media)

@@ -25,7 +25,7 @@ import pandas as pd
 from kit.spread.cost import lineage_cost
 from kit.spread.lattice import carries, lattice_of, table_of
 from kit.spread.orient import TIME_RELIABILITY
-from kit.spread.resave import resaved
+from kit.spread.resave import PREFILTER, luma_of, requantised_miss, resaved, size_of
 from kit.values import present
 
 CLEAR_S = 1800.0  # reported times are off by minutes: a gap over this is clear
@@ -151,6 +151,21 @@ def _re_encodes(near: set, total: dict, files: dict | None) -> tuple[set, dict, 
             tables[m] = t if t is not None else (None if of(m) is None else of(m).q)
         return tables[m]
 
+    coef: dict = {}
+    sizes: dict = {}
+
+    def resave(b: str, a: str) -> bool:  # the size, a quick look in the coefficients, the full re-save then
+        for m in (a, b):
+            if m not in sizes:
+                sizes[m] = size_of(files[m][0]) if m in files and files[m][0] else None
+        if sizes[a] is None or sizes[a] != sizes[b]:
+            return False
+        for m in (a, b):
+            if m not in coef:
+                coef[m] = luma_of(files[m][0])
+        r = None if coef[a] is None or coef[b] is None else requantised_miss(coef[b], coef[a])
+        return r is not None and r <= PREFILTER and resaved(files[b][0], files[a][0])[0]
+
     cands, out, todo, how = set(near), {}, sorted(near), {}
     while todo:
         b = todo.pop(0)
@@ -163,7 +178,7 @@ def _re_encodes(near: set, total: dict, files: dict | None) -> tuple[set, dict, 
                 how[b] = "lattice"
                 a = min((m for m in total if m != b and m not in out and table(m) is not None
                          and np.array_equal(table(m), table(a))), key=lambda m: (total[m], m))
-            elif a in files and files[a][0] and resaved(files[b][0], files[a][0])[0]:
+            elif resave(b, a):
                 how[b] = "resave"
             else:
                 continue

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["RESAVE_GAP", "RESAVE_MAX", "resave_miss", "resaved"]
+__all__ = ["PREFILTER", "RESAVE_GAP", "RESAVE_MAX", "luma_of", "requantised_miss", "resave_miss", "resaved", "size_of"]
 
 RESAVE_MAX = 0.05
 """The most of the later file's coefficients a re-save may miss: the blocks its own edit changed.
@@ -53,6 +53,12 @@ RESAVE_GAP = 0.002
 """How much more of the earlier file the other way must miss, beyond twice the first miss. A re-save
 at q92 of a q91 file: 0 % one way, 2.6 % the other on a benchmark photo, 0.26 % on noise (the two
 tables share most steps, so most values come back either way)."""
+
+PREFILTER = 0.5
+"""The most a re-save misses when read in the coefficients alone (:func:`requantised_miss`). On four
+benchmark collections' 2,814 same-size pairs: the pairs a full re-save misses under 5 % of miss
+0.02-0.27 there, those it misses under 30 % at most 0.37; 558 of the pairs pass, so four in five are
+never decoded."""
 
 
 def _open(src: Any) -> Any:
@@ -101,3 +107,42 @@ def resaved(later: Any, earlier: Any, max_pixels: int | None = None) -> tuple[bo
         return False, miss, None
     back = resave_miss(earlier, later, max_pixels)
     return bool(back is not None and back >= 2 * miss + RESAVE_GAP), miss, back
+
+
+def luma_of(src: Any, max_pixels: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+    """A JPEG's luma coefficients and table (:func:`kit.media.jpeg_luma_dct`) and its size, for
+    :func:`requantised_miss`; None for anything else, an unreadable file or one over the pixel limit."""
+    from kit.media import DEFAULT_MAX_PIXELS, jpeg_luma_dct
+
+    try:
+        with _open(src) as im:
+            fmt, (w, h) = im.format, im.size
+        if fmt != "JPEG" or w * h > (max_pixels or DEFAULT_MAX_PIXELS):
+            return None
+        return jpeg_luma_dct(bytes(src) if isinstance(src, bytearray) else src)
+    except Exception:  # noqa: BLE001 - an unreadable file gives no evidence; the trace goes on
+        return None
+
+
+def requantised_miss(later: tuple, earlier: tuple) -> float | None:
+    """The re-save of :func:`resave_miss` read in the coefficients alone, a quick first look: the share of
+    ``later``'s luma coefficients (non-zero in either) that ``earlier``'s, dequantised and quantised again
+    at ``later``'s steps, miss. ``later`` / ``earlier``: :func:`luma_of`'s ``(coefficients, table)``.
+    The rounding of the decoded pixels is left out, so a re-save misses more here (:data:`PREFILTER`).
+    None where the two have other block counts."""
+    (yb, qb), (ya, qa) = later, earlier
+    if ya.shape != yb.shape:
+        return None
+    again = np.round(ya * (np.asarray(qa, float) / np.asarray(qb, float))[None, None]).astype(yb.dtype)
+    used = (again != 0) | (yb != 0)
+    n = int(used.sum())
+    return float((again != yb)[used].sum()) / n if n else None
+
+
+def size_of(src: Any) -> tuple[int, int] | None:
+    """A picture's pixel size from its header alone (nothing decoded); None where it cannot be read."""
+    try:
+        with _open(src) as im:
+            return im.size
+    except Exception:  # noqa: BLE001 - an unreadable file gives no evidence; the trace goes on
+        return None
