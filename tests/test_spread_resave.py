@@ -10,8 +10,8 @@ from PIL import Image
 from skimage import data
 
 from _media import decoded, jpeg_bytes as _jpeg
-from kit.spread.lattice import carries, lattice_of
-from kit.spread.resave import PREFILTER, RESAVE_MAX, luma_of, requantised_miss, resave_miss, resaved, size_of
+from kit.spread.lattice import carries, lattice_of, luma_of
+from kit.spread.resave import PREFILTER, RESAVE_MAX, requantised_miss, resave_miss, resaved, size_of
 
 PHOTO = data.astronaut()
 

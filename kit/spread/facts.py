@@ -48,9 +48,7 @@ union of the sha256 of both tables is used.
 
 Examples
 --------
->>> from typing import Any
-
-import pandas as pd
+>>> import pandas as pd
 >>> meta = pd.DataFrame({"sha256": ["s1"], "status": ["ok"], "payload": [{"groups": {
 ...     "File": {"ImageWidth": 800, "ImageHeight": 600}, "JPEG": {"EstimatedQuality": 85},
 ...     "EXIF": {"DateTimeOriginal": "2026-03-14T19:31:07-04:00"}, "C2PA": {"Present": False}}}]})
@@ -64,14 +62,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 import pandas as pd
 
 __all__ = ["FACT_COLUMNS", "luma_table", "media_facts"]
 
 FACT_COLUMNS = ["sha256", "kind", "width", "height", "jpeg_quality", "jpeg_tables", "jpeg_luma_table", "has_exif",
-                "has_c2pa",
-                "c2pa_ingredients", "exif_time", "added_content", "added_reason", "content_box", "path", "error"]
+                "has_c2pa", "c2pa_ingredients", "exif_time", "added_content", "added_reason", "content_box", "path",
+                "error"]
 
 
 def luma_table(tables: Any) -> tuple | None:

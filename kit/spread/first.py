@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 
 from kit.spread.cost import lineage_cost
-from kit.spread.lattice import carries, lattice_of, table_of
+from kit.spread.lattice import carries, lattice_from, luma_of, table_of
 from kit.spread.orient import TIME_RELIABILITY
-from kit.spread.resave import PREFILTER, luma_of, requantised_miss, resaved, size_of
+from kit.spread.resave import PREFILTER, requantised_miss, resaved, size_of
 from kit.values import present
 
 CLEAR_S = 1800.0  # reported times are off by minutes: a gap over this is clear
@@ -137,12 +137,19 @@ def _re_encodes(near: set, total: dict, files: dict | None) -> tuple[set, dict, 
     "lattice" or "resave"})``."""
     if not files:
         return set(near), {}, {}
+    coef: dict = {}
     lat: dict = {}
     tables: dict = {}
+    sizes: dict = {}
+
+    def luma(m: str) -> Any:  # each file's coefficients read once, for its lattice and its re-saves
+        if m not in coef:
+            coef[m] = luma_of(files[m][0]) if m in files and files[m][0] else None
+        return coef[m]
 
     def of(m: str) -> Any:
         if m not in lat:
-            lat[m] = lattice_of(files[m][0]) if m in files and files[m][0] else None
+            lat[m] = lattice_from(luma(m))
         return lat[m]
 
     def table(m: str) -> Any:  # the metadata step's table, else the file's own
@@ -151,19 +158,13 @@ def _re_encodes(near: set, total: dict, files: dict | None) -> tuple[set, dict, 
             tables[m] = t if t is not None else (None if of(m) is None else of(m).q)
         return tables[m]
 
-    coef: dict = {}
-    sizes: dict = {}
-
     def resave(b: str, a: str) -> bool:  # the size, a quick look in the coefficients, the full re-save then
         for m in (a, b):
             if m not in sizes:
                 sizes[m] = size_of(files[m][0]) if m in files and files[m][0] else None
-        if sizes[a] is None or sizes[a] != sizes[b]:
+        if sizes[a] is None or sizes[a] != sizes[b] or luma(a) is None or luma(b) is None:
             return False
-        for m in (a, b):
-            if m not in coef:
-                coef[m] = luma_of(files[m][0])
-        r = None if coef[a] is None or coef[b] is None else requantised_miss(coef[b], coef[a])
+        r = requantised_miss(luma(b), luma(a))
         return r is not None and r <= PREFILTER and resaved(files[b][0], files[a][0])[0]
 
     cands, out, todo, how = set(near), {}, sorted(near), {}
@@ -198,8 +199,8 @@ def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, own: dict | None 
     copy lacks; media within ``tie`` of the best count alike, the earliest seen of them, without
     times the one with the finest JPEG quantisation: every re-encode loses; an unknown time orders
     nothing, so where some of them have no time, the quantisation decides between those and the
-    earliest dated one; a look-alike whose JPEG carries another's quantisation was re-encoded from
-    it, :func:`_re_encodes`, and is none of them), then, of its identical posts within
+    earliest dated one; a look-alike whose JPEG carries another's quantisation, or that a re-save of
+    another's file gives back, was re-encoded from it, :func:`_re_encodes`, and is none of them), then, of its identical posts within
     :data:`CLEAR_S` of the earliest dated one (or undated), the one most exports name as their
     source, then the earliest (reported times can be off by minutes: the posts that share it name
     the original; a post hours after the file's first post is a later share of it, however many

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Lattice", "carries", "lattice_of", "table_of"]
+__all__ = ["Lattice", "carries", "lattice_from", "lattice_of", "luma_of", "table_of"]
 
 ZIGZAG_AC = [(0, 1), (1, 0), (2, 0), (1, 1), (0, 2), (0, 3), (1, 2), (2, 1), (3, 0), (4, 0), (3, 1), (2, 2),
              (1, 3), (0, 4), (0, 5)]
@@ -70,9 +70,10 @@ class Lattice:
     hist: np.ndarray
 
 
-def lattice_of(src: Any, max_pixels: int | None = None) -> Lattice | None:
-    """The :class:`Lattice` of a JPEG (path or bytes); None for anything else, for a file libjpeg
-    cannot read, or one over the media pixel limit (its coefficients are not decoded)."""
+def luma_of(src: Any, max_pixels: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+    """A JPEG's (path or bytes) luma coefficients and table (:func:`kit.media.jpeg_luma_dct`); None for
+    anything else, for a file libjpeg cannot read, or one over the media pixel limit (its coefficients
+    are not decoded)."""
     from PIL import Image
 
     from kit.media import DEFAULT_MAX_PIXELS, jpeg_luma_dct
@@ -82,12 +83,25 @@ def lattice_of(src: Any, max_pixels: int | None = None) -> Lattice | None:
             fmt, (w, h) = im.format, im.size
         if fmt != "JPEG" or w * h > (max_pixels or DEFAULT_MAX_PIXELS):
             return None
-        Y, q = jpeg_luma_dct(bytes(src) if isinstance(src, bytearray) else src)
+        return jpeg_luma_dct(bytes(src) if isinstance(src, bytearray) else src)
     except Exception:  # noqa: BLE001 - an unreadable file gives no evidence; the trace goes on
         return None
+
+
+def lattice_from(luma: tuple[np.ndarray, np.ndarray] | None) -> Lattice | None:
+    """The :class:`Lattice` of :func:`luma_of`'s ``(coefficients, table)``; None for None."""
+    if luma is None:
+        return None
+    Y, q = luma
     hist = np.stack([np.bincount(np.clip(Y[:, :, u, v].ravel().astype(np.int64), -K, K) + K, minlength=2 * K + 1)
                      for u, v in ZIGZAG_AC])
-    return Lattice(q.astype(np.int64), hist)
+    return Lattice(np.asarray(q).astype(np.int64), hist)
+
+
+def lattice_of(src: Any, max_pixels: int | None = None) -> Lattice | None:
+    """The :class:`Lattice` of a JPEG (path or bytes); None for anything else, for a file libjpeg
+    cannot read, or one over the media pixel limit (its coefficients are not decoded)."""
+    return lattice_from(luma_of(src, max_pixels))
 
 
 def _ruled_out(s: int, p: int) -> np.ndarray:

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["PREFILTER", "RESAVE_GAP", "RESAVE_MAX", "luma_of", "requantised_miss", "resave_miss", "resaved", "size_of"]
+__all__ = ["PREFILTER", "RESAVE_GAP", "RESAVE_MAX", "requantised_miss", "resave_miss", "resaved", "size_of"]
 
 RESAVE_MAX = 0.05
 """The most of the later file's coefficients a re-save may miss: the blocks its own edit changed.
@@ -109,25 +109,11 @@ def resaved(later: Any, earlier: Any, max_pixels: int | None = None) -> tuple[bo
     return bool(back is not None and back >= 2 * miss + RESAVE_GAP), miss, back
 
 
-def luma_of(src: Any, max_pixels: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
-    """A JPEG's luma coefficients and table (:func:`kit.media.jpeg_luma_dct`) and its size, for
-    :func:`requantised_miss`; None for anything else, an unreadable file or one over the pixel limit."""
-    from kit.media import DEFAULT_MAX_PIXELS, jpeg_luma_dct
-
-    try:
-        with _open(src) as im:
-            fmt, (w, h) = im.format, im.size
-        if fmt != "JPEG" or w * h > (max_pixels or DEFAULT_MAX_PIXELS):
-            return None
-        return jpeg_luma_dct(bytes(src) if isinstance(src, bytearray) else src)
-    except Exception:  # noqa: BLE001 - an unreadable file gives no evidence; the trace goes on
-        return None
-
-
 def requantised_miss(later: tuple, earlier: tuple) -> float | None:
     """The re-save of :func:`resave_miss` read in the coefficients alone, a quick first look: the share of
     ``later``'s luma coefficients (non-zero in either) that ``earlier``'s, dequantised and quantised again
-    at ``later``'s steps, miss. ``later`` / ``earlier``: :func:`luma_of`'s ``(coefficients, table)``.
+    at ``later``'s steps, miss. ``later`` / ``earlier``: :func:`kit.spread.lattice.luma_of`'s
+    ``(coefficients, table)``.
     The rounding of the decoded pixels is left out, so a re-save misses more here (:data:`PREFILTER`).
     None where the two have other block counts."""
     (yb, qb), (ya, qa) = later, earlier
