@@ -70,6 +70,8 @@ def _lineage(rows, media, root_like=()):
     pytest.param({"colour_u": 3.0, "colour_v": 0.2, "colour_uv": 3.0}, 0.0, CONFLICT["unfiltered"],
                  id="filter-undone"),
     pytest.param({"colour_u": 3.0, "colour_v": 3.1, "colour_uv": 0.2}, 1.2, 0.0, id="same-filter"),
+    pytest.param({"colour_u": 3.0, "colour_v": 0.2, "colour_uv": 3.0, "gray_v": True}, 0.0, 0.0,
+                 id="a-gray-child-says-nothing-of-the-filter"),
 ])
 def test_lineage_cost_cues(row, support, conflict):
     s, c, why, against = lineage_cost({**PLAIN, **row})
@@ -563,6 +565,32 @@ def test_gray_is_no_change_of_a_copy_in_a_gray_photo(picture_gray, parent):
     copies = lin.copies.assign(reference="so", gray=[picture_gray, False, False])
     g = build(posts, lineage=LineageEvidence(lin.pairs, copies, lin.groups, {}))
     assert next(iter(g.predecessors("v"))) == parent
+
+
+@pytest.mark.parametrize("colour", [12.0, 4.0])
+def test_a_colour_photo_under_a_sepia_reference_is_no_gray_picture(colour):
+    # no times: r, the group's reference, is a sepia copy (gray: its colour follows its lightness), and
+    # so are g1-g3, made from it; the origin o and its child c hold clear colour against it. As their
+    # parent, r "regains" colour, which no copy does; as g1's, o's colour against r read as a filter
+    # that g1 "would have to undo". With most copies gray the picture was taken for gray, which turned
+    # the first off, and r became the first copy with o under it (no_time_no_links seed 0). Two copies
+    # of clear colour make it a colour picture. A lift of a near-gray photo's chroma (4) does not.
+    media = ["so", "sc", "sr", "s1", "s2", "s3"]
+    grays = ["sr", "s1", "s2", "s3"]
+    posts = _posts([(m[1:] if m != "sr" else "r", None, m, None) for m in media])
+    rows = {**{(u, v): {"gray_u": True} for u in grays for v in ("so", "sc")},
+            **{(u, v): {"colour_u": colour, "colour_uv": colour, "gray_v": True} for u in ("so", "sc") for v in grays},
+            **{(u, v): {"gray_u": True, "gray_v": True} for u in grays for v in grays if u != v},
+            ("so", "sc"): {"colour_u": colour, "colour_v": colour}, ("sc", "so"): {"colour_u": colour, "colour_v": colour}}
+    lin = _lineage(rows, media)
+    copies = lin.copies.assign(reference="sr", gray=[m in grays for m in media],
+                               colour=[colour if m in ("so", "sc") else 0.0 for m in media])
+    facts = pd.DataFrame({"sha256": media, "jpeg_quality": [95, 90, 66, 70, 75, 80]})
+    g = build(posts, lineage=LineageEvidence(lin.pairs, copies, lin.groups, {}), media=facts)
+    first = [n for n in g if g.nodes[n].get("first_copy")]
+    assert (first == ["o"]) == (colour >= 8)  # with a lift a gray copy is, at its finer quality
+    if colour >= 8:
+        assert not nx.has_path(g, "r", "o")
 
 
 @pytest.mark.parametrize("gray_copies, first", [(("so", "su", "sv"), "o"), (("so",), "r")])

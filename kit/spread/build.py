@@ -296,18 +296,23 @@ def _gray_picture(copies: pd.DataFrame) -> dict:
     """Media -> whether its group's picture is gray: its reference holds no colour, or most of the
     group's copies hold none (the reference is then a copy whose filter or contrast boost lifted the
     chroma of a near-gray photo: no_time_no_links seed 100, 16 of 24 copies gray, the origin among
-    them, under a contrast-boosted reference). Gray is a copy's own change only where the picture has
-    colour: in a gray photo every copy is gray, and a copy that adds a coloured logo or caption bar
-    "has colour" without regaining any. On the spread benchmark these read as a colour-regained
-    conflict against the gray original (its children hung under a sibling that happened to measure as
-    colour) and as support between siblings."""
+    them, under a contrast-boosted reference); not where two copies or more hold clear colour against
+    the reference (:data:`kit.spread.cost.COLOUR_CLEAR`; a lift measures 2-6): colour is never regained,
+    so the gray ones are a grayscale or sepia branch (no_time_no_links seed 0: 25 of 39 copies under a
+    sepia copy, the colour origin and its 13 other children 12-18). Gray is a copy's own change only
+    where the picture has colour: in a gray photo every copy is gray, and a copy that adds a coloured
+    logo or caption bar "has colour" without regaining any (on the spread benchmark: a colour-regained
+    conflict against the gray original, its children under a sibling measured as colour)."""
+    from kit.spread.cost import COLOUR_CLEAR
+
     gray = {i: bool(val(g)) for i, g in zip(copies["id"], copies["gray"])}
     refs = [val(r) for r in copies["reference"]]  # None where a copy was not registered
-    tally: dict = {}  # reference -> (copies, gray copies)
-    for i, ref in zip(copies["id"], refs):
-        n, k = tally.get(ref, (0, 0))
-        tally[ref] = (n + 1, k + gray.get(i, False))
-    return {i: ref is not None and (gray.get(ref, False) or tally[ref][1] > tally[ref][0] / 2)
+    tally: dict = {}  # reference -> (copies, gray copies, copies of clear colour)
+    for i, ref, c in zip(copies["id"], refs, copies["colour"]):
+        n, k, clear = tally.get(ref, (0, 0, 0))
+        colour = not gray.get(i, False) and (val(c) or 0.0) >= COLOUR_CLEAR
+        tally[ref] = (n + 1, k + gray.get(i, False), clear + colour)
+    return {i: ref is not None and tally[ref][2] < 2 and (gray.get(ref, False) or tally[ref][1] > tally[ref][0] / 2)
             for i, ref in zip(copies["id"], refs)}
 
 

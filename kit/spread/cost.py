@@ -32,7 +32,9 @@ conflict (:data:`CONFLICT`)
     picture that ``v`` shows and ``u`` does not hold (an un-crop);
     ``cut_addition``: ``u``'s caption bar / frame cut off exactly with no
     picture; ``unmirrored``, ``unrotated``, ``unfiltered``: ``u``'s global
-    change undone; ``colour_regained``: ``v`` has colour and ``u`` is gray;
+    change undone (a colour filter not where ``v`` is gray: going gray removes
+    any filter, so a gray copy says nothing of its parent's colour either way);
+    ``colour_regained``: ``v`` has colour and ``u`` is gray;
     ``resolution_gained``: ``v`` is sharper than ``u`` (``log2`` of the ratio
     above 7 %; not counted when ``v`` re-renders the picture in a larger frame than
     ``u`` has, as a screenshot or a letterbox does: within a frame no larger than
@@ -73,6 +75,7 @@ AREA0 = 0.002  # 0.2 % of the frame: the smallest mark worth a unit of evidence
 MARK_MIN = 0.01  # shared marks below 1 % of the frame: re-encoding residue agrees by chance (module doc)
 ROT = 0.8      # degrees: a rotation worth naming
 FILTER = 1.5   # size of a colour change worth naming (lineage ``colour`` units)
+COLOUR_CLEAR = 8.0  # a colour change this large against a gray reference is colour it lacks, not a lift
 SAME_RES = 0.02  # |log| of the scale ratio: the same resolution (fits agree to 0.1 %; resizes are 15-55 %)
 LOST_RES = 0.9   # a copy under this share of the group's full resolution was resized
 
@@ -131,6 +134,8 @@ def lineage_cost(row: dict, *, support: dict | None = None, conflict: dict | Non
     elif gu and gv:
         s += ws["gray"]
         why.append("is gray like it")
+    elif gv:
+        pass  # v went gray (grayscale or sepia): that removes any colour filter of u's, so v says nothing of it
     elif cu > FILTER and cuv < 0.4 * cu:
         s += ws["filter"]
         why.append("has its colour filter")
