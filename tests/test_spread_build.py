@@ -570,9 +570,9 @@ def test_gray_is_no_change_of_a_copy_in_a_gray_photo(picture_gray, parent):
 @pytest.mark.parametrize("colour", [12.0, 4.0])
 def test_a_colour_photo_under_a_sepia_reference_is_no_gray_picture(colour):
     # no times: r, the group's reference, is a sepia copy (gray: its colour follows its lightness), and
-    # so are g1-g3, made from it; the origin o and its child c hold clear colour against it. As their
-    # parent, r "regains" colour, which no copy does; as g1's, o's colour against r read as a filter
-    # that g1 "would have to undo". With most copies gray the picture was taken for gray, which turned
+    # so are 1-3, made from it; the origin o and its child c hold clear colour against it. As their
+    # parent, r "regains" colour, which no copy does; as 1's, o's colour against r read as a filter
+    # that 1 "would have to undo". With most copies gray the picture was taken for gray, which turned
     # the first off, and r became the first copy with o under it (no_time_no_links seed 0). Two copies
     # of clear colour make it a colour picture. A lift of a near-gray photo's chroma (4) does not.
     media = ["so", "sc", "sr", "s1", "s2", "s3"]
@@ -581,14 +581,14 @@ def test_a_colour_photo_under_a_sepia_reference_is_no_gray_picture(colour):
     rows = {**{(u, v): {"gray_u": True} for u in grays for v in ("so", "sc")},
             **{(u, v): {"colour_u": colour, "colour_uv": colour, "gray_v": True} for u in ("so", "sc") for v in grays},
             **{(u, v): {"gray_u": True, "gray_v": True} for u in grays for v in grays if u != v},
-            ("so", "sc"): {"colour_u": colour, "colour_v": colour}, ("sc", "so"): {"colour_u": colour, "colour_v": colour}}
+            **{(u, v): {"colour_u": colour, "colour_v": colour} for u, v in (("so", "sc"), ("sc", "so"))}}
     lin = _lineage(rows, media)
     copies = lin.copies.assign(reference="sr", gray=[m in grays for m in media],
                                colour=[colour if m in ("so", "sc") else 0.0 for m in media])
     facts = pd.DataFrame({"sha256": media, "jpeg_quality": [95, 90, 66, 70, 75, 80]})
     g = build(posts, lineage=LineageEvidence(lin.pairs, copies, lin.groups, {}), media=facts)
     first = [n for n in g if g.nodes[n].get("first_copy")]
-    assert (first == ["o"]) == (colour >= 8)  # with a lift a gray copy is, at its finer quality
+    assert (first == ["o"]) == (colour >= 8)  # after a lift (4) a gray copy is the first, by its quality
     if colour >= 8:
         assert not nx.has_path(g, "r", "o")
 
