@@ -104,6 +104,7 @@ import networkx as nx
 import pandas as pd
 
 from kit.spread.candidates import apply_match_decisions, parent_decisions, val
+from kit.spread.cost import COLOUR_CLEAR
 from kit.spread.errors import SpreadError
 from kit.spread.parents import BIG  # noqa: F401 - the cost of an origin, importable from here as before
 from kit.spread.first import _first_copies, _when
@@ -303,8 +304,6 @@ def _gray_picture(copies: pd.DataFrame) -> dict:
     where the picture has colour: in a gray photo every copy is gray, and a copy that adds a coloured
     logo or caption bar "has colour" without regaining any (on the spread benchmark: a colour-regained
     conflict against the gray original, its children under a sibling measured as colour)."""
-    from kit.spread.cost import COLOUR_CLEAR
-
     gray = {i: bool(val(g)) for i, g in zip(copies["id"], copies["gray"])}
     refs = [val(r) for r in copies["reference"]]  # None where a copy was not registered
     tally: dict = {}  # reference -> (copies, gray copies, copies of clear colour)

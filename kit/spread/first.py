@@ -200,22 +200,21 @@ def _first_copy(G: nx.DiGraph, posts: list, conflict_of: dict, own: dict | None 
     times the one with the finest JPEG quantisation: every re-encode loses; an unknown time orders
     nothing, so where some of them have no time, the quantisation decides between those and the
     earliest dated one; a look-alike whose JPEG carries another's quantisation, or that a re-save of
-    another's file gives back, was re-encoded from it, :func:`_re_encodes`, and is none of them), then, of its identical posts within
-    :data:`CLEAR_S` of the earliest dated one (or undated), the one most exports name as their
-    source, then the earliest (reported times can be off by minutes: the posts that share it name
-    the original; a post hours after the file's first post is a later share of it, however many
-    links name it).
+    another's file gives back, was re-encoded from it, :func:`_re_encodes`, and is none of them),
+    then, of its identical posts within :data:`CLEAR_S` of the earliest dated one (or undated), the
+    one most exports name as their source, then the earliest (reported times can be off by minutes:
+    the posts that share it name the original; a post hours after the file's first post is a later
+    share of it, however many links name it).
 
     Time overrules that choice where it is clear: the earliest post of the group with a platform
     time more than :data:`CLEAR_S` before it (beyond the minutes reported times are off) that is no
-    material (below) is the first copy. In a
-    chain of reposts most copies inherit the first edit, so the majority, and the copy that looks
-    least edited against it, are descendants. Not when it is over :data:`MATERIAL_S` older (a photo
-    posted a week before is what a fake was made from, not its first post) or has a region of its
-    own over :data:`OWN_MAX` of the frame that no other copy shows (``own``: media -> share of the
-    frame, the larger of the lineage's replaced region and the own changes no other copy shows alike,
-    :func:`kit.spread.build._lineage_tables`): the composite's source photo lacks the pasted region
-    every copy carries. Returns the post and the sentence that
+    material (below) is the first copy. In a chain of reposts most copies inherit the first edit, so
+    the majority, and the copy that looks least edited against it, are descendants. Not when it is
+    over :data:`MATERIAL_S` older (a photo posted a week before is what a fake was made from, not its
+    first post) or has a region of its own over :data:`OWN_MAX` of the frame that no other copy shows
+    (``own``: media -> share of the frame, the larger of the lineage's replaced region and the own
+    changes no other copy shows alike, :func:`kit.spread.build._lineage_tables`): the composite's
+    source photo lacks the pasted region every copy carries. Returns the post and the sentence that
     says why."""
     media = sorted({G.nodes[p]["media_sha256"] for p in posts})
     total = {u: sum(min(conflict_of.get((u, v), 0.0), cap) for v in media if v != u) for u in media}

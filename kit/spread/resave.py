@@ -79,7 +79,8 @@ def resave_miss(later: Any, earlier: Any, max_pixels: int | None = None) -> floa
     try:
         with _open(later) as b, _open(earlier) as a:
             w, h = b.size
-            if b.format != "JPEG" or a.format != "JPEG" or a.size != b.size or w * h > (max_pixels or DEFAULT_MAX_PIXELS):
+            if b.format != "JPEG" or a.format != "JPEG" or a.size != b.size \
+                    or w * h > (max_pixels or DEFAULT_MAX_PIXELS):
                 return None
             mode = "L" if b.mode == "L" else "RGB"
             if mode == "RGB" and b.mode != "RGB":  # CMYK and the like: no libjpeg re-save of ours matches
