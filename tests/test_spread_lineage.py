@@ -211,6 +211,41 @@ def test_a_sibling_that_lacks_the_parents_crop_is_not_made_its_child():
     assert rows.loc[("cr", "wide"), "uncovered"] > 0.05 and rows.loc[("cr", "cc"), "shared_edges"] >= 3
 
 
+def _letterbox_blur(a: np.ndarray, width: int) -> np.ndarray:
+    """``a`` centred on a wider canvas filled with itself, shrunk, blurred and stretched (as reposts do)."""
+    h, w = a.shape[:2]
+    small = cv2.resize(a, (max(8, width // 16), max(8, h // 16)), interpolation=cv2.INTER_LINEAR)
+    out = cv2.resize(cv2.GaussianBlur(small, (0, 0), 2), (width, h), interpolation=cv2.INTER_LINEAR)
+    out[:, (width - w) // 2:(width - w) // 2 + w] = a
+    return out
+
+
+def test_registered_on_a_crop_the_original_shows_picture_the_crop_does_not_hold():
+    """The reference is a crop (in deep chains most copies descend from one): the original shows the
+    scene beyond the reference frame. That is picture the crop cannot have given it (an un-crop), and no
+    addition the crop "would have had to cut off exactly"; a caption bar or a blurred letterbox fill
+    beyond the original's own frame is no picture the original lacks."""
+    crop = np.ascontiguousarray(ORIGIN[24:216, 30:290])
+    pics = _family(crop=crop, bar=_bar(ORIGIN), box=_letterbox_blur(ORIGIN, 420))
+    g = register_group(pics, "crop", rechoose=False)
+    assert (g.copies["o"].beyond == 2).mean() > 0.1 and not g.copies["bar"].beyond[:g.frame[1] - 30].any()
+    rows = pair_lineage(g).set_index(["u", "v"])
+    assert rows.loc[("crop", "o"), "uncovered"] > 0.05
+    assert rows.loc[("o", "crop"), ["uncovered", "lacking_sides"]].tolist() == [0, 0]
+    assert rows.loc[("o", "bar"), "uncovered"] == 0 and rows.loc[("o", "box"), "uncovered"] == 0
+
+
+def test_a_crop_most_copies_descend_from_is_not_made_the_first_copy():
+    # no times: o -> crop -> four edits of the crop, o -> a caption bar; the crop is the group's consensus
+    crop = np.ascontiguousarray(ORIGIN[24:216, 30:290])
+    pics = _family(crop=crop, cl=_logo(crop), cb=_bar(crop), cm=np.ascontiguousarray(crop[:, ::-1]), ct=_meme(crop),
+                   ob=_bar(ORIGIN, top=False))
+    g, ev = _trace(pics, [(m, m, None) for m in pics])
+    assert set(ev.copies["reference"]) == {"crop"}
+    assert sorted(g.edges) == [("crop", "cb"), ("crop", "cl"), ("crop", "cm"), ("crop", "ct"), ("o", "crop"),
+                               ("o", "ob")]
+
+
 def test_without_times_content_still_orders_the_chain():
     # o -> a (caption bar) -> b (logo) -> c (crop); most of o's reposts keep the plain picture
     a = _bar(ORIGIN)

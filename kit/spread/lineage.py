@@ -17,7 +17,11 @@ compared with it. A copy's *own changes* (:class:`Copy` ``own``) are the
 pixels where it differs from the reference beyond the noise of re-encoding
 and alignment (the threshold grows with the local gradient), plus every pixel
 it has outside the reference's frame (caption bars, frames, letterboxes,
-screenshot chrome). Its global characters are kept beside: ``mirror``,
+screenshot chrome). Where the reference is a crop, some of that is picture:
+``beyond`` marks the photograph a copy shows past the frame, running on from it
+(:func:`kit.spread.canvas._beyond`; ``quad``: the copy's picture, from the hash
+step's content box, on the canvas), so that the crop is no parent of a copy that
+shows more of the scene. Its global characters are kept beside: ``mirror``,
 ``rotation`` (degrees), ``scale`` (its pixels per reference pixel at full
 size), ``colour`` (lightness shift, contrast, chroma shifts and gain against
 the reference) and ``gray``.
@@ -49,7 +53,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from kit.spread.canvas import _bbox, _compose, _flip, _free_chroma, _grad, _span, _warp_lab
+from kit.spread.canvas import _bbox, _beyond, _compose, _flip, _free_chroma, _grad, _quad, _span, _warp_lab
 from kit.spread.changes import _own_changes, _peel
 from kit.spread.consensus import medoid
 
@@ -83,6 +87,8 @@ class Copy:
     misfit: float = 0.0
     displaced: float = 0.0
     own_share: float = 0.0
+    quad: tuple | None = None
+    beyond: np.ndarray | None = field(default=None, repr=False)
 
 
 
@@ -223,7 +229,8 @@ def register_group(images: dict, reference: Any | None = None, *, features: dict
     copies = {}
     for i, (A, n) in maps.items():
         c = _register_copy(i, A, n, pics[i], cv, i == ref, (scales.get(ref, 1.0), scales.get(i, 1.0)),
-                           canvas=canvas, t0=t0, k_grad=k_grad, min_blob=min_blob, texture=texture)
+                           canvas=canvas, t0=t0, k_grad=k_grad, min_blob=min_blob, texture=texture,
+                           box=(boxes or {}).get(i))
         copies[i] = c if keep is None else keep(ref, c)
     return Group(ref, cv.frame, (cv.size[1], cv.size[0]), copies, failed, maps)
 
@@ -335,7 +342,8 @@ def _canvas(pics: dict, maps: dict, ref: Any, canvas: int, margin: float) -> _Ca
 
 
 def _register_copy(i: Any, A: np.ndarray, n: int, pic: np.ndarray, cv: _Canvas, is_ref: bool, scales: tuple, *,
-                   canvas: int, t0: float, k_grad: float, min_blob: int, texture: float) -> Copy:
+                   canvas: int, t0: float, k_grad: float, min_blob: int, texture: float,
+                   box: Any = None) -> Copy:
     """One copy on the canvas (:class:`Copy`): its global characters from its map ``A`` into the reference,
     its own changes against the reference (:func:`kit.spread.changes._own_changes`), plus what it has
     outside the frame. ``scales``: the reference's and the copy's analysis pixels per original pixel."""
@@ -355,11 +363,13 @@ def _register_copy(i: Any, A: np.ndarray, n: int, pic: np.ndarray, cv: _Canvas, 
     else:
         own, norm, colour = np.zeros(ov.shape, bool), lab.copy(), np.zeros(5, np.float32)
         gray, replaced, rbox, misfit, displaced = is_ref and cv.chroma < 3.0, 0.0, None, 0.0, 0.0
-    own, box, g, info = _informative(own, valid, norm, cv, texture, lab[:, :, 0])
+    own, pbox, g, info = _informative(own, valid, norm, cv, texture, lab[:, :, 0])
     C = cv.inside
+    quad = _quad(box, pic.shape, _compose(cv.K, A))
     return Copy(i, int(n), mirror, rot, float(scale), valid, own, info, norm, g, colour,
-                bool(gray), box, _bbox(valid, cv.frame), replaced, rbox, misfit, displaced,
-                float((own & C).sum()) / max(1.0, float(C.sum())))
+                bool(gray), pbox, _bbox(valid, cv.frame), replaced, rbox, misfit, displaced,
+                float((own & C).sum()) / max(1.0, float(C.sum())), quad,
+                None if is_ref else _beyond(lab[:, :, 0], valid, C, quad))
 
 
 def _informative(own: np.ndarray, valid: np.ndarray, norm: np.ndarray, cv: _Canvas, texture: float,

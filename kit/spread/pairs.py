@@ -19,9 +19,13 @@
     Where ``u`` has an own change, ``v`` shows the picture and ``v`` looks
     like the reference there (``v`` would have to undo ``u``'s edit).
 ``overwritten``
-    Where both changed the same pixels differently.
+    Where both changed the same pixels differently (not where ``u`` shows its
+    picture beyond the reference frame: a crop of it shows something else there).
 ``uncovered``
-    Where ``v`` shows picture content that ``u`` does not hold (an un-crop).
+    Where ``v`` shows picture content that ``u`` does not hold (an un-crop): inside
+    the reference frame, and beyond it where ``v``'s picture surely runs on there
+    (:attr:`kit.spread.lineage.Copy` ``beyond`` 2: the reference is a crop), away
+    from ``u``'s edge and over :data:`BEYOND_MIN` of the frame.
 ``lacking_sides``
     Sides on which ``u`` holds added content (a caption bar, frame, app
     chrome) beyond ``v``'s frame while ``v``'s picture ends on the same line
@@ -64,6 +68,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from kit.spread.cost import ROT
 from kit.spread.lineage import Copy, Group
 
 __all__ = ["LINEAGE_COLUMNS", "SIDES", "full_scale", "pair_lineage"]
@@ -72,6 +77,7 @@ LINEAGE_COLUMNS = ["u", "v", "inherited", "inherited_out", "lacking", "overwritt
                    "mirror_u", "mirror_v", "rotation_u", "rotation_v", "scale_u", "scale_v", "gray_u", "gray_v",
                    "colour_u", "colour_v", "colour_uv", "added_u", "added_v", "scale_full"]
 SIDES = ("left", "top", "right", "bottom")
+BEYOND_MIN = 0.01  # picture beyond the frame under 1 % of it is residue along a picture's edges
 
 
 
@@ -104,7 +110,9 @@ def _cut_additions(a: Copy, b: Copy, tol: float) -> int:
     """Sides where ``a`` holds added content (its own, not the reference's picture) beyond ``b``'s
     frame while ``b``'s picture ends on the same line as ``a``'s and ``b``'s frame ends there too:
     ``b`` made from ``a`` would have had to cut ``a``'s caption bar, frame or app chrome off along
-    its exact boundary, and no picture with it (a crop that keeps part of a bar cut it elsewhere)."""
+    its exact boundary, and no picture with it (a crop that keeps part of a bar cut it elsewhere). Not
+    where most of what ``a`` shows there is its picture running on beyond the frame (``beyond``: the
+    reference frame is a crop of it, and what ``b`` lacks there is picture)."""
     x0, y0, x1, y1 = b.extent
     n = 0
     for k, side in enumerate(SIDES):
@@ -120,9 +128,27 @@ def _cut_additions(a: Copy, b: Copy, tol: float) -> int:
         span = (x1 - x0) if side in ("top", "bottom") else (y1 - y0)
         if strip.sum() < 3 * 0.5 * span or (a.own[out] & strip).sum() < 0.9 * strip.sum():
             continue
+        if a.beyond is not None and (a.beyond[out] > 0).sum() >= 0.5 * strip.sum():
+            continue  # what a shows there is mostly picture (the reference is a crop of it): a crop cuts picture
         if abs(a.box[k] - b.box[k]) <= tol and abs(b.extent[k] - b.box[k]) <= tol:
             n += 1  # both pictures end on one line, and b has nothing beyond its picture there
     return n
+
+
+def _picture_box(c: Copy) -> tuple:
+    """The copy's picture box with the picture it shows beyond the reference frame (``beyond``): where
+    the reference is a crop, the crop's edges are crop edges of the picture, and a copy that shows
+    the picture beyond them has none there. Not for a turned copy: its box beyond the frame is the
+    turned picture's bounding box, no edge of the picture (on deep_chains 101 rotated copies then
+    "shared" edges with each other)."""
+    if c.beyond is None or abs(c.rotation) >= ROT or not (c.beyond == 2).any():
+        return c.box
+    ys, xs = np.nonzero(c.beyond == 2)
+    return _union(c.box, (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1))
+
+
+def _union(*boxes: tuple) -> tuple:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def _edges(box: tuple, frame: tuple, tol: float) -> dict:
@@ -144,9 +170,11 @@ def _planes(c: Copy, C: np.ndarray) -> dict:
     m = lambda x: np.ascontiguousarray(x.astype(np.uint8) * 255)  # noqa: E731
     f = lambda x: np.ascontiguousarray(x[sl], dtype=np.float32)  # noqa: E731
     valid, own = c.valid[sl], c.own[sl]
+    beyond = c.beyond[sl] if c.beyond is not None else np.zeros(valid.shape, np.uint8)
     return {"win": (x0, y0, x1, y1), "L": f(c.lab[:, :, 0]), "A": f(c.lab[:, :, 1]), "B": f(c.lab[:, :, 2]),
             "G": f(c.grad), "valid": m(valid), "own": m(own), "info": m(c.info[sl]), "not_own": m(~own),
-            "unc_base": m(valid & C[sl] & ~own & _box_mask(c.box, C.shape)[sl]), "not_valid": m(~valid)}
+            "unc_base": m(valid & C[sl] & ~own & _box_mask(c.box, C.shape)[sl]), "not_valid": m(~valid),
+            "beyond": m(beyond == 2), "not_beyond": m(beyond == 0)}
 
 
 def _cut(p: dict, win: tuple) -> tuple:
@@ -198,7 +226,8 @@ def pair_lineage(group: Group, pairs: Iterable[tuple] | None = None, *, t_same: 
     added = {i: float((c.valid & ~C).sum() / area) for i, c in cp.items()}
     tol_e = {"left": edge_tol * (x1 - x0), "right": edge_tol * (x1 - x0), "top": edge_tol * (y1 - y0),
              "bottom": edge_tol * (y1 - y0)}
-    edges = {i: _edges(c.box, group.frame, edge_tol) for i, c in cp.items()}
+    boxes = {i: _picture_box(c) for i, c in cp.items()}
+    edges = {i: _edges(b, _union(group.frame, *boxes.values()), edge_tol) for i, b in boxes.items()}
     cut_tol = max(1.0, edge_tol * max(x1 - x0, y1 - y0))
     full = full_scale(c.scale for c in cp.values())
 
@@ -232,8 +261,12 @@ def pair_lineage(group: Group, pairs: Iterable[tuple] | None = None, *, t_same: 
                 inh_s = count(inh, False)
                 out_s = count(cv2.bitwise_and(inh, notC8[both_w[1]:both_w[3], both_w[0]:both_w[2]]), False)
                 lack_s = count(cv2.bitwise_and(differ, pb["not_own"][sb]), True, pad)
-                over_s = count(cv2.bitwise_and(differ, pb["own"][sb]), True, pad)
+                over_s = count(cv2.bitwise_and(cv2.bitwise_and(differ, pb["own"][sb]), pa["not_beyond"][sa]), True, pad)
         unc = cv2.bitwise_and(pb["unc_base"], nva)
+        if cv2.countNonZero(pb["beyond"]):  # picture beyond the frame, away from u's own edge, over 1 % of it
+            far = cv2.bitwise_and(pb["beyond"], cv2.erode(nva, np.ones((11, 11), np.uint8)))
+            if cv2.countNonZero(far) >= BEYOND_MIN * area:
+                unc = cv2.bitwise_or(unc, far)
         unc_s = cv2.countNonZero(cv2.erode(_pad(unc, _inner(wb, wa, wb)), ker, iterations=2)) / area \
             if cv2.countNonZero(unc) else 0.0
         eu, ev = edges[u], edges[v]
