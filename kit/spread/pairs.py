@@ -68,7 +68,6 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from kit.spread.cost import ROT
 from kit.spread.lineage import Copy, Group
 
 __all__ = ["LINEAGE_COLUMNS", "SIDES", "full_scale", "pair_lineage"]
@@ -133,22 +132,6 @@ def _cut_additions(a: Copy, b: Copy, tol: float) -> int:
         if abs(a.box[k] - b.box[k]) <= tol and abs(b.extent[k] - b.box[k]) <= tol:
             n += 1  # both pictures end on one line, and b has nothing beyond its picture there
     return n
-
-
-def _picture_box(c: Copy) -> tuple:
-    """The copy's picture box with the picture it shows beyond the reference frame (``beyond``): where
-    the reference is a crop, the crop's edges are crop edges of the picture, and a copy that shows
-    the picture beyond them has none there. Not for a turned copy: its box beyond the frame is the
-    turned picture's bounding box, no edge of the picture (on deep_chains 101 rotated copies then
-    "shared" edges with each other)."""
-    if c.beyond is None or abs(c.rotation) >= ROT or not (c.beyond == 2).any():
-        return c.box
-    ys, xs = np.nonzero(c.beyond == 2)
-    return _union(c.box, (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1))
-
-
-def _union(*boxes: tuple) -> tuple:
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def _edges(box: tuple, frame: tuple, tol: float) -> dict:
@@ -226,8 +209,7 @@ def pair_lineage(group: Group, pairs: Iterable[tuple] | None = None, *, t_same: 
     added = {i: float((c.valid & ~C).sum() / area) for i, c in cp.items()}
     tol_e = {"left": edge_tol * (x1 - x0), "right": edge_tol * (x1 - x0), "top": edge_tol * (y1 - y0),
              "bottom": edge_tol * (y1 - y0)}
-    boxes = {i: _picture_box(c) for i, c in cp.items()}
-    edges = {i: _edges(b, _union(group.frame, *boxes.values()), edge_tol) for i, b in boxes.items()}
+    edges = {i: _edges(c.box, group.frame, edge_tol) for i, c in cp.items()}
     cut_tol = max(1.0, edge_tol * max(x1 - x0, y1 - y0))
     full = full_scale(c.scale for c in cp.values())
 
