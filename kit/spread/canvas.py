@@ -164,9 +164,11 @@ def _beyond(L: np.ndarray, valid: np.ndarray, C: np.ndarray, quad: tuple | None,
     if not out.any():
         return res
     L = np.ascontiguousarray(np.nan_to_num(L[win], nan=0.0), dtype=np.float32)
-    g = _grad(L)
     hp = L - cv2.GaussianBlur(L, (0, 0), 1.0)
     out = _grown(L, hp, out, C)
+    if not out.any():  # most copies: bars, fills and chrome only beyond the frame
+        return res
+    g = _grad(L)
     m = (out & (cv2.blur(hp * hp, (5, 5)) > detail ** 2) & (L > 5) & (L < 95)).astype(np.uint8)
     n, lab, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
     ring = cv2.dilate(C.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool) & ~C
