@@ -10,9 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 
 from _media import jpeg_roundtrip as _jpeg
 from _media import scene
+from kit.demo.edits import letterbox
 from kit.spread.build import build
 from kit.spread.composite import _iou
 from kit.spread.evidence import lineage_evidence
@@ -211,22 +213,14 @@ def test_a_sibling_that_lacks_the_parents_crop_is_not_made_its_child():
     assert rows.loc[("cr", "wide"), "uncovered"] > 0.05 and rows.loc[("cr", "cc"), "shared_edges"] >= 3
 
 
-def _letterbox_blur(a: np.ndarray, width: int) -> np.ndarray:
-    """``a`` centred on a wider canvas filled with itself, shrunk, blurred and stretched (as reposts do)."""
-    h, w = a.shape[:2]
-    small = cv2.resize(a, (max(8, width // 16), max(8, h // 16)), interpolation=cv2.INTER_LINEAR)
-    out = cv2.resize(cv2.GaussianBlur(small, (0, 0), 2), (width, h), interpolation=cv2.INTER_LINEAR)
-    out[:, (width - w) // 2:(width - w) // 2 + w] = a
-    return out
-
-
 def test_registered_on_a_crop_the_original_shows_picture_the_crop_does_not_hold():
     """The reference is a crop (in deep chains most copies descend from one): the original shows the
     scene beyond the reference frame. That is picture the crop cannot have given it (an un-crop), and no
     addition the crop "would have had to cut off exactly"; a caption bar or a blurred letterbox fill
     beyond the original's own frame is no picture the original lacks."""
     crop = np.ascontiguousarray(ORIGIN[24:216, 30:290])
-    pics = _family(crop=crop, bar=_bar(ORIGIN), box=_letterbox_blur(ORIGIN, 420))
+    box = np.asarray(letterbox(Image.fromarray(ORIGIN), 1.75, fill="blur"))  # the benchmark's blurred fill
+    pics = _family(crop=crop, bar=_bar(ORIGIN), box=box)
     g = register_group(pics, "crop", rechoose=False)
     assert (g.copies["o"].beyond == 2).mean() > 0.1 and not g.copies["bar"].beyond[:g.frame[1] - 30].any()
     rows = pair_lineage(g).set_index(["u", "v"])

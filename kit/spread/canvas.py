@@ -89,8 +89,8 @@ def _bbox(mask: np.ndarray, default: tuple) -> tuple:
 
 
 def _quad(box: Any, shape: tuple, M: np.ndarray) -> tuple:
-    """A copy's picture (``box``: the hash step's content box, fractions; None: the whole copy) on the
-    canvas (``M`` maps the copy's analysis pixels there): four (x, y) corners."""
+    """A copy's picture (``box``: the hash step's content box, fractions; None: the whole copy; ``shape``: the
+    copy's) where ``M`` maps the copy's pixels (onto the canvas, or into the reference): four (x, y) corners."""
     h, w = shape[:2]
     x0, y0, x1, y1 = (0.0, 0.0, 1.0, 1.0) if box is None else (float(b) for b in box)
     c = np.array([[x0 * w, y0 * h], [x1 * w, y0 * h], [x1 * w, y1 * h], [x0 * w, y1 * h]]) @ M[:, :2].T + M[:, 2]

@@ -19,9 +19,9 @@ and alignment (the threshold grows with the local gradient), plus every pixel
 it has outside the reference's frame (caption bars, frames, letterboxes,
 screenshot chrome). Where the reference is a crop, some of that is picture:
 ``beyond`` marks the photograph a copy shows past the frame, running on from it
-(:func:`kit.spread.canvas._beyond`; ``quad``: the copy's picture, from the hash
-step's content box, on the canvas), so that the crop is no parent of a copy that
-shows more of the scene. Its global characters are kept beside: ``mirror``,
+(:func:`kit.spread.canvas._beyond`, read inside the copy's picture: the hash
+step's content box, mapped onto the canvas), so that the crop is no parent of a
+copy that shows more of the scene. Its global characters are kept beside: ``mirror``,
 ``rotation`` (degrees), ``scale`` (its pixels per reference pixel at full
 size), ``colour`` (lightness shift, contrast, chroma shifts and gain against
 the reference) and ``gray``.
@@ -87,7 +87,6 @@ class Copy:
     misfit: float = 0.0
     displaced: float = 0.0
     own_share: float = 0.0
-    quad: tuple | None = None
     beyond: np.ndarray | None = field(default=None, repr=False)
 
 
@@ -118,9 +117,8 @@ def _overlap(A: np.ndarray, shape: tuple, ref_shape: tuple) -> float:
     whichever is larger, that the other covers once the copy is mapped by ``A``."""
     import cv2
 
-    h, w = shape
     H, W = ref_shape
-    quad = (np.array([[0, 0], [w, 0], [w, h], [0, h]], float) @ A[:, :2].T + A[:, 2]).astype(np.float32)
+    quad = np.array(_quad(None, shape, A), np.float32)
     ref = np.array([[0, 0], [W, 0], [W, H], [0, H]], np.float32)
     inter, _ = cv2.intersectConvexConvex(quad, ref)
     area_q = abs(float(cv2.contourArea(quad)))
@@ -325,8 +323,7 @@ def _canvas(pics: dict, maps: dict, ref: Any, canvas: int, margin: float) -> _Ca
     k = canvas / max(hR, wR)
     lo, hi = np.array([0.0, 0.0]), np.array([wR, hR], float)
     for i, (A, _) in maps.items():
-        h, w = pics[i].shape[:2]
-        c = np.array([[0, 0], [w, 0], [w, h], [0, h]], float) @ A[:, :2].T + A[:, 2]
+        c = np.array(_quad(None, pics[i].shape, A))
         lo, hi = np.minimum(lo, c.min(axis=0)), np.maximum(hi, c.max(axis=0))
     lo = np.maximum(lo, [-margin * wR, -margin * hR])
     hi = np.minimum(hi, [(1 + margin) * wR, (1 + margin) * hR])
@@ -365,11 +362,10 @@ def _register_copy(i: Any, A: np.ndarray, n: int, pic: np.ndarray, cv: _Canvas, 
         gray, replaced, rbox, misfit, displaced = is_ref and cv.chroma < 3.0, 0.0, None, 0.0, 0.0
     own, pbox, g, info = _informative(own, valid, norm, cv, texture, lab[:, :, 0])
     C = cv.inside
-    quad = _quad(box, pic.shape, _compose(cv.K, A))
     return Copy(i, int(n), mirror, rot, float(scale), valid, own, info, norm, g, colour,
                 bool(gray), pbox, _bbox(valid, cv.frame), replaced, rbox, misfit, displaced,
-                float((own & C).sum()) / max(1.0, float(C.sum())), quad,
-                None if is_ref else _beyond(lab[:, :, 0], valid, C, quad))
+                float((own & C).sum()) / max(1.0, float(C.sum())),
+                None if is_ref else _beyond(lab[:, :, 0], valid, C, _quad(box, pic.shape, _compose(cv.K, A))))
 
 
 def _informative(own: np.ndarray, valid: np.ndarray, norm: np.ndarray, cv: _Canvas, texture: float,
